@@ -1,0 +1,23 @@
+//! The classic django-ninja demo, in both modes, plus items.
+//!
+//! Run with `cargo run --release --example hello`, then open
+//! <http://127.0.0.1:8000/say-after?delay=1&word=hi>. Set the address with `--addr HOST:PORT`,
+//! `NINJA_ADDR` or `PORT`.
+
+use std::time::Duration;
+
+use examples::hello;
+use ninja_core::addr_from_env;
+
+fn main() -> std::io::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let addr = addr_from_env("127.0.0.1:8000");
+    println!("Ninja hello example on http://{addr}/say-after?delay=0.5&word=hi");
+    hello::api()
+        .shutdown_timeout(Duration::from_secs(5))
+        .serve(addr)
+}

@@ -1,0 +1,278 @@
+//! Turning a request into handler arguments.
+//!
+//! The route macros classify each argument of a handler:
+//! - its name appears as `{name}` in the path → a path parameter ([`path_param`]);
+//! - its type is a body extractor (`Json<T>`) → [`FromBody`], at most one per handler;
+//! - anything else → [`FromRequestParts`]: a bare `T: Deserialize + JsonSchema` is the query
+//!   parameter named after the argument; [`Query`], [`Header`], [`State`] and
+//!   [`RequestHead`] read what their names say.
+//!
+//! Every argument is extracted before the handler runs and every failure is collected, so one
+//! 422 answer lists all bad inputs. The handler never runs on bad input.
+
+mod param;
+mod query;
+
+use std::any::{Any, TypeId, type_name};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::future::Future;
+use std::ops::Deref;
+use std::sync::{Arc, OnceLock};
+
+use http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use crate::body::RequestBody;
+use crate::problem::{FieldError, LocPart, Problem};
+pub(crate) use param::ParamDe;
+use param::ParamError;
+pub use query::Query;
+pub(crate) use query::{QueryPairs, parse_query};
+
+/// What the macro knows about one handler argument: its name as the client spells it.
+#[derive(Debug, Clone, Copy)]
+pub struct Arg {
+    name: &'static str,
+    header: &'static str,
+}
+
+impl Arg {
+    /// Only the route macros build these.
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn new(name: &'static str, header: &'static str) -> Self {
+        Self { name, header }
+    }
+
+    /// The parameter name (the argument's name, or its `alias`).
+    #[must_use]
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The header name: lower case, `_` spelled `-` (`user_agent` → `user-agent`).
+    #[must_use]
+    pub const fn header_name(&self) -> &'static str {
+        self.header
+    }
+}
+
+/// The request as extractors see it: its head, the matched path parameters, the application.
+#[derive(Debug)]
+pub struct RequestCx<'a> {
+    parts: &'a Parts,
+    params: matchit::Params<'a, 'a>,
+    state: &'a StateMap,
+    query: OnceLock<Result<QueryPairs<'a>, Problem>>,
+}
+
+impl<'a> RequestCx<'a> {
+    pub(crate) fn new(
+        parts: &'a Parts,
+        params: matchit::Params<'a, 'a>,
+        state: &'a StateMap,
+    ) -> Self {
+        Self {
+            parts,
+            params,
+            state,
+            query: OnceLock::new(),
+        }
+    }
+
+    /// The request head: method, URI, version, headers.
+    #[must_use]
+    pub fn parts(&self) -> &'a Parts {
+        self.parts
+    }
+
+    /// The raw (still percent-encoded) value of path parameter `name`.
+    #[must_use]
+    pub fn raw_path_param(&self, name: &str) -> Option<&'a str> {
+        self.params.get(name)
+    }
+
+    /// The decoded query pairs, parsed once per request on first use.
+    pub(crate) fn query(&self) -> Result<&QueryPairs<'a>, Problem> {
+        self.query
+            .get_or_init(|| parse_query(self.parts.uri.query().unwrap_or("")))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
+/// Extracts one handler argument from the request head (never the body).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a Ninja handler argument",
+    label = "cannot be extracted from a request",
+    note = "a bare argument is a query parameter: its type must derive `serde::Deserialize` and `schemars::JsonSchema`",
+    note = "or use an extractor: `Json<T>`, `Query<T>`, `Header<T>`, `State<T>`, `RequestHead`, or name it as `{{name}}` in the path"
+)]
+pub trait FromRequestParts: Sized {
+    /// Extracts the value, or says why not (a 422 problem with `errors`, or another status).
+    fn from_request_parts(cx: &RequestCx<'_>, arg: &Arg) -> Result<Self, Problem>;
+}
+
+/// Extracts a handler argument from the request body. At most one per handler.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be read from a request body",
+    label = "not a body extractor",
+    note = "use `Json<T>` where `T: serde::Deserialize + schemars::JsonSchema`"
+)]
+pub trait FromBody: Sized {
+    /// Reads and decodes the body. `limit` is the API's body size limit in bytes.
+    fn from_body(
+        parts: &Parts,
+        body: RequestBody,
+        limit: usize,
+    ) -> impl Future<Output = Result<Self, Problem>> + Send;
+}
+
+/// One 422 problem holding one field error.
+pub(crate) fn invalid(loc: Vec<LocPart>, e: ParamError) -> Problem {
+    Problem::validation(vec![FieldError::new(loc, e.kind, e.msg)])
+}
+
+/// A bare argument is the query parameter of its name: `fn f(limit: Option<u32>)` reads `?limit=`.
+impl<T> FromRequestParts for T
+where
+    T: DeserializeOwned + schemars::JsonSchema,
+{
+    fn from_request_parts(cx: &RequestCx<'_>, arg: &Arg) -> Result<Self, Problem> {
+        let pairs = cx.query()?;
+        let values = pairs.values(arg.name);
+        T::deserialize(ParamDe::new(values))
+            .map_err(|e| invalid(vec!["query".into(), arg.name.into()], e))
+    }
+}
+
+/// Reads path parameter `name`, percent-decoded, into `T`. Used by the route macros.
+#[doc(hidden)]
+pub fn path_param<T: DeserializeOwned>(cx: &RequestCx<'_>, arg: &Arg) -> Result<T, Problem> {
+    let raw = cx.raw_path_param(arg.name).unwrap_or_default();
+    let decoded = percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .map_err(|_| {
+            Problem::bad_request(format!(
+                "path parameter `{}` is not valid UTF-8 once percent-decoded",
+                arg.name
+            ))
+        })?;
+    T::deserialize(ParamDe::new(std::iter::once(decoded.as_ref())))
+        .map_err(|e| invalid(vec!["path".into(), arg.name.into()], e))
+}
+
+/// A request header, named after the argument with `_` spelled `-`.
+///
+/// `user_agent: Header<String>` reads `User-Agent`; `Header<Option<T>>` makes it optional;
+/// `Header<Vec<T>>` takes every occurrence. Rename with `#[param(alias = "X-Request-Id")]`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Header<T>(pub T);
+
+impl<T> Deref for Header<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromRequestParts for Header<T> {
+    fn from_request_parts(cx: &RequestCx<'_>, arg: &Arg) -> Result<Self, Problem> {
+        let loc = || vec!["header".into(), arg.header.into()];
+        let all = cx.parts.headers.get_all(arg.header);
+        if all.iter().any(|v| v.to_str().is_err()) {
+            let e = ParamError::new("invalid", "header value is not visible ASCII".to_owned());
+            return Err(invalid(loc(), e));
+        }
+        let values = all.iter().filter_map(|v| v.to_str().ok());
+        T::deserialize(ParamDe::new(values))
+            .map(Header)
+            .map_err(|e| invalid(loc(), e))
+    }
+}
+
+/// A copy of the request head, for handlers that need the raw method, URI or headers.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RequestHead {
+    /// The request method.
+    pub method: http::Method,
+    /// The request URI as sent (path and query still percent-encoded).
+    pub uri: http::Uri,
+    /// The HTTP version.
+    pub version: http::Version,
+    /// All request headers.
+    pub headers: http::HeaderMap,
+}
+
+impl FromRequestParts for RequestHead {
+    fn from_request_parts(cx: &RequestCx<'_>, _: &Arg) -> Result<Self, Problem> {
+        let p = cx.parts;
+        Ok(Self {
+            method: p.method.clone(),
+            uri: p.uri.clone(),
+            version: p.version,
+            headers: p.headers.clone(),
+        })
+    }
+}
+
+/// Shared application state registered with [`NinjaApi::state`](crate::NinjaApi::state).
+///
+/// Cloning is an `Arc` clone; the value is shared by every request.
+#[derive(Debug)]
+pub struct State<T: ?Sized>(pub Arc<T>);
+
+impl<T: ?Sized> Clone for State<T> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<T: ?Sized> Deref for State<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: Send + Sync + 'static> FromRequestParts for State<T> {
+    fn from_request_parts(cx: &RequestCx<'_>, _: &Arg) -> Result<Self, Problem> {
+        cx.state.get::<T>().map(State).ok_or_else(|| {
+            tracing::error!(
+                state = type_name::<T>(),
+                "a handler takes `State<{}>` but none was registered with `NinjaApi::state`",
+                type_name::<T>()
+            );
+            Problem::internal()
+        })
+    }
+}
+
+/// The values registered with `NinjaApi::state`, by type.
+#[derive(Default)]
+pub(crate) struct StateMap(HashMap<TypeId, Arc<dyn Any + Send + Sync>>);
+
+impl std::fmt::Debug for StateMap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StateMap")
+            .field("len", &self.0.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl StateMap {
+    pub(crate) fn insert<T: Send + Sync + 'static>(&mut self, value: T) {
+        self.0.insert(TypeId::of::<T>(), Arc::new(value));
+    }
+
+    fn get<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        self.0
+            .get(&TypeId::of::<T>())
+            .and_then(|a| a.clone().downcast::<T>().ok())
+    }
+}
+
+/// A `Cow` that borrows when it can; shared by the query and body decoders.
+pub(crate) type Text<'a> = Cow<'a, str>;

@@ -1,0 +1,202 @@
+//! The query string: decoded once per request into pairs, then read by name.
+
+use std::fmt;
+
+use percent_encoding::percent_decode_str;
+use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, Visitor};
+
+use super::param::{ParamDe, ParamError};
+use super::{Arg, FromRequestParts, RequestCx, Text, invalid};
+use crate::problem::Problem;
+
+/// The decoded `key=value` pairs of a query string, in order; repeated keys kept.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct QueryPairs<'a>(Vec<(Text<'a>, Text<'a>)>);
+
+impl<'a> QueryPairs<'a> {
+    /// Every value given for `key`, in order.
+    pub(crate) fn values<'s>(&'s self, key: &'s str) -> impl Iterator<Item = &'s str> + Clone + 's {
+        self.0
+            .iter()
+            .filter(move |(k, _)| k == key)
+            .map(|(_, v)| v.as_ref())
+    }
+}
+
+/// Decodes `application/x-www-form-urlencoded` text: `+` is a space, `%XX` a byte, and the
+/// bytes must be UTF-8. Borrows when nothing needs decoding.
+fn decode(s: &str) -> Result<Text<'_>, std::str::Utf8Error> {
+    if s.contains('+') {
+        let spaced = s.replace('+', " ");
+        Ok(Text::Owned(
+            percent_decode_str(&spaced).decode_utf8()?.into_owned(),
+        ))
+    } else {
+        percent_decode_str(s).decode_utf8()
+    }
+}
+
+/// Splits and decodes a raw query string. Invalid UTF-8 after decoding is a 400.
+pub(crate) fn parse_query(raw: &str) -> Result<QueryPairs<'_>, Problem> {
+    let bad = || Problem::bad_request("the query string is not valid UTF-8 once percent-decoded");
+    let mut pairs = Vec::new();
+    for piece in raw.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = piece.split_once('=').unwrap_or((piece, ""));
+        pairs.push((decode(k).map_err(|_| bad())?, decode(v).map_err(|_| bad())?));
+    }
+    Ok(QueryPairs(pairs))
+}
+
+/// A struct whose fields are query parameters.
+///
+/// ```
+/// # use ninja_core::prelude::*;
+/// #[derive(serde::Deserialize, schemars::JsonSchema)]
+/// struct Page { offset: Option<u32>, limit: u32 }
+///
+/// #[get("/items")]
+/// fn list(page: Query<Page>) -> String {
+///     format!("{}+{}", page.offset.unwrap_or(0), page.limit)
+/// }
+/// ```
+///
+/// Unknown keys are ignored. A failing field is reported with its `loc`
+/// (`["query", "limit"]`); serde stops at the first failing field of a struct, so only that
+/// one is listed (bare query arguments are each reported).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Query<T>(pub T);
+
+impl<T> std::ops::Deref for Query<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromRequestParts for Query<T> {
+    fn from_request_parts(cx: &RequestCx<'_>, _: &Arg) -> Result<Self, Problem> {
+        let pairs = cx.query()?;
+        T::deserialize(StructDe { pairs }).map(Query).map_err(|e| {
+            let mut loc = vec!["query".into()];
+            if let Some(field) = e.field.clone() {
+                loc.push(field.into());
+            }
+            invalid(loc, e)
+        })
+    }
+}
+
+/// Deserializes a struct from query pairs: each field reads every value of its key.
+struct StructDe<'q, 'a> {
+    pairs: &'q QueryPairs<'a>,
+}
+
+impl<'de> de::Deserializer<'de> for StructDe<'_, '_> {
+    type Error = ParamError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ParamError> {
+        // A map (or a `flatten`ed struct): every distinct key, in first-seen order.
+        let mut keys: Vec<&str> = Vec::new();
+        for (k, _) in &self.pairs.0 {
+            if !keys.contains(&k.as_ref()) {
+                keys.push(k);
+            }
+        }
+        visitor.visit_map(Fields {
+            pairs: self.pairs,
+            keys: keys.into_iter(),
+            current: None,
+        })
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, ParamError> {
+        // Walk the struct's own fields, so a missing `Option` is `None` and a missing `Vec`
+        // is empty, and an error always knows its field.
+        visitor.visit_map(Fields {
+            pairs: self.pairs,
+            keys: fields.iter().copied(),
+            current: None,
+        })
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map enum identifier ignored_any
+    }
+}
+
+struct Fields<'q, 'a, K> {
+    pairs: &'q QueryPairs<'a>,
+    keys: K,
+    current: Option<&'q str>,
+}
+
+impl<'de, 'q, K> MapAccess<'de> for Fields<'q, '_, K>
+where
+    K: Iterator<Item = &'q str>,
+{
+    type Error = ParamError;
+
+    fn next_key_seed<S: DeserializeSeed<'de>>(
+        &mut self,
+        seed: S,
+    ) -> Result<Option<S::Value>, ParamError> {
+        let Some(key) = self.keys.next() else {
+            return Ok(None);
+        };
+        self.current = Some(key);
+        seed.deserialize(de::value::StrDeserializer::new(key))
+            .map(Some)
+    }
+
+    fn next_value_seed<S: DeserializeSeed<'de>>(
+        &mut self,
+        seed: S,
+    ) -> Result<S::Value, ParamError> {
+        let key = self.current.take().unwrap_or_default();
+        seed.deserialize(ParamDe::new(self.pairs.values(key)))
+            .map_err(|mut e| {
+                e.field.get_or_insert_with(|| key.to_owned());
+                e
+            })
+    }
+}
+
+impl fmt::Debug for StructDe<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StructDe").finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_plus_percent_and_repeats() {
+        let q = parse_query("a=1&word=hello+w%C3%B6rld&a=2&flag&&empty=").expect("valid");
+        assert_eq!(q.values("a").collect::<Vec<_>>(), ["1", "2"]);
+        assert_eq!(q.values("word").collect::<Vec<_>>(), ["hello wörld"]);
+        assert_eq!(q.values("flag").collect::<Vec<_>>(), [""]);
+        assert_eq!(q.values("empty").collect::<Vec<_>>(), [""]);
+        assert_eq!(q.values("none").count(), 0);
+    }
+
+    #[test]
+    fn invalid_utf8_is_a_400() {
+        let err = parse_query("a=%FF").unwrap_err();
+        assert_eq!(err.status, http::StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn keys_are_decoded_too() {
+        let q = parse_query("page%5Bsize%5D=3").expect("valid");
+        assert_eq!(q.values("page[size]").collect::<Vec<_>>(), ["3"]);
+    }
+}

@@ -1,0 +1,136 @@
+//! What the route macros' generated code calls: error collection and the two ways to run a
+//! handler (awaited on the reactor, or on the blocking pool), both catching panics.
+
+use std::any::Any;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use futures_util::FutureExt;
+use http::{HeaderValue, StatusCode, header};
+use tokio::sync::Semaphore;
+
+use crate::body::RequestBody;
+use crate::extract::RequestCx;
+use crate::problem::Problem;
+use crate::response::{IntoResponse, Response};
+
+/// The future a generated handler returns.
+pub type BoxFuture<'a> = Pin<Box<dyn Future<Output = Response> + Send + 'a>>;
+
+/// The generated entry point of a route: extract, call, respond.
+pub type HandlerFn = for<'a> fn(RequestCx<'a>, RequestBody, &'a Exec) -> BoxFuture<'a>;
+
+/// How handlers run: the body size limit and the bounded blocking pool.
+#[derive(Debug)]
+pub struct Exec {
+    body_limit: usize,
+    /// One permit per sync call that may be running or queued; none left → 503.
+    blocking: Arc<Semaphore>,
+}
+
+impl Exec {
+    pub(crate) fn new(body_limit: usize, blocking_slots: usize) -> Self {
+        Self {
+            body_limit,
+            blocking: Arc::new(Semaphore::new(blocking_slots)),
+        }
+    }
+
+    /// The request body size limit in bytes.
+    #[must_use]
+    pub fn body_limit(&self) -> usize {
+        self.body_limit
+    }
+
+    /// Runs a sync handler (and its response serialization) on the blocking pool.
+    ///
+    /// When every slot is taken (all threads busy and the queue full) this answers 503 with
+    /// `Retry-After` at once instead of queueing without bound.
+    pub async fn run_blocking<F, R>(&self, f: F) -> Response
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: IntoResponse,
+    {
+        let Ok(permit) = self.blocking.clone().try_acquire_owned() else {
+            return Problem::new(StatusCode::SERVICE_UNAVAILABLE)
+                .with_detail("the server is busy; try again shortly")
+                .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
+                .into_response();
+        };
+        let task = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            f().into_response()
+        });
+        match task.await {
+            Ok(res) => res,
+            Err(e) if e.is_panic() => panicked(&e.into_panic()),
+            Err(_) => Problem::new(StatusCode::SERVICE_UNAVAILABLE)
+                .with_detail("the server is shutting down")
+                .into_response(),
+        }
+    }
+}
+
+/// Awaits an async handler in the connection's task, turning a panic into a 500.
+pub async fn run_async<Fut, R>(fut: Fut) -> Response
+where
+    Fut: Future<Output = R> + Send,
+    R: IntoResponse,
+{
+    match AssertUnwindSafe(async move { fut.await.into_response() })
+        .catch_unwind()
+        .await
+    {
+        Ok(res) => res,
+        Err(payload) => panicked(&payload),
+    }
+}
+
+/// Logs a handler panic and answers 500; the message stays in the log, never in the body.
+fn panicked(payload: &(dyn Any + Send)) -> Response {
+    let msg = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("<non-string panic payload>");
+    tracing::error!(panic = msg, "a handler panicked; answered 500");
+    Problem::internal().into_response()
+}
+
+/// Collects extraction failures so one answer lists every bad input.
+///
+/// Validation problems (422) merge their `errors`; any other problem (400, 413, 415...) is
+/// answered as is, the first one winning.
+#[derive(Debug, Default)]
+pub struct Errors(Option<Problem>);
+
+impl Errors {
+    /// Keeps the value, or records why there is none.
+    pub fn take<T>(&mut self, r: Result<T, Problem>) -> Option<T> {
+        match r {
+            Ok(t) => Some(t),
+            Err(p) => {
+                self.push(p);
+                None
+            }
+        }
+    }
+
+    fn push(&mut self, p: Problem) {
+        let is_422 = |p: &Problem| p.status == StatusCode::UNPROCESSABLE_ENTITY;
+        match &mut self.0 {
+            None => self.0 = Some(p),
+            Some(cur) if is_422(cur) && is_422(&p) => cur.errors.extend(p.errors),
+            Some(cur) if is_422(cur) => *cur = p,
+            Some(_) => {}
+        }
+    }
+
+    /// The answer for the collected failures.
+    #[must_use]
+    pub fn into_response(self) -> Response {
+        self.0.unwrap_or_else(Problem::internal).into_response()
+    }
+}

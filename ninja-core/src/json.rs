@@ -1,0 +1,225 @@
+//! [`Json<T>`]: a JSON request body, or a JSON response.
+
+use bytes::{BufMut, Bytes, BytesMut};
+use http::StatusCode;
+use http::header::{self, HeaderValue};
+use http::request::Parts;
+use http_body_util::{BodyExt, Limited};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::body::{Body, RequestBody};
+use crate::extract::FromBody;
+use crate::problem::{FieldError, LocPart, Problem};
+use crate::response::{IntoResponse, Response};
+
+/// A JSON body: as an argument it is the request body, as a return value the response body.
+///
+/// ```
+/// # use ninja_core::prelude::*;
+/// #[derive(serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
+/// struct Item { name: String }
+///
+/// #[post("/echo")]
+/// async fn echo(Json(item): Json<Item>) -> Json<Item> {
+///     Json(item)
+/// }
+/// ```
+///
+/// As a body it requires `Content-Type: application/json` (or any `+json` type; parameters
+/// such as `charset` are allowed), else 415. A body over the API's limit is a 413, broken JSON
+/// syntax a 400, and JSON of the wrong shape a 422 whose `loc` points into the body
+/// (`["body", "items", 2, "name"]`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Json<T>(pub T);
+
+impl<T> std::ops::Deref for Json<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> std::ops::DerefMut for Json<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+/// `application/json`, `application/problem+json`, `application/json; charset=utf-8`...
+fn is_json(parts: &Parts) -> bool {
+    let Some(ct) = parts.headers.get(header::CONTENT_TYPE) else {
+        return false;
+    };
+    let Ok(ct) = ct.to_str() else { return false };
+    let essence = ct.split(';').next().unwrap_or("").trim();
+    let Some((ty, sub)) = essence.split_once('/') else {
+        return false;
+    };
+    ty.eq_ignore_ascii_case("application")
+        && (sub.eq_ignore_ascii_case("json")
+            || sub.len() > 5 && sub[sub.len() - 5..].eq_ignore_ascii_case("+json"))
+}
+
+/// Reads a whole body, refusing more than `limit` bytes: at once when `Content-Length`
+/// already says so, else as soon as the limit is crossed.
+pub(crate) async fn read_body(
+    parts: &Parts,
+    body: RequestBody,
+    limit: usize,
+) -> Result<Bytes, Problem> {
+    let too_large = || {
+        Problem::new(StatusCode::PAYLOAD_TOO_LARGE)
+            .with_detail(format!("the request body is larger than {limit} bytes"))
+    };
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
+        Err(e) => {
+            tracing::debug!(error = %e, "failed to read a request body");
+            Err(Problem::bad_request("the request body could not be read"))
+        }
+    }
+}
+
+impl<T: DeserializeOwned + Send> FromBody for Json<T> {
+    async fn from_body(parts: &Parts, body: RequestBody, limit: usize) -> Result<Self, Problem> {
+        if !is_json(parts) {
+            return Err(Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE)
+                .with_detail("expected a request body with `Content-Type: application/json`"));
+        }
+        let bytes = read_body(parts, body, limit).await?;
+        decode(&bytes).map(Json)
+    }
+}
+
+/// Decodes JSON, telling syntax errors (400) from shape errors (422 at the failing path).
+pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let err = match serde_path_to_error::deserialize(&mut de) {
+        Ok(t) => {
+            return de.end().map(|()| t).map_err(|e| {
+                Problem::bad_request(format!("the request body is not valid JSON: {e}"))
+            });
+        }
+        Err(err) => err,
+    };
+    let inner = err.inner();
+    if !inner.is_data() {
+        return Err(Problem::bad_request(format!(
+            "the request body is not valid JSON: {inner}"
+        )));
+    }
+    let mut loc: Vec<LocPart> = vec!["body".into()];
+    for seg in err.path().iter() {
+        match seg {
+            serde_path_to_error::Segment::Seq { index } => loc.push((*index).into()),
+            serde_path_to_error::Segment::Map { key } => loc.push(key.clone().into()),
+            serde_path_to_error::Segment::Enum { variant } => loc.push(variant.clone().into()),
+            serde_path_to_error::Segment::Unknown => {}
+        }
+    }
+    // serde_json reports a missing field on its parent, by message only; name it in `loc`.
+    let msg = strip_position(&inner.to_string());
+    let kind = if let Some(field) = msg
+        .strip_prefix("missing field `")
+        .and_then(|r| r.strip_suffix('`'))
+    {
+        loc.push(field.to_owned().into());
+        "missing"
+    } else if msg.starts_with("invalid type") {
+        "invalid_type"
+    } else {
+        "invalid_value"
+    };
+    Err(Problem::validation(vec![FieldError::new(loc, kind, msg)]))
+}
+
+/// serde_json appends " at line L column C"; the `loc` already says where.
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_owned(),
+        None => msg.to_owned(),
+    }
+}
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        let mut buf = BytesMut::with_capacity(128).writer();
+        if let Err(e) = serde_json::to_writer(&mut buf, &self.0) {
+            tracing::error!(error = %e, "failed to serialize a JSON response");
+            return Problem::internal().into_response();
+        }
+        let mut res = Response::new(Body::from(buf.into_inner().freeze()));
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        res
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Item {
+        name: String,
+        tags: Vec<u8>,
+    }
+
+    fn problem(body: &str) -> Problem {
+        decode::<Item>(body.as_bytes()).unwrap_err()
+    }
+
+    #[test]
+    fn syntax_errors_are_400() {
+        assert_eq!(problem("{\"name\":").status, StatusCode::BAD_REQUEST);
+        assert_eq!(problem("{} trailing").status, StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn shape_errors_point_into_the_body() {
+        let p = problem(r#"{"name":"a","tags":[1,"x"]}"#);
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let e = &p.errors[0];
+        assert_eq!(e.loc, vec!["body".into(), "tags".into(), LocPart::Index(1)]);
+        assert_eq!(e.kind, "invalid_type");
+    }
+
+    #[test]
+    fn missing_fields_are_named() {
+        let p = problem(r#"{"tags":[]}"#);
+        assert_eq!(p.errors[0].loc, vec![LocPart::from("body"), "name".into()]);
+        assert_eq!(p.errors[0].kind, "missing");
+        assert_eq!(p.errors[0].msg, "missing field `name`");
+    }
+
+    #[test]
+    fn content_types() {
+        let parts = |ct: &str| {
+            http::Request::builder()
+                .header("content-type", ct)
+                .body(())
+                .expect("valid")
+                .into_parts()
+                .0
+        };
+        assert!(is_json(&parts("application/json")));
+        assert!(is_json(&parts("Application/JSON; charset=utf-8")));
+        assert!(is_json(&parts("application/merge-patch+json")));
+        assert!(!is_json(&parts("text/plain")));
+        assert!(!is_json(&parts("application/jsonx")));
+    }
+}

@@ -1,0 +1,106 @@
+//! # Ninja
+//!
+//! A typed, declarative HTTP API framework: annotate plain functions, sync or async, and
+//! Ninja extracts and validates their arguments, runs them (async on the reactor, sync on a
+//! bounded blocking pool), and answers bad input with RFC 9457 problem details.
+//!
+//! ```no_run
+//! use ninja_core::prelude::*;
+//!
+//! #[derive(serde::Serialize, schemars::JsonSchema)]
+//! struct Saying { saying: String }
+//!
+//! /// Say a word after a delay (awaited on the reactor).
+//! #[get("/say-after")]
+//! async fn say_after(delay: f64, word: String) -> Json<Saying> {
+//!     tokio::time::sleep(std::time::Duration::from_secs_f64(delay)).await;
+//!     Json(Saying { saying: word })
+//! }
+//!
+//! /// The same as a plain function: it runs on the blocking pool.
+//! #[get("/say-sync")]
+//! fn say_sync(delay: f64, word: String) -> Json<Saying> {
+//!     std::thread::sleep(std::time::Duration::from_secs_f64(delay));
+//!     Json(Saying { saying: word })
+//! }
+//!
+//! fn main() -> std::io::Result<()> {
+//!     NinjaApi::new("Demo", "1.0")
+//!         .routes(routes![say_after, say_sync])
+//!         .serve("127.0.0.1:8000")
+//! }
+//! ```
+//!
+//! ## Arguments
+//!
+//! | argument | reads |
+//! |---|---|
+//! | `item_id: u32` with `{item_id}` in the path | the path parameter |
+//! | `q: String`, `q: Option<String>`, `tag: Vec<String>`, `#[param(default = 10)] limit: u32` | the query parameter of that name |
+//! | `Query<T>` | a struct of query parameters |
+//! | `Json<T>` | the JSON body (at most one body argument) |
+//! | `Header<T>` | the header named after the argument (`user_agent` → `User-Agent`) |
+//! | `State<T>` | state registered with [`NinjaApi::state`] |
+//! | [`RequestHead`] | method, URI, version and headers |
+//!
+//! Bad input never reaches the handler: it gets a 422 listing every failing field, or a
+//! 400/404/405/413/415 [`Problem`].
+
+mod api;
+mod body;
+mod extract;
+mod handler;
+mod json;
+mod problem;
+pub mod response;
+mod routing;
+mod server;
+mod test_client;
+
+pub use api::{App, BuildError, NinjaApi, addr_from_env};
+pub use body::{Body, RequestBody};
+pub use extract::{Arg, FromBody, FromRequestParts, Header, Query, RequestCx, RequestHead, State};
+pub use json::Json;
+pub use problem::{FieldError, LocPart, PROBLEM_JSON, Problem};
+pub use response::{Created, IntoResponse, Response};
+pub use routing::{Operation, Route};
+pub use test_client::{TestClient, TestRequest, TestResponse};
+
+#[doc(no_inline)]
+pub use http;
+
+/// Route attributes: `#[get("/path")]` and friends. See the crate docs.
+pub use ninja_macros::{delete, get, patch, post, put};
+
+/// Everything a handler module needs: `use ninja_core::prelude::*;`.
+pub mod prelude {
+    pub use crate::http::StatusCode;
+    pub use crate::{
+        Created, Header, IntoResponse, Json, NinjaApi, Problem, Query, RequestHead, State, delete,
+        get, patch, post, put, routes,
+    };
+}
+
+/// Collects routes made by the route attributes: `api.routes(routes![a, b, module::c])`.
+#[macro_export]
+macro_rules! routes {
+    ($($handler:path),* $(,)?) => {
+        ::std::vec![$(<$handler as $crate::__private::Endpoint>::route()),*]
+    };
+}
+
+/// For the route macros' generated code only; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::extract::{Arg, FromBody, FromRequestParts, RequestCx, path_param};
+    pub use crate::handler::{BoxFuture, Errors, Exec, HandlerFn, run_async};
+    pub use crate::routing::{Operation, Route};
+    pub use crate::{IntoResponse, RequestBody, Response};
+    pub use http::Method;
+
+    /// Implemented by the hidden type each route attribute generates beside the function.
+    pub trait Endpoint {
+        /// The route: method, path, docs, and the generated extract-and-call function.
+        fn route() -> Route;
+    }
+}

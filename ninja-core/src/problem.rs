@@ -1,0 +1,200 @@
+//! RFC 9457 problem details: the one shape every framework error takes on the wire.
+//!
+//! A request that never reaches its handler (no route, wrong method, bad input, body too
+//! large) is answered with a [`Problem`] as `application/problem+json`. Validation failures
+//! carry an `errors` list with one [`FieldError`] per failing input, all of them at once,
+//! each with a `loc` such as `["query", "limit"]` or `["body", "items", 2, "name"]`.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use http::{HeaderValue, StatusCode, header};
+use serde::Serialize;
+
+use crate::body::Body;
+use crate::response::{IntoResponse, Response};
+
+/// The media type of every problem body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An RFC 9457 problem details object, answered with its `status`.
+///
+/// ```
+/// use ninja_core::Problem;
+/// let p = Problem::not_found("item 7 does not exist");
+/// assert_eq!(p.status(), http::StatusCode::NOT_FOUND);
+/// ```
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Problem {
+    /// A URI naming the problem type; `about:blank` means "see `title`".
+    #[serde(rename = "type")]
+    pub kind: Cow<'static, str>,
+    /// A short summary; for `about:blank` the reason phrase of `status`.
+    pub title: Cow<'static, str>,
+    /// The HTTP status code.
+    #[serde(serialize_with = "ser_status")]
+    pub status: StatusCode,
+    /// What went wrong with this request, for a person to read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<Cow<'static, str>>,
+    /// Every failing input, for validation problems (422).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// Headers to send with the problem (e.g. `Allow` on a 405, `Retry-After` on a 503).
+    #[serde(skip)]
+    pub headers: http::HeaderMap,
+}
+
+fn ser_status<S: serde::Serializer>(s: &StatusCode, ser: S) -> Result<S::Ok, S::Error> {
+    ser.serialize_u16(s.as_u16())
+}
+
+impl Problem {
+    /// A problem of type `about:blank` with `status`'s reason phrase as title.
+    #[must_use]
+    pub fn new(status: StatusCode) -> Self {
+        Self {
+            kind: Cow::Borrowed("about:blank"),
+            title: Cow::Borrowed(status.canonical_reason().unwrap_or("Error")),
+            status,
+            detail: None,
+            errors: Vec::new(),
+            headers: http::HeaderMap::new(),
+        }
+    }
+
+    /// Sets the human-readable `detail`.
+    #[must_use]
+    pub fn with_detail(mut self, detail: impl Into<Cow<'static, str>>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    /// Adds a response header.
+    #[must_use]
+    pub fn with_header(mut self, name: header::HeaderName, value: HeaderValue) -> Self {
+        self.headers.insert(name, value);
+        self
+    }
+
+    /// `400 Bad Request` with a detail.
+    #[must_use]
+    pub fn bad_request(detail: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST).with_detail(detail)
+    }
+
+    /// `404 Not Found` with a detail.
+    #[must_use]
+    pub fn not_found(detail: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::NOT_FOUND).with_detail(detail)
+    }
+
+    /// `409 Conflict` with a detail.
+    #[must_use]
+    pub fn conflict(detail: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::CONFLICT).with_detail(detail)
+    }
+
+    /// `500 Internal Server Error`. The detail is generic on purpose: the cause belongs in the
+    /// log, never in the body a client sees.
+    #[must_use]
+    pub fn internal() -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR)
+            .with_detail("the server failed to handle this request")
+    }
+
+    /// `422 Unprocessable Content` listing every failing input.
+    #[must_use]
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let mut p = Self::new(StatusCode::UNPROCESSABLE_ENTITY)
+            .with_detail("the request did not validate: see `errors`");
+        p.errors = errors;
+        p
+    }
+
+    /// The status this problem is answered with.
+    #[must_use]
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.status.as_u16(), self.title)?;
+        if let Some(d) = &self.detail {
+            write!(f, ": {d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Problem {}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let bytes = serde_json::to_vec(&self).expect("a Problem always serializes");
+        let mut res = Response::new(Body::from(bytes));
+        *res.status_mut() = self.status;
+        *res.headers_mut() = self.headers;
+        res.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        res
+    }
+}
+
+/// One segment of a [`FieldError`] location: an object key or an array index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum LocPart {
+    /// An object key, or the source (`"query"`, `"path"`, `"header"`, `"body"`).
+    Key(Cow<'static, str>),
+    /// An array index.
+    Index(usize),
+}
+
+impl From<&'static str> for LocPart {
+    fn from(s: &'static str) -> Self {
+        Self::Key(Cow::Borrowed(s))
+    }
+}
+
+impl From<String> for LocPart {
+    fn from(s: String) -> Self {
+        Self::Key(Cow::Owned(s))
+    }
+}
+
+impl From<usize> for LocPart {
+    fn from(i: usize) -> Self {
+        Self::Index(i)
+    }
+}
+
+/// One failing input: where (`loc`), why (`msg`) and a stable machine-readable `type`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// Where: the source first, then the path inside it, e.g. `["query", "limit"]`.
+    pub loc: Vec<LocPart>,
+    /// Why, for a person.
+    pub msg: String,
+    /// A stable code: `missing`, `invalid`, `invalid_type`, `invalid_value`, `json_invalid`...
+    #[serde(rename = "type")]
+    pub kind: Cow<'static, str>,
+}
+
+impl FieldError {
+    /// A field error at `loc`.
+    pub fn new(
+        loc: Vec<LocPart>,
+        kind: impl Into<Cow<'static, str>>,
+        msg: impl Into<String>,
+    ) -> Self {
+        Self {
+            loc,
+            msg: msg.into(),
+            kind: kind.into(),
+        }
+    }
+}

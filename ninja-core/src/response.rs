@@ -1,0 +1,124 @@
+//! What a handler may return: anything that is [`IntoResponse`].
+//!
+//! | return type | response |
+//! |---|---|
+//! | [`Json<T>`](crate::Json) | 200, `application/json` |
+//! | `String`, `&'static str` | 200, `text/plain; charset=utf-8` |
+//! | `()` | 204 No Content |
+//! | [`Created<T>`] | 201 with `T`'s body |
+//! | `(StatusCode, T)` | `T` with that status |
+//! | `([(HeaderName, &str); N], T)` | `T` with those headers added |
+//! | `Result<T, E>` | `T`, or `E`'s response (e.g. a [`Problem`](crate::Problem)) |
+//! | [`Response`] | as is |
+
+use http::StatusCode;
+use http::header::{self, HeaderName, HeaderValue};
+
+use crate::body::Body;
+use crate::problem::Problem;
+
+/// The response every handler produces in the end.
+pub type Response = http::Response<Body>;
+
+/// Turns a handler's return value into a response.
+///
+/// Serialization happens here, once, into the response's bytes. For a sync handler this
+/// runs on the blocking pool, off the reactor.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned from a Ninja handler",
+    label = "not a response type",
+    note = "return `Json<T>`, `String`, `&'static str`, `()`, `Created<T>`, `(StatusCode, T)`, `Result<T, E>` or a `Response`; each part must itself be `IntoResponse`"
+)]
+pub trait IntoResponse {
+    /// Builds the response.
+    fn into_response(self) -> Response;
+}
+
+impl IntoResponse for Response {
+    fn into_response(self) -> Response {
+        self
+    }
+}
+
+impl IntoResponse for () {
+    fn into_response(self) -> Response {
+        let mut res = Response::new(Body::empty());
+        *res.status_mut() = StatusCode::NO_CONTENT;
+        res
+    }
+}
+
+fn text(body: Body) -> Response {
+    let mut res = Response::new(body);
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    res
+}
+
+impl IntoResponse for String {
+    fn into_response(self) -> Response {
+        text(self.into())
+    }
+}
+
+impl IntoResponse for &'static str {
+    fn into_response(self) -> Response {
+        text(self.into())
+    }
+}
+
+impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
+    fn into_response(self) -> Response {
+        match self {
+            Ok(t) => t.into_response(),
+            Err(e) => e.into_response(),
+        }
+    }
+}
+
+impl<T: IntoResponse> IntoResponse for (StatusCode, T) {
+    fn into_response(self) -> Response {
+        let mut res = self.1.into_response();
+        *res.status_mut() = self.0;
+        res
+    }
+}
+
+impl<T: IntoResponse, const N: usize> IntoResponse for ([(HeaderName, &'static str); N], T) {
+    fn into_response(self) -> Response {
+        let mut res = self.1.into_response();
+        for (name, value) in self.0 {
+            match HeaderValue::from_str(value) {
+                Ok(v) => {
+                    res.headers_mut().insert(name, v);
+                }
+                Err(_) => {
+                    tracing::error!(header = %name, "handler returned an invalid header value");
+                    return Problem::internal().into_response();
+                }
+            }
+        }
+        res
+    }
+}
+
+/// `201 Created` with `T`'s body.
+///
+/// ```
+/// # use ninja_core::prelude::*;
+/// # #[derive(serde::Serialize, schemars::JsonSchema)] struct Item { id: u32 }
+/// #[post("/items")]
+/// fn create() -> Created<Json<Item>> {
+///     Created(Json(Item { id: 1 }))
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Created<T>(pub T);
+
+impl<T: IntoResponse> IntoResponse for Created<T> {
+    fn into_response(self) -> Response {
+        (StatusCode::CREATED, self.0).into_response()
+    }
+}

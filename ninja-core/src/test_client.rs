@@ -1,0 +1,230 @@
+//! [`TestClient`]: requests answered in-process, without a socket, for tests.
+
+use std::fmt::Display;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::api::{App, NinjaApi};
+use crate::body::RequestBody;
+
+/// Sends requests straight into an [`App`], through routing, extraction and the handler.
+///
+/// ```
+/// use ninja_core::prelude::*;
+/// use ninja_core::TestClient;
+///
+/// #[get("/add")]
+/// fn add(a: i32, b: i32) -> String { (a + b).to_string() }
+///
+/// # #[tokio::main(flavor = "multi_thread")] async fn main() {
+/// let client = TestClient::new(NinjaApi::new("t", "1").routes(routes![add]));
+/// let res = client.get("/add").query("a", 2).query("b", 3).send().await;
+/// assert_eq!(res.status(), 200);
+/// assert_eq!(res.text(), "5");
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct TestClient {
+    app: App,
+}
+
+impl TestClient {
+    /// Builds `api`; panics with every build error if it cannot be built.
+    #[track_caller]
+    #[must_use]
+    pub fn new(api: NinjaApi) -> Self {
+        match api.build() {
+            Ok(app) => Self { app },
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// A request with any method.
+    #[must_use]
+    pub fn request(&self, method: Method, path: &str) -> TestRequest {
+        TestRequest {
+            app: self.app.clone(),
+            method,
+            uri: path.to_owned(),
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+        }
+    }
+
+    /// A `GET` request.
+    #[must_use]
+    pub fn get(&self, path: &str) -> TestRequest {
+        self.request(Method::GET, path)
+    }
+
+    /// A `POST` request.
+    #[must_use]
+    pub fn post(&self, path: &str) -> TestRequest {
+        self.request(Method::POST, path)
+    }
+
+    /// A `PUT` request.
+    #[must_use]
+    pub fn put(&self, path: &str) -> TestRequest {
+        self.request(Method::PUT, path)
+    }
+
+    /// A `PATCH` request.
+    #[must_use]
+    pub fn patch(&self, path: &str) -> TestRequest {
+        self.request(Method::PATCH, path)
+    }
+
+    /// A `DELETE` request.
+    #[must_use]
+    pub fn delete(&self, path: &str) -> TestRequest {
+        self.request(Method::DELETE, path)
+    }
+}
+
+/// Characters escaped in a query key or value (everything but unreserved ones).
+const QUERY: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// A request being built by a [`TestClient`].
+#[derive(Debug)]
+#[must_use = "a request is sent by `.send().await`"]
+pub struct TestRequest {
+    app: App,
+    method: Method,
+    uri: String,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl TestRequest {
+    /// Appends `key=value` to the query string, percent-encoded.
+    pub fn query(mut self, key: &str, value: impl Display) -> Self {
+        self.uri
+            .push(if self.uri.contains('?') { '&' } else { '?' });
+        self.uri.extend(utf8_percent_encode(key, QUERY));
+        self.uri.push('=');
+        self.uri
+            .extend(utf8_percent_encode(&value.to_string(), QUERY));
+        self
+    }
+
+    /// Adds a header; panics on an invalid name or value (a bug in the test).
+    #[track_caller]
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        let name = HeaderName::try_from(name).expect("a valid header name");
+        let value = HeaderValue::try_from(value).expect("a valid header value");
+        self.headers.append(name, value);
+        self
+    }
+
+    /// Sends `value` as a JSON body with `Content-Type: application/json`.
+    #[track_caller]
+    pub fn json<T: Serialize>(mut self, value: &T) -> Self {
+        self.body = serde_json::to_vec(value).expect("serializable").into();
+        self.headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        self
+    }
+
+    /// Sends raw bytes as the body (set `Content-Type` with [`header`](Self::header)).
+    pub fn body(mut self, body: impl Into<Bytes>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    /// Sends the request through the app and reads the whole response.
+    #[track_caller]
+    pub fn send(self) -> impl Future<Output = TestResponse> + Send {
+        let mut req = Request::builder()
+            .method(self.method)
+            .uri(&self.uri)
+            .body(RequestBody::full(self.body.clone()))
+            .expect("a valid request URI");
+        if !self.body.is_empty() {
+            self.headers.get(header::CONTENT_LENGTH).is_none().then(|| {
+                req.headers_mut()
+                    .insert(header::CONTENT_LENGTH, self.body.len().into())
+            });
+        }
+        req.headers_mut().extend(self.headers);
+        let app = self.app;
+        async move {
+            let res = app.call(req).await;
+            let (parts, body) = res.into_parts();
+            let body = body
+                .collect()
+                .await
+                .map(http_body_util::Collected::to_bytes)
+                .unwrap_or_default();
+            TestResponse {
+                status: parts.status,
+                headers: parts.headers,
+                body,
+            }
+        }
+    }
+}
+
+/// A whole response received by a [`TestClient`].
+#[derive(Debug, Clone)]
+pub struct TestResponse {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl TestResponse {
+    /// The status code.
+    #[must_use]
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The headers.
+    #[must_use]
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The value of header `name`, if present and text.
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The body bytes.
+    #[must_use]
+    pub fn bytes(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// The body as text; panics if it is not UTF-8.
+    #[track_caller]
+    #[must_use]
+    pub fn text(&self) -> &str {
+        std::str::from_utf8(&self.body).expect("a UTF-8 body")
+    }
+
+    /// The body parsed as JSON; panics with the body if it does not parse as `T`.
+    #[track_caller]
+    #[must_use]
+    pub fn json<T: DeserializeOwned>(&self) -> T {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "response body is not the expected JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+}

@@ -1,0 +1,72 @@
+//! The route attribute's own arguments: `("/items/{id}", tags = ["items"], deprecated)`.
+
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{LitStr, Token};
+
+mod kw {
+    syn::custom_keyword!(tags);
+    syn::custom_keyword!(operation_id);
+    syn::custom_keyword!(deprecated);
+}
+
+/// What `#[get(...)]` says.
+pub(crate) struct RouteArgs {
+    pub(crate) path: LitStr,
+    pub(crate) tags: Vec<LitStr>,
+    pub(crate) operation_id: Option<LitStr>,
+    pub(crate) deprecated: bool,
+}
+
+/// Fails with "`x` is given twice", spanned on the second one.
+fn once<T>(slot: &mut Option<T>, value: T, span: proc_macro2::Span, key: &str) -> syn::Result<()> {
+    if slot.replace(value).is_some() {
+        return Err(syn::Error::new(span, format!("`{key}` is given twice")));
+    }
+    Ok(())
+}
+
+impl Parse for RouteArgs {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        if input.is_empty() {
+            return Err(input.error("expected a path, e.g. `#[get(\"/items/{item_id}\")]`"));
+        }
+        let path: LitStr = input.parse().map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                "expected the route's path as a string literal, e.g. `\"/items/{item_id}\"`",
+            )
+        })?;
+        let (mut tags, mut operation_id, mut deprecated) = (None, None, None);
+        while !input.is_empty() {
+            input.parse::<Token![,]>()?;
+            if input.is_empty() {
+                break;
+            }
+            let look = input.lookahead1();
+            if look.peek(kw::tags) {
+                let k: kw::tags = input.parse()?;
+                input.parse::<Token![=]>()?;
+                let content;
+                syn::bracketed!(content in input);
+                let list = Punctuated::<LitStr, Token![,]>::parse_terminated(&content)?;
+                once(&mut tags, list.into_iter().collect(), k.span, "tags")?;
+            } else if look.peek(kw::operation_id) {
+                let k: kw::operation_id = input.parse()?;
+                input.parse::<Token![=]>()?;
+                once(&mut operation_id, input.parse()?, k.span, "operation_id")?;
+            } else if look.peek(kw::deprecated) {
+                let k: kw::deprecated = input.parse()?;
+                once(&mut deprecated, true, k.span, "deprecated")?;
+            } else {
+                return Err(look.error());
+            }
+        }
+        Ok(Self {
+            path,
+            tags: tags.unwrap_or_default(),
+            operation_id,
+            deprecated: deprecated.unwrap_or(false),
+        })
+    }
+}

@@ -1,0 +1,221 @@
+//! Expansion: the user's function unchanged, plus a hidden endpoint type beside it.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Expr, ExprLit, ItemFn, Lit, ReturnType};
+
+use crate::args::RouteArgs;
+use crate::doc;
+use crate::path;
+use crate::signature::{self, Errors, Handler, Source};
+
+/// Entry point of every route attribute. On any error the function is still emitted (with
+/// its `#[param]` attributes removed) so one mistake does not cascade into many.
+pub(crate) fn route(method: &str, attr: TokenStream, item: TokenStream) -> TokenStream {
+    let mut f: ItemFn = match syn::parse2(item.clone()) {
+        Ok(f) => f,
+        Err(e) => {
+            let err = syn::Error::new(
+                e.span(),
+                "route attributes go on a free function, e.g. `#[get(\"/\")] fn index() -> &'static str { \"hi\" }`",
+            );
+            let ce = err.to_compile_error();
+            return quote!(#ce #item);
+        }
+    };
+    match expand(method, attr, &mut f) {
+        Ok(tokens) => tokens,
+        Err(e) => {
+            let ce = e.to_compile_error();
+            let stub = endpoint_stub(&f);
+            quote!(#ce #f #stub)
+        }
+    }
+}
+
+fn expand(method: &str, attr: TokenStream, f: &mut ItemFn) -> syn::Result<TokenStream> {
+    let mut errors = Errors::default();
+    // Parse everything first so every error is reported in one build.
+    let args = syn::parse2::<RouteArgs>(attr);
+    let params = match &args {
+        Ok(a) => match path::parse(&a.path.value()) {
+            Ok(p) => p,
+            Err(msg) => {
+                errors.push(a.path.span(), msg);
+                Vec::new()
+            }
+        },
+        Err(_) => Vec::new(),
+    };
+    let args = args?;
+    let handler = signature::analyze(f, &args.path, &params);
+    let handler = match handler {
+        Ok(h) => Some(h),
+        Err(e) => {
+            errors.push_err(e);
+            None
+        }
+    };
+    errors.finish()?;
+    let handler = handler.expect("no errors means the handler was analyzed");
+    Ok(generate(method, &args, f, &handler))
+}
+
+fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStream {
+    let np = quote!(::ninja_core::__private);
+    let ident = &h.ident;
+    let vis = &f.vis;
+    let method = format_ident!("{method}");
+    let path = &args.path;
+
+    let mut consts = Vec::new();
+    let mut extract = Vec::new();
+    let mut body_extract = None;
+    let mut temps = Vec::new();
+    let mut vars = Vec::new();
+    for (i, a) in h.args.iter().enumerate() {
+        let ty = &a.ty;
+        let arg_const = format_ident!("__NINJA_ARG_{i}");
+        let name = &a.name;
+        let header = name.replace('_', "-").to_ascii_lowercase();
+        consts.push(quote!(const #arg_const: #np::Arg = #np::Arg::new(#name, #header);));
+        let temp = format_ident!("__ninja_arg_{i}");
+        let var = format_ident!("__ninja_val_{i}");
+        let call = match (a.source, &a.default) {
+            (Source::Path, _) => quote_spanned! {ty.span()=>
+                #np::path_param::<#ty>(&__ninja_cx, &#arg_const)
+            },
+            (Source::Body, _) => quote_spanned! {ty.span()=>
+                <#ty as #np::FromBody>::from_body(__ninja_parts, __ninja_body, __ninja_exec.body_limit()).await
+            },
+            (Source::Parts, None) => quote_spanned! {ty.span()=>
+                <#ty as #np::FromRequestParts>::from_request_parts(&__ninja_cx, &#arg_const)
+            },
+            (Source::Parts, Some(default)) => {
+                let default = match default {
+                    Expr::Lit(ExprLit {
+                        lit: Lit::Str(_), ..
+                    }) => {
+                        quote!(::std::convert::Into::into(#default))
+                    }
+                    _ => quote!(#default),
+                };
+                quote_spanned! {ty.span()=>
+                    <::std::option::Option<#ty> as #np::FromRequestParts>::from_request_parts(&__ninja_cx, &#arg_const)
+                        .map(|v| v.unwrap_or_else(|| #default))
+                }
+            }
+        };
+        let stmt = quote!(let #temp = __ninja_errors.take(#call););
+        if a.source == Source::Body {
+            body_extract = Some(stmt);
+        } else {
+            extract.push(stmt);
+        }
+        temps.push(temp);
+        vars.push(var);
+    }
+    let unpack = if vars.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            let (#(::std::option::Option::Some(#vars),)*) = (#(#temps,)*) else {
+                return __ninja_errors.into_response();
+            };
+        }
+    };
+    let call = if h.is_async {
+        quote!(#np::run_async(#ident(#(#vars),*)).await)
+    } else {
+        quote!(__ninja_exec.run_blocking(move || #ident(#(#vars),*)).await)
+    };
+    let ret_check = match &f.sig.output {
+        ReturnType::Type(_, ty) if !matches!(**ty, syn::Type::ImplTrait(_)) => {
+            quote_spanned! {ty.span()=>
+                const _: fn() = || {
+                    fn __ninja_returns<T: #np::IntoResponse>() {}
+                    __ninja_returns::<#ty>();
+                };
+            }
+        }
+        _ => quote!(),
+    };
+
+    let (summary, description) = doc::summary_and_description(&f.attrs);
+    let summary = opt_str(summary);
+    let description = opt_str(description);
+    let operation_id = args
+        .operation_id
+        .as_ref()
+        .map_or_else(|| ident.to_string(), syn::LitStr::value);
+    let tags = &args.tags;
+    let deprecated = args.deprecated || f.attrs.iter().any(|a| a.path().is_ident("deprecated"));
+    let body_param = if body_extract.is_some() {
+        quote!(__ninja_body)
+    } else {
+        quote!(_)
+    };
+
+    quote! {
+        #f
+
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis struct #ident {}
+
+        #ret_check
+
+        #[automatically_derived]
+        impl #np::Endpoint for #ident {
+            fn route() -> #np::Route {
+                #(#consts)*
+                #[allow(clippy::let_unit_value)]
+                fn __ninja_handler<'a>(
+                    __ninja_cx: #np::RequestCx<'a>,
+                    #body_param: #np::RequestBody,
+                    __ninja_exec: &'a #np::Exec,
+                ) -> #np::BoxFuture<'a> {
+                    ::std::boxed::Box::pin(async move {
+                        let __ninja_parts = __ninja_cx.parts();
+                        let _ = __ninja_parts;
+                        let mut __ninja_errors = #np::Errors::default();
+                        #(#extract)*
+                        #body_extract
+                        #unpack
+                        #call
+                    })
+                }
+                #np::Route::new(
+                    #np::Method::#method,
+                    #path,
+                    __ninja_handler,
+                    #np::Operation::new(#operation_id, #summary, #description, &[#(#tags),*], #deprecated),
+                )
+            }
+        }
+    }
+}
+
+/// After an error: the hidden type still exists, so `routes![f]` adds no second error.
+fn endpoint_stub(f: &ItemFn) -> TokenStream {
+    let ident = &f.sig.ident;
+    let vis = &f.vis;
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis struct #ident {}
+        impl ::ninja_core::__private::Endpoint for #ident {
+            fn route() -> ::ninja_core::__private::Route {
+                ::std::unreachable!("this route failed to compile")
+            }
+        }
+    }
+}
+
+fn opt_str(s: Option<String>) -> TokenStream {
+    match s {
+        Some(s) => quote!(::std::option::Option::Some(#s)),
+        None => quote!(::std::option::Option::None),
+    }
+}

@@ -1,0 +1,37 @@
+//! Route attributes for Ninja: `#[get]`, `#[post]`, `#[put]`, `#[patch]`, `#[delete]`.
+//!
+//! Use them through `ninja_core` (`use ninja_core::prelude::*;`), whose docs describe them.
+//! Each attribute leaves the function untouched and emits beside it a hidden type of the same
+//! name whose `Endpoint::route()` knows the method, the path, how to extract each argument,
+//! how to call the function (sync → blocking pool, async → awaited) and its documentation.
+
+mod args;
+mod doc;
+mod expand;
+mod path;
+mod signature;
+
+use proc_macro::TokenStream;
+
+macro_rules! route_attribute {
+    ($($(#[$doc:meta])* $name:ident => $method:ident,)*) => {$(
+        $(#[$doc])*
+        #[proc_macro_attribute]
+        pub fn $name(attr: TokenStream, item: TokenStream) -> TokenStream {
+            expand::route(stringify!($method), attr.into(), item.into()).into()
+        }
+    )*};
+}
+
+route_attribute! {
+    /// `#[get("/path")]`: a `GET` route (also answers `HEAD`).
+    get => GET,
+    /// `#[post("/path")]`: a `POST` route.
+    post => POST,
+    /// `#[put("/path")]`: a `PUT` route.
+    put => PUT,
+    /// `#[patch("/path")]`: a `PATCH` route.
+    patch => PATCH,
+    /// `#[delete("/path")]`: a `DELETE` route.
+    delete => DELETE,
+}
