@@ -119,10 +119,10 @@ impl Errors {
     }
 
     fn push(&mut self, p: Problem) {
-        let is_422 = |p: &Problem| p.status == StatusCode::UNPROCESSABLE_ENTITY;
+        let is_422 = |p: &Problem| p.status() == StatusCode::UNPROCESSABLE_ENTITY;
         match &mut self.0 {
             None => self.0 = Some(p),
-            Some(cur) if is_422(cur) && is_422(&p) => cur.errors.extend(p.errors),
+            Some(cur) if is_422(cur) && is_422(&p) => cur.extend_errors(p),
             Some(cur) if is_422(cur) => *cur = p,
             Some(_) => {}
         }

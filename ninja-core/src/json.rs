@@ -185,15 +185,21 @@ mod tests {
 
     #[test]
     fn syntax_errors_are_400() {
-        assert_eq!(problem("{\"name\":").status, StatusCode::BAD_REQUEST);
-        assert_eq!(problem("{} trailing").status, StatusCode::BAD_REQUEST);
+        assert_eq!(problem("{\"name\":").status(), StatusCode::BAD_REQUEST);
+        let trailing = r#"{"name":"a","tags":[]} trailing"#;
+        assert_eq!(problem(trailing).status(), StatusCode::BAD_REQUEST);
+        // A wrong shape is found before trailing bytes are looked at.
+        assert_eq!(
+            problem("{} trailing").status(),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
     }
 
     #[test]
     fn shape_errors_point_into_the_body() {
         let p = problem(r#"{"name":"a","tags":[1,"x"]}"#);
-        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
-        let e = &p.errors[0];
+        assert_eq!(p.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let e = &p.errors()[0];
         assert_eq!(e.loc, vec!["body".into(), "tags".into(), LocPart::Index(1)]);
         assert_eq!(e.kind, "invalid_type");
     }
@@ -201,9 +207,12 @@ mod tests {
     #[test]
     fn missing_fields_are_named() {
         let p = problem(r#"{"tags":[]}"#);
-        assert_eq!(p.errors[0].loc, vec![LocPart::from("body"), "name".into()]);
-        assert_eq!(p.errors[0].kind, "missing");
-        assert_eq!(p.errors[0].msg, "missing field `name`");
+        assert_eq!(
+            p.errors()[0].loc,
+            vec![LocPart::from("body"), "name".into()]
+        );
+        assert_eq!(p.errors()[0].kind, "missing");
+        assert_eq!(p.errors()[0].msg, "missing field `name`");
     }
 
     #[test]

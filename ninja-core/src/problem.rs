@@ -23,27 +23,29 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// use ninja_core::Problem;
 /// let p = Problem::not_found("item 7 does not exist");
 /// assert_eq!(p.status(), http::StatusCode::NOT_FOUND);
+/// assert_eq!(p.detail(), Some("item 7 does not exist"));
 /// ```
+///
+/// One pointer wide, so the `Result<T, Problem>` of every extraction stays small.
 #[derive(Debug, Clone, Serialize)]
-#[non_exhaustive]
-pub struct Problem {
+#[serde(transparent)]
+pub struct Problem(Box<Inner>);
+
+#[derive(Debug, Clone, Serialize)]
+struct Inner {
     /// A URI naming the problem type; `about:blank` means "see `title`".
     #[serde(rename = "type")]
-    pub kind: Cow<'static, str>,
+    kind: Cow<'static, str>,
     /// A short summary; for `about:blank` the reason phrase of `status`.
-    pub title: Cow<'static, str>,
-    /// The HTTP status code.
+    title: Cow<'static, str>,
     #[serde(serialize_with = "ser_status")]
-    pub status: StatusCode,
-    /// What went wrong with this request, for a person to read.
+    status: StatusCode,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<Cow<'static, str>>,
-    /// Every failing input, for validation problems (422).
+    detail: Option<Cow<'static, str>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<FieldError>,
-    /// Headers to send with the problem (e.g. `Allow` on a 405, `Retry-After` on a 503).
+    errors: Vec<FieldError>,
     #[serde(skip)]
-    pub headers: http::HeaderMap,
+    headers: http::HeaderMap,
 }
 
 fn ser_status<S: serde::Serializer>(s: &StatusCode, ser: S) -> Result<S::Ok, S::Error> {
@@ -54,27 +56,39 @@ impl Problem {
     /// A problem of type `about:blank` with `status`'s reason phrase as title.
     #[must_use]
     pub fn new(status: StatusCode) -> Self {
-        Self {
+        Self(Box::new(Inner {
             kind: Cow::Borrowed("about:blank"),
             title: Cow::Borrowed(status.canonical_reason().unwrap_or("Error")),
             status,
             detail: None,
             errors: Vec::new(),
             headers: http::HeaderMap::new(),
-        }
+        }))
     }
 
     /// Sets the human-readable `detail`.
     #[must_use]
     pub fn with_detail(mut self, detail: impl Into<Cow<'static, str>>) -> Self {
-        self.detail = Some(detail.into());
+        self.0.detail = Some(detail.into());
+        self
+    }
+
+    /// Sets the problem `type` URI and its `title` (default: `about:blank` and the reason phrase).
+    #[must_use]
+    pub fn with_type(
+        mut self,
+        uri: impl Into<Cow<'static, str>>,
+        title: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        self.0.kind = uri.into();
+        self.0.title = title.into();
         self
     }
 
     /// Adds a response header.
     #[must_use]
     pub fn with_header(mut self, name: header::HeaderName, value: HeaderValue) -> Self {
-        self.headers.insert(name, value);
+        self.0.headers.insert(name, value);
         self
     }
 
@@ -109,21 +123,44 @@ impl Problem {
     pub fn validation(errors: Vec<FieldError>) -> Self {
         let mut p = Self::new(StatusCode::UNPROCESSABLE_ENTITY)
             .with_detail("the request did not validate: see `errors`");
-        p.errors = errors;
+        p.0.errors = errors;
         p
     }
 
     /// The status this problem is answered with.
     #[must_use]
     pub fn status(&self) -> StatusCode {
-        self.status
+        self.0.status
+    }
+
+    /// The `title`.
+    #[must_use]
+    pub fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// The `detail`, if any.
+    #[must_use]
+    pub fn detail(&self) -> Option<&str> {
+        self.0.detail.as_deref()
+    }
+
+    /// The failing inputs of a validation problem.
+    #[must_use]
+    pub fn errors(&self) -> &[FieldError] {
+        &self.0.errors
+    }
+
+    /// Adds the failing inputs of `other` (both being validation problems).
+    pub(crate) fn extend_errors(&mut self, other: Problem) {
+        self.0.errors.extend(other.0.errors);
     }
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.status.as_u16(), self.title)?;
-        if let Some(d) = &self.detail {
+        write!(f, "{} {}", self.0.status.as_u16(), self.0.title)?;
+        if let Some(d) = &self.0.detail {
             write!(f, ": {d}")?;
         }
         Ok(())
@@ -136,8 +173,8 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let bytes = serde_json::to_vec(&self).expect("a Problem always serializes");
         let mut res = Response::new(Body::from(bytes));
-        *res.status_mut() = self.status;
-        *res.headers_mut() = self.headers;
+        *res.status_mut() = self.0.status;
+        *res.headers_mut() = self.0.headers;
         res.headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         res

@@ -45,7 +45,6 @@ impl TestClient {
     }
 
     /// A request with any method.
-    #[must_use]
     pub fn request(&self, method: Method, path: &str) -> TestRequest {
         TestRequest {
             app: self.app.clone(),
@@ -57,31 +56,26 @@ impl TestClient {
     }
 
     /// A `GET` request.
-    #[must_use]
     pub fn get(&self, path: &str) -> TestRequest {
         self.request(Method::GET, path)
     }
 
     /// A `POST` request.
-    #[must_use]
     pub fn post(&self, path: &str) -> TestRequest {
         self.request(Method::POST, path)
     }
 
     /// A `PUT` request.
-    #[must_use]
     pub fn put(&self, path: &str) -> TestRequest {
         self.request(Method::PUT, path)
     }
 
     /// A `PATCH` request.
-    #[must_use]
     pub fn patch(&self, path: &str) -> TestRequest {
         self.request(Method::PATCH, path)
     }
 
     /// A `DELETE` request.
-    #[must_use]
     pub fn delete(&self, path: &str) -> TestRequest {
         self.request(Method::DELETE, path)
     }

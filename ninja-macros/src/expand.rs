@@ -28,7 +28,13 @@ pub(crate) fn route(method: &str, attr: TokenStream, item: TokenStream) -> Token
         Ok(tokens) => tokens,
         Err(e) => {
             let ce = e.to_compile_error();
-            let stub = endpoint_stub(&f);
+            // Inside an `impl` (a `self` handler) a type cannot be declared: no stub there.
+            let has_self = f.sig.receiver().is_some();
+            let stub = if has_self {
+                quote!()
+            } else {
+                endpoint_stub(&f)
+            };
             quote!(#ce #f #stub)
         }
     }
@@ -125,23 +131,22 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
             };
         }
     };
+    // `into_response` is spanned on the return type, so a type that is not a response is one
+    // error on the user's `-> T`; the dispatch is spanned on the name, so a non-`Send` future
+    // is reported at the handler.
+    let ret_span = match &f.sig.output {
+        ReturnType::Type(_, ty) => ty.span(),
+        ReturnType::Default => ident.span(),
+    };
     let call = if h.is_async {
-        quote!(#np::run_async(#ident(#(#vars),*)).await)
+        let respond =
+            quote_spanned!(ret_span=> #np::IntoResponse::into_response(#ident(#(#vars),*).await));
+        quote_spanned!(ident.span()=> #np::run_async(async move { #respond }).await)
     } else {
-        quote!(__ninja_exec.run_blocking(move || #ident(#(#vars),*)).await)
+        let respond =
+            quote_spanned!(ret_span=> #np::IntoResponse::into_response(#ident(#(#vars),*)));
+        quote_spanned!(ident.span()=> __ninja_exec.run_blocking(move || #respond).await)
     };
-    let ret_check = match &f.sig.output {
-        ReturnType::Type(_, ty) if !matches!(**ty, syn::Type::ImplTrait(_)) => {
-            quote_spanned! {ty.span()=>
-                const _: fn() = || {
-                    fn __ninja_returns<T: #np::IntoResponse>() {}
-                    __ninja_returns::<#ty>();
-                };
-            }
-        }
-        _ => quote!(),
-    };
-
     let (summary, description) = doc::summary_and_description(&f.attrs);
     let summary = opt_str(summary);
     let description = opt_str(description);
@@ -158,13 +163,13 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
     };
 
     quote! {
+        // Handlers take one argument per input; that is the point, not a smell.
+        #[allow(clippy::too_many_arguments)]
         #f
 
         #[doc(hidden)]
         #[allow(non_camel_case_types)]
         #vis struct #ident {}
-
-        #ret_check
 
         #[automatically_derived]
         impl #np::Endpoint for #ident {

@@ -191,7 +191,7 @@ mod tests {
     #[test]
     fn invalid_utf8_is_a_400() {
         let err = parse_query("a=%FF").unwrap_err();
-        assert_eq!(err.status, http::StatusCode::BAD_REQUEST);
+        assert_eq!(err.status(), http::StatusCode::BAD_REQUEST);
     }
 
     #[test]

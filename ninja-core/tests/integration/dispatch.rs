@@ -1,0 +1,121 @@
+//! Sync handlers run on the blocking pool, async ones in the request's task; panics are 500s.
+
+use std::sync::Mutex;
+use std::thread::ThreadId;
+
+use ninja_core::TestClient;
+use ninja_core::prelude::*;
+
+static SEEN: Mutex<Vec<(&'static str, ThreadId)>> = Mutex::new(Vec::new());
+
+fn record(who: &'static str) {
+    SEEN.lock()
+        .expect("not poisoned")
+        .push((who, std::thread::current().id()));
+}
+
+#[get("/sync")]
+fn on_sync() -> &'static str {
+    record("sync");
+    "sync"
+}
+
+#[get("/async")]
+async fn on_async() -> &'static str {
+    record("async");
+    "async"
+}
+
+#[get("/panic-sync")]
+fn panic_sync() -> &'static str {
+    panic!("sync handler exploded: secret /etc/passwd")
+}
+
+#[get("/panic-async")]
+async fn panic_async() -> &'static str {
+    tokio::task::yield_now().await;
+    panic!("async handler exploded: secret /etc/passwd")
+}
+
+fn client() -> TestClient {
+    TestClient::new(NinjaApi::new("t", "1").routes(routes![
+        on_sync,
+        on_async,
+        panic_sync,
+        panic_async
+    ]))
+}
+
+/// On a current-thread runtime the test's own thread is the reactor: the async handler must
+/// run there, the sync one must not.
+#[tokio::test(flavor = "current_thread")]
+async fn sync_runs_off_the_reactor_and_async_on_it() {
+    let reactor = std::thread::current().id();
+    let c = client();
+    assert_eq!(c.get("/sync").send().await.text(), "sync");
+    assert_eq!(c.get("/async").send().await.text(), "async");
+    let seen = SEEN.lock().expect("not poisoned").clone();
+    let thread_of = |who| seen.iter().rev().find(|(w, _)| *w == who).map(|(_, t)| *t);
+    assert_ne!(
+        thread_of("sync"),
+        Some(reactor),
+        "sync handler ran on the reactor thread"
+    );
+    assert!(thread_of("sync").is_some());
+    assert_eq!(
+        thread_of("async"),
+        Some(reactor),
+        "async handler did not run in the request task"
+    );
+}
+
+#[tokio::test]
+async fn panics_are_500_and_serving_goes_on() {
+    let c = client();
+    for path in ["/panic-sync", "/panic-async"] {
+        let res = c.get(path).send().await;
+        assert_eq!(res.status(), 500, "{path}");
+        assert_eq!(res.header("content-type"), Some("application/problem+json"));
+        let text = res.text();
+        assert!(
+            !text.contains("exploded") && !text.contains("passwd"),
+            "panic leaked: {text}"
+        );
+        assert_eq!(c.get("/sync").send().await.status(), 200, "after {path}");
+        assert_eq!(c.get("/async").send().await.status(), 200, "after {path}");
+    }
+}
+
+#[get("/block")]
+fn block() -> &'static str {
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    "done"
+}
+
+/// One blocking slot and no queue: a second concurrent sync call is refused with 503 at once,
+/// and the slot is given back afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_blocking_pool_answers_503() {
+    let c = TestClient::new(
+        NinjaApi::new("t", "1")
+            .blocking_threads(1)
+            .blocking_queue(0)
+            .routes(routes![block, on_async]),
+    );
+    let first = tokio::spawn(c.get("/block").send());
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let second = c.get("/block").send().await;
+    assert_eq!(second.status(), 503);
+    assert_eq!(second.header("retry-after"), Some("1"));
+    assert_eq!(
+        c.get("/async").send().await.status(),
+        200,
+        "async routes keep answering"
+    );
+    assert_eq!(first.await.expect("joined").text(), "done");
+    assert_eq!(
+        c.get("/block").send().await.text(),
+        "done",
+        "the slot was not given back"
+    );
+}

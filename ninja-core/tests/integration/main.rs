@@ -1,0 +1,36 @@
+//! Integration tests, one binary (links once): in-process through `TestClient`, and over real
+//! sockets on 127.0.0.1:0.
+
+mod dispatch;
+mod errors;
+mod extract;
+mod responses;
+mod server;
+
+use ninja_core::Problem;
+use serde_json::Value;
+
+/// The `errors` of a 422 problem body as `(loc, type)` pairs, for compact assertions.
+fn locs(body: &Value) -> Vec<(String, String)> {
+    body["errors"]
+        .as_array()
+        .expect("a 422 body has `errors`")
+        .iter()
+        .map(|e| {
+            let loc: Vec<String> = e["loc"]
+                .as_array()
+                .expect("loc is a list")
+                .iter()
+                .map(|p| match p {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect();
+            (loc.join("."), e["type"].as_str().expect("type").to_owned())
+        })
+        .collect()
+}
+
+/// Keeps `Problem` referenced so the helper module compiles standalone.
+#[allow(dead_code)]
+fn _uses(_: Problem) {}

@@ -1,0 +1,6 @@
+use ninja_core::prelude::*;
+
+#[get("/")]
+struct Index;
+
+fn main() {}

@@ -1,0 +1,8 @@
+use ninja_core::prelude::*;
+
+#[get("/", tagz = ["a"])]
+fn index() -> &'static str {
+    "index"
+}
+
+fn main() {}
