@@ -1,8 +1,8 @@
 //! The classic django-ninja demo, in both modes, plus items.
 //!
-//! Run with `cargo run --release --example hello`, then open
-//! <http://127.0.0.1:8000/say-after?delay=1&word=hi>. Set the address with `--addr HOST:PORT`,
-//! `NINJA_ADDR` or `PORT`.
+//! Run with `cargo run --release --example hello`, then browse <http://127.0.0.1:8000/docs>.
+//! Set the address with `--addr HOST:PORT`, `NINJA_ADDR` or `PORT`; `--openapi` prints the
+//! OpenAPI document and exits.
 
 use std::time::Duration;
 
@@ -10,13 +10,17 @@ use examples::hello;
 use ninja_core::addr_from_env;
 
 fn main() -> std::io::Result<()> {
+    if std::env::args().any(|a| a == "--openapi") {
+        print!("{}", hello::api().openapi_json());
+        return Ok(());
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
     let addr = addr_from_env("127.0.0.1:8000");
-    println!("Ninja hello example on http://{addr}/say-after?delay=0.5&word=hi");
+    println!("Ninja hello example: docs on http://{addr}/docs");
     hello::api()
         .shutdown_timeout(Duration::from_secs(5))
         .serve(addr)

@@ -11,8 +11,10 @@ use http::{Request, StatusCode, header};
 use tokio::net::TcpListener;
 
 use crate::body::RequestBody;
+use crate::docs_ui;
 use crate::extract::{RequestCx, StateMap};
 use crate::handler::Exec;
+use crate::openapi;
 use crate::problem::Problem;
 use crate::response::{IntoResponse, Response};
 use crate::routing::{Lookup, Route, RouteTable};
@@ -52,6 +54,8 @@ pub(crate) struct Config {
     pub(crate) shutdown_timeout: Duration,
     pub(crate) header_read_timeout: Duration,
     pub(crate) backlog: u32,
+    pub(crate) openapi_path: Option<String>,
+    pub(crate) docs_path: Option<String>,
 }
 
 impl Default for Config {
@@ -63,6 +67,8 @@ impl Default for Config {
             shutdown_timeout: Duration::from_secs(10),
             header_read_timeout: Duration::from_secs(30),
             backlog: 4096,
+            openapi_path: Some("/openapi.json".to_owned()),
+            docs_path: Some("/docs".to_owned()),
         }
     }
 }
@@ -140,17 +146,66 @@ impl NinjaApi {
         self
     }
 
+    /// Where the OpenAPI document is served (default `/openapi.json`).
+    pub fn openapi_path(mut self, path: impl Into<String>) -> Self {
+        self.config.openapi_path = Some(path.into());
+        self
+    }
+
+    /// Where the docs page is served (default `/docs`; it redirects to `/docs/`).
+    pub fn docs_path(mut self, path: impl Into<String>) -> Self {
+        self.config.docs_path = Some(path.into());
+        self
+    }
+
+    /// Serves no docs page (the document is still served).
+    pub fn no_docs(mut self) -> Self {
+        self.config.docs_path = None;
+        self
+    }
+
+    /// Serves neither the document nor the docs page (`openapi_json` still builds it).
+    pub fn no_openapi(mut self) -> Self {
+        self.config.openapi_path = None;
+        self.config.docs_path = None;
+        self
+    }
+
     /// The routes registered so far.
     #[must_use]
     pub fn route_list(&self) -> &[Route] {
         &self.routes
     }
 
+    fn info(&self) -> openapi::ApiInfo<'_> {
+        openapi::ApiInfo {
+            title: &self.title,
+            version: &self.version,
+            description: self.description.as_deref(),
+        }
+    }
+
+    /// The OpenAPI 3.1 document, as served at `/openapi.json`.
+    #[must_use]
+    pub fn openapi_json(&self) -> String {
+        let bytes = openapi::document(self.info(), &self.routes);
+        String::from_utf8(bytes.to_vec()).expect("serde_json writes UTF-8")
+    }
+
     /// Checks the routes and builds the servable [`App`]. Every problem is reported at once.
-    pub fn build(self) -> Result<App, BuildError> {
-        let table = RouteTable::build(&self.routes).map_err(BuildError)?;
+    pub fn build(mut self) -> Result<App, BuildError> {
+        let spec = openapi::document(self.info(), &self.routes);
+        let mut all = self.routes.clone();
+        if let Some(openapi_path) = self.config.openapi_path.as_deref() {
+            let docs_path = self.config.docs_path.as_deref();
+            all.extend(docs_ui::routes(openapi_path, docs_path));
+            self.state
+                .insert(docs_ui::Assets::new(spec.clone(), openapi_path, docs_path));
+        }
+        let table = RouteTable::build(&all).map_err(BuildError)?;
         let slots = self.config.blocking_threads + self.config.blocking_queue;
         Ok(App(Arc::new(Shared {
+            openapi: spec,
             exec: Exec::new(self.config.body_limit, slots),
             table,
             state: self.state,
@@ -218,6 +273,7 @@ pub struct App(Arc<Shared>);
 
 #[derive(Debug)]
 struct Shared {
+    openapi: bytes::Bytes,
     table: RouteTable,
     state: StateMap,
     exec: Exec,
@@ -277,6 +333,12 @@ impl App {
     #[must_use]
     pub fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
+    }
+
+    /// The OpenAPI 3.1 document, built once at start-up.
+    #[must_use]
+    pub fn openapi_json(&self) -> &str {
+        std::str::from_utf8(&self.0.openapi).expect("serde_json writes UTF-8")
     }
 
     /// Every route, in registration order.

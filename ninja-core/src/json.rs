@@ -5,11 +5,13 @@ use http::StatusCode;
 use http::header::{self, HeaderValue};
 use http::request::Parts;
 use http_body_util::{BodyExt, Limited};
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::body::{Body, RequestBody};
 use crate::extract::FromBody;
+use crate::openapi::OperationDoc;
 use crate::problem::{FieldError, LocPart, Problem};
 use crate::response::{IntoResponse, Response};
 
@@ -90,7 +92,7 @@ pub(crate) async fn read_body(
     }
 }
 
-impl<T: DeserializeOwned + Send> FromBody for Json<T> {
+impl<T: DeserializeOwned + JsonSchema + Send> FromBody for Json<T> {
     async fn from_body(parts: &Parts, body: RequestBody, limit: usize) -> Result<Self, Problem> {
         if !is_json(parts) {
             return Err(Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE)
@@ -98,6 +100,11 @@ impl<T: DeserializeOwned + Send> FromBody for Json<T> {
         }
         let bytes = read_body(parts, body, limit).await?;
         decode(&bytes).map(Json)
+    }
+
+    fn describe(op: &mut OperationDoc<'_>) {
+        let schema = op.schema_for::<T>();
+        op.request_body("application/json", schema);
     }
 }
 
@@ -151,7 +158,7 @@ fn strip_position(msg: &str) -> String {
     }
 }
 
-impl<T: Serialize> IntoResponse for Json<T> {
+impl<T: Serialize + JsonSchema> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
         let mut buf = BytesMut::with_capacity(128).writer();
         if let Err(e) = serde_json::to_writer(&mut buf, &self.0) {
@@ -164,6 +171,11 @@ impl<T: Serialize> IntoResponse for Json<T> {
             HeaderValue::from_static("application/json"),
         );
         res
+    }
+
+    fn describe(op: &mut OperationDoc<'_>) {
+        let schema = op.schema_for::<T>();
+        op.success(Some(("application/json", schema)));
     }
 }
 

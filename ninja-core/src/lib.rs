@@ -48,9 +48,11 @@
 
 mod api;
 mod body;
+mod docs_ui;
 mod extract;
 mod handler;
 mod json;
+pub mod openapi;
 mod problem;
 pub mod response;
 mod routing;
@@ -94,6 +96,7 @@ macro_rules! routes {
 pub mod __private {
     pub use crate::extract::{Arg, FromBody, FromRequestParts, RequestCx, path_param};
     pub use crate::handler::{BoxFuture, Errors, Exec, HandlerFn, run_async};
+    pub use crate::openapi::{OperationDoc, ParamIn};
     pub use crate::routing::{Operation, Route};
     pub use crate::{IntoResponse, RequestBody, Response};
     pub use http::Method;

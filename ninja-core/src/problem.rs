@@ -12,6 +12,7 @@ use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 
 use crate::body::Body;
+use crate::openapi::OperationDoc;
 use crate::response::{IntoResponse, Response};
 
 /// The media type of every problem body.
@@ -178,6 +179,11 @@ impl IntoResponse for Problem {
         res.headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         res
+    }
+
+    /// Returned as an error: any status, in problem-details form.
+    fn describe(op: &mut OperationDoc<'_>) {
+        op.problem_response("default", "An error, as RFC 9457 problem details");
     }
 }
 

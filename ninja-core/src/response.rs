@@ -15,6 +15,7 @@ use http::StatusCode;
 use http::header::{self, HeaderName, HeaderValue};
 
 use crate::body::Body;
+use crate::openapi::OperationDoc;
 use crate::problem::Problem;
 
 /// The response every handler produces in the end.
@@ -32,6 +33,19 @@ pub type Response = http::Response<Body>;
 pub trait IntoResponse {
     /// Builds the response.
     fn into_response(self) -> Response;
+
+    /// Describes the responses this type can produce, for the OpenAPI document. Nothing by
+    /// default (the operation then documents a `default` response).
+    fn describe(op: &mut OperationDoc<'_>)
+    where
+        Self: Sized,
+    {
+        let _ = op;
+    }
+}
+
+fn text_schema() -> serde_json::Value {
+    serde_json::json!({"type": "string"})
 }
 
 impl IntoResponse for Response {
@@ -45,6 +59,10 @@ impl IntoResponse for () {
         let mut res = Response::new(Body::empty());
         *res.status_mut() = StatusCode::NO_CONTENT;
         res
+    }
+
+    fn describe(op: &mut OperationDoc<'_>) {
+        op.response("204", "No Content", None);
     }
 }
 
@@ -61,11 +79,19 @@ impl IntoResponse for String {
     fn into_response(self) -> Response {
         text(self.into())
     }
+
+    fn describe(op: &mut OperationDoc<'_>) {
+        op.success(Some(("text/plain", text_schema())));
+    }
 }
 
 impl IntoResponse for &'static str {
     fn into_response(self) -> Response {
         text(self.into())
+    }
+
+    fn describe(op: &mut OperationDoc<'_>) {
+        op.success(Some(("text/plain", text_schema())));
     }
 }
 
@@ -76,6 +102,11 @@ impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
             Err(e) => e.into_response(),
         }
     }
+
+    fn describe(op: &mut OperationDoc<'_>) {
+        T::describe(op);
+        E::describe(op);
+    }
 }
 
 impl<T: IntoResponse> IntoResponse for (StatusCode, T) {
@@ -83,6 +114,11 @@ impl<T: IntoResponse> IntoResponse for (StatusCode, T) {
         let mut res = self.1.into_response();
         *res.status_mut() = self.0;
         res
+    }
+
+    /// The status is chosen at run time: documented as any success (`2XX`).
+    fn describe(op: &mut OperationDoc<'_>) {
+        op.with_success_status("2XX", T::describe);
     }
 }
 
@@ -102,6 +138,10 @@ impl<T: IntoResponse, const N: usize> IntoResponse for ([(HeaderName, &'static s
         }
         res
     }
+
+    fn describe(op: &mut OperationDoc<'_>) {
+        T::describe(op);
+    }
 }
 
 /// `201 Created` with `T`'s body.
@@ -120,5 +160,9 @@ pub struct Created<T>(pub T);
 impl<T: IntoResponse> IntoResponse for Created<T> {
     fn into_response(self) -> Response {
         (StatusCode::CREATED, self.0).into_response()
+    }
+
+    fn describe(op: &mut OperationDoc<'_>) {
+        op.with_success_status("201", T::describe);
     }
 }

@@ -1,12 +1,17 @@
 //! Routes and the table that finds them: one matchit lookup per request, then an array index
 //! by method. Built once at start-up, never locked.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
 use http::{HeaderValue, Method};
 
 use crate::handler::HandlerFn;
+use crate::openapi::OperationDoc;
+
+/// The generated function that describes a route's arguments and responses.
+pub(crate) type DescribeFn = fn(&mut OperationDoc<'_>);
 
 /// One endpoint: method, path template, what the OpenAPI document says of it, and the
 /// generated function that extracts arguments and calls the handler.
@@ -15,8 +20,9 @@ use crate::handler::HandlerFn;
 #[derive(Clone)]
 pub struct Route {
     method: Method,
-    path: &'static str,
+    path: Cow<'static, str>,
     handler: HandlerFn,
+    describe: DescribeFn,
     operation: Operation,
 }
 
@@ -27,14 +33,37 @@ impl Route {
         method: Method,
         path: &'static str,
         handler: HandlerFn,
+        describe: DescribeFn,
         operation: Operation,
     ) -> Self {
         Self {
             method,
-            path,
+            path: Cow::Borrowed(path),
             handler,
+            describe,
             operation,
         }
+    }
+
+    /// A route of the framework's own (the document, the docs page): never documented.
+    pub(crate) fn internal(
+        method: Method,
+        path: String,
+        handler: HandlerFn,
+        id: &'static str,
+    ) -> Self {
+        Self {
+            method,
+            path: Cow::Owned(path),
+            handler,
+            describe: |_| {},
+            operation: Operation::new(id, None, None, &[], false),
+        }
+    }
+
+    /// Describes this route into `doc`.
+    pub(crate) fn describe(&self, doc: &mut OperationDoc<'_>) {
+        (self.describe)(doc);
     }
 
     /// The HTTP method.
@@ -45,8 +74,8 @@ impl Route {
 
     /// The path template, e.g. `/items/{item_id}`.
     #[must_use]
-    pub fn path(&self) -> &'static str {
-        self.path
+    pub fn path(&self) -> &str {
+        &self.path
     }
 
     /// What the OpenAPI document says of this route.
@@ -173,11 +202,11 @@ impl RouteTable {
     /// Builds the table, reporting every bad route at once (conflicts, duplicates, ids).
     pub(crate) fn build(routes: &[Route]) -> Result<Self, Vec<String>> {
         let mut errors = Vec::new();
-        let mut by_path: Vec<(&'static str, Vec<&Route>)> = Vec::new();
+        let mut by_path: Vec<(&str, Vec<&Route>)> = Vec::new();
         for r in routes {
             match by_path.iter_mut().find(|(p, _)| *p == r.path) {
                 Some((_, rs)) => rs.push(r),
-                None => by_path.push((r.path, vec![r])),
+                None => by_path.push((&r.path, vec![r])),
             }
         }
         let mut ids: HashMap<&str, &Route> = HashMap::new();

@@ -76,6 +76,7 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
     let path = &args.path;
 
     let mut consts = Vec::new();
+    let mut describe = Vec::new();
     let mut extract = Vec::new();
     let mut body_extract = None;
     let mut temps = Vec::new();
@@ -85,7 +86,24 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
         let arg_const = format_ident!("__NINJA_ARG_{i}");
         let name = &a.name;
         let header = name.replace('_', "-").to_ascii_lowercase();
-        consts.push(quote!(const #arg_const: #np::Arg = #np::Arg::new(#name, #header);));
+        let description = opt_str(a.description.as_ref().map(syn::LitStr::value));
+        consts.push(
+            quote!(const #arg_const: #np::Arg = #np::Arg::new(#name, #header, #description);),
+        );
+        describe.push(match (a.source, &a.default) {
+            (Source::Path, _) => quote_spanned! {ty.span()=>
+                __ninja_op.typed_parameter::<#ty>(#np::ParamIn::Path, &#arg_const);
+            },
+            (Source::Body, _) => quote_spanned! {ty.span()=>
+                <#ty as #np::FromBody>::describe(__ninja_op);
+            },
+            (Source::Parts, None) => quote_spanned! {ty.span()=>
+                <#ty as #np::FromRequestParts>::describe(__ninja_op, &#arg_const);
+            },
+            (Source::Parts, Some(_)) => quote_spanned! {ty.span()=>
+                <::std::option::Option<#ty> as #np::FromRequestParts>::describe(__ninja_op, &#arg_const);
+            },
+        });
         let temp = format_ident!("__ninja_arg_{i}");
         let var = format_ident!("__ninja_val_{i}");
         let call = match (a.source, &a.default) {
@@ -147,6 +165,18 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
             quote_spanned!(ret_span=> #np::IntoResponse::into_response(#ident(#(#vars),*)));
         quote_spanned!(ident.span()=> __ninja_exec.run_blocking(move || #respond).await)
     };
+    match &f.sig.output {
+        ReturnType::Type(_, ty) if !matches!(**ty, syn::Type::ImplTrait(_)) => {
+            describe.push(
+                quote_spanned!(ty.span()=> <#ty as #np::IntoResponse>::describe(__ninja_op);),
+            );
+        }
+        ReturnType::Type(..) => {}
+        ReturnType::Default => {
+            describe.push(quote!(<() as #np::IntoResponse>::describe(__ninja_op);))
+        }
+    }
+
     let (summary, description) = doc::summary_and_description(&f.attrs);
     let summary = opt_str(summary);
     let description = opt_str(description);
@@ -191,10 +221,14 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
                         #call
                     })
                 }
+                fn __ninja_describe(__ninja_op: &mut #np::OperationDoc<'_>) {
+                    #(#describe)*
+                }
                 #np::Route::new(
                     #np::Method::#method,
                     #path,
                     __ninja_handler,
+                    __ninja_describe,
                     #np::Operation::new(#operation_id, #summary, #description, &[#(#tags),*], #deprecated),
                 )
             }

@@ -28,6 +28,7 @@ pub(crate) struct Arg {
     pub(crate) ty: Type,
     pub(crate) source: Source,
     pub(crate) default: Option<Expr>,
+    pub(crate) description: Option<LitStr>,
 }
 
 /// A checked handler.
@@ -85,11 +86,12 @@ fn is_body_type(ty: &Type) -> bool {
     }
 }
 
-/// `#[param(default = expr, alias = "name")]` on an argument.
+/// `#[param(default = expr, alias = "name", description = "...")]` on an argument.
 #[derive(Default)]
 struct ParamAttr {
     default: Option<Expr>,
     alias: Option<LitStr>,
+    description: Option<LitStr>,
 }
 
 /// Takes the `#[param]` attributes off an argument (rustc would reject them) and parses them.
@@ -110,8 +112,15 @@ fn take_param_attr(attrs: &mut Vec<syn::Attribute>, errors: &mut Errors) -> Para
                     return Err(meta.error("`alias` is given twice"));
                 }
                 out.alias = Some(meta.value()?.parse()?);
+            } else if meta.path.is_ident("description") {
+                if out.description.is_some() {
+                    return Err(meta.error("`description` is given twice"));
+                }
+                out.description = Some(meta.value()?.parse()?);
             } else {
-                return Err(meta.error("unknown `param` option; expected `default` or `alias`"));
+                return Err(meta.error(
+                    "unknown `param` option; expected `default`, `alias` or `description`",
+                ));
             }
             Ok(())
         });
@@ -220,6 +229,7 @@ pub(crate) fn analyze(f: &mut ItemFn, path: &LitStr, params: &[PathParam]) -> sy
             ty: (*pat_ty.ty).clone(),
             source,
             default: attr.default,
+            description: attr.description,
         });
     }
 

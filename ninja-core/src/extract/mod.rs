@@ -24,6 +24,7 @@ use http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use crate::body::RequestBody;
+use crate::openapi::{OperationDoc, ParamIn};
 use crate::problem::{FieldError, LocPart, Problem};
 pub(crate) use param::ParamDe;
 use param::ParamError;
@@ -35,14 +36,29 @@ pub(crate) use query::{QueryPairs, parse_query};
 pub struct Arg {
     name: &'static str,
     header: &'static str,
+    description: Option<&'static str>,
 }
 
 impl Arg {
     /// Only the route macros build these.
     #[doc(hidden)]
     #[must_use]
-    pub const fn new(name: &'static str, header: &'static str) -> Self {
-        Self { name, header }
+    pub const fn new(
+        name: &'static str,
+        header: &'static str,
+        description: Option<&'static str>,
+    ) -> Self {
+        Self {
+            name,
+            header,
+            description,
+        }
+    }
+
+    /// The description given with `#[param(description = "...")]`.
+    #[must_use]
+    pub const fn description(&self) -> Option<&'static str> {
+        self.description
     }
 
     /// The parameter name (the argument's name, or its `alias`).
@@ -87,6 +103,10 @@ impl<'a> RequestCx<'a> {
         self.parts
     }
 
+    pub(crate) fn state(&self) -> &'a StateMap {
+        self.state
+    }
+
     /// The raw (still percent-encoded) value of path parameter `name`.
     #[must_use]
     pub fn raw_path_param(&self, name: &str) -> Option<&'a str> {
@@ -112,6 +132,11 @@ impl<'a> RequestCx<'a> {
 pub trait FromRequestParts: Sized {
     /// Extracts the value, or says why not (a 422 problem with `errors`, or another status).
     fn from_request_parts(cx: &RequestCx<'_>, arg: &Arg) -> Result<Self, Problem>;
+
+    /// Describes what it reads (parameters) for the OpenAPI document. Nothing by default.
+    fn describe(op: &mut OperationDoc<'_>, arg: &Arg) {
+        let _ = (op, arg);
+    }
 }
 
 /// Extracts a handler argument from the request body. At most one per handler.
@@ -127,6 +152,11 @@ pub trait FromBody: Sized {
         body: RequestBody,
         limit: usize,
     ) -> impl Future<Output = Result<Self, Problem>> + Send;
+
+    /// Describes the request body for the OpenAPI document. Nothing by default.
+    fn describe(op: &mut OperationDoc<'_>) {
+        let _ = op;
+    }
 }
 
 /// One 422 problem holding one field error.
@@ -144,6 +174,10 @@ where
         let values = pairs.values(arg.name);
         T::deserialize(ParamDe::new(values))
             .map_err(|e| invalid(vec!["query".into(), arg.name.into()], e))
+    }
+
+    fn describe(op: &mut OperationDoc<'_>, arg: &Arg) {
+        op.typed_parameter::<T>(ParamIn::Query, arg);
     }
 }
 
@@ -177,7 +211,7 @@ impl<T> Deref for Header<T> {
     }
 }
 
-impl<T: DeserializeOwned> FromRequestParts for Header<T> {
+impl<T: DeserializeOwned + schemars::JsonSchema> FromRequestParts for Header<T> {
     fn from_request_parts(cx: &RequestCx<'_>, arg: &Arg) -> Result<Self, Problem> {
         let loc = || vec!["header".into(), arg.header.into()];
         let all = cx.parts.headers.get_all(arg.header);
@@ -189,6 +223,10 @@ impl<T: DeserializeOwned> FromRequestParts for Header<T> {
         T::deserialize(ParamDe::new(values))
             .map(Header)
             .map_err(|e| invalid(loc(), e))
+    }
+
+    fn describe(op: &mut OperationDoc<'_>, arg: &Arg) {
+        op.typed_parameter::<T>(ParamIn::Header, arg);
     }
 }
 
@@ -271,6 +309,12 @@ impl StateMap {
         self.0
             .get(&TypeId::of::<T>())
             .and_then(|a| a.clone().downcast::<T>().ok())
+    }
+
+    pub(crate) fn get_ref<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.0
+            .get(&TypeId::of::<T>())
+            .and_then(|a| a.downcast_ref::<T>())
     }
 }
 

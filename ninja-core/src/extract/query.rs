@@ -7,6 +7,7 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, Visitor};
 
 use super::param::{ParamDe, ParamError};
 use super::{Arg, FromRequestParts, RequestCx, Text, invalid};
+use crate::openapi::{OperationDoc, ParamIn};
 use crate::problem::Problem;
 
 /// The decoded `key=value` pairs of a query string, in order; repeated keys kept.
@@ -73,7 +74,7 @@ impl<T> std::ops::Deref for Query<T> {
     }
 }
 
-impl<T: DeserializeOwned> FromRequestParts for Query<T> {
+impl<T: DeserializeOwned + schemars::JsonSchema> FromRequestParts for Query<T> {
     fn from_request_parts(cx: &RequestCx<'_>, _: &Arg) -> Result<Self, Problem> {
         let pairs = cx.query()?;
         T::deserialize(StructDe { pairs }).map(Query).map_err(|e| {
@@ -83,6 +84,10 @@ impl<T: DeserializeOwned> FromRequestParts for Query<T> {
             }
             invalid(loc, e)
         })
+    }
+
+    fn describe(op: &mut OperationDoc<'_>, arg: &Arg) {
+        op.flattened_parameters::<T>(ParamIn::Query, arg);
     }
 }
 

@@ -1,0 +1,123 @@
+//! The OpenAPI 3.1 document, built once from the same types that run.
+//!
+//! Each route's generated `describe` function asks every argument type and the return type
+//! to describe itself into an [`OperationDoc`]: extractors add parameters and request bodies
+//! ([`FromRequestParts::describe`](crate::FromRequestParts::describe),
+//! [`FromBody::describe`](crate::FromBody::describe)), response types add responses
+//! ([`IntoResponse::describe`](crate::IntoResponse::describe)). Type schemas come from
+//! schemars (JSON Schema 2020-12, OpenAPI 3.1's dialect) and land in `components.schemas`.
+
+mod model;
+mod operation;
+mod problem_schema;
+
+pub use model::ParamIn;
+pub use operation::OperationDoc;
+
+use bytes::Bytes;
+use schemars::generate::{SchemaGenerator, SchemaSettings};
+use serde_json::Value;
+
+use crate::routing::Route;
+use model::{Components, Document, Info, Ordered};
+
+/// The settings every schema is generated with: 2020-12, refs into `#/components/schemas`,
+/// and one contract (deserialize) so a type used both ways is one component, not two.
+pub(crate) fn generator() -> SchemaGenerator {
+    SchemaSettings::draft2020_12()
+        .with(|s| {
+            s.definitions_path = "/components/schemas".into();
+            s.meta_schema = None;
+        })
+        .for_deserialize()
+        .into_generator()
+}
+
+/// What the document says of the API as a whole.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ApiInfo<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) version: &'a str,
+    pub(crate) description: Option<&'a str>,
+}
+
+/// Builds the document, pretty-printed: the same bytes are served, printed by `--openapi`
+/// and checked in as golden files, so a diff of the API surface reads well in review.
+pub(crate) fn document(info: ApiInfo<'_>, routes: &[Route]) -> Bytes {
+    let mut generator = generator();
+    let mut paths: Ordered<Ordered<model::Operation>> = Ordered::default();
+    let mut uses_problem = false;
+    for route in routes {
+        let op = operation::describe(route, &mut generator, &mut uses_problem);
+        let method = route.method().as_str().to_ascii_lowercase();
+        paths
+            .entry(route.path(), Ordered::default)
+            .insert(&method, op);
+    }
+    let mut schemas = generator.take_definitions(true);
+    if uses_problem {
+        problem_schema::add(&mut schemas);
+    }
+    let doc = Document {
+        openapi: "3.1.0",
+        info: Info {
+            title: info.title.to_owned(),
+            version: info.version.to_owned(),
+            description: info.description.map(str::to_owned),
+        },
+        paths,
+        components: Components { schemas },
+    };
+    let mut out = serde_json::to_vec_pretty(&doc).expect("the document always serializes");
+    out.push(b'\n');
+    Bytes::from(out)
+}
+
+/// Removes `null` from an optional parameter's schema: absence, not `null`, is how a query
+/// parameter is left out.
+pub(crate) fn strip_null(schema: &mut Value) {
+    let Some(obj) = schema.as_object_mut() else {
+        return;
+    };
+    if let Some(Value::Array(types)) = obj.get_mut("type") {
+        types.retain(|t| t != "null");
+        if types.len() == 1 {
+            let only = types.remove(0);
+            obj.insert("type".to_owned(), only);
+        }
+        return;
+    }
+    for key in ["anyOf", "oneOf"] {
+        if let Some(Value::Array(alts)) = obj.get_mut(key) {
+            alts.retain(|a| a.get("type").and_then(Value::as_str) != Some("null"));
+            if alts.len() == 1 {
+                let only = alts.remove(0);
+                obj.remove(key);
+                if let Value::Object(inner) = only {
+                    for (k, v) in inner {
+                        obj.entry(k).or_insert(v);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn strip_null_from_type_lists_and_any_of() {
+        let mut s = json!({"type": ["integer", "null"], "format": "uint32"});
+        strip_null(&mut s);
+        assert_eq!(s, json!({"type": "integer", "format": "uint32"}));
+        let mut s = json!({"anyOf": [{"$ref": "#/components/schemas/Color"}, {"type": "null"}]});
+        strip_null(&mut s);
+        assert_eq!(s, json!({"$ref": "#/components/schemas/Color"}));
+        let mut s = json!({"type": ["string", "integer", "null"]});
+        strip_null(&mut s);
+        assert_eq!(s, json!({"type": ["string", "integer"]}));
+    }
+}

@@ -1,0 +1,225 @@
+//! One operation's description, assembled from its arguments and return type.
+
+use http::StatusCode;
+use schemars::JsonSchema;
+use schemars::generate::SchemaGenerator;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::model::{self, MediaType, Ordered, ParamIn, Parameter, RequestBody, Response};
+use super::problem_schema::problem_ref;
+use super::strip_null;
+use crate::extract::{Arg, ParamDe};
+use crate::problem::PROBLEM_JSON;
+use crate::routing::Route;
+
+/// What one operation's arguments and return type say of it, gathered for the document.
+///
+/// Implementors of [`FromRequestParts`](crate::FromRequestParts),
+/// [`FromBody`](crate::FromBody) and [`IntoResponse`](crate::IntoResponse) describe
+/// themselves through this in their `describe` functions.
+#[derive(Debug)]
+pub struct OperationDoc<'g> {
+    generator: &'g mut SchemaGenerator,
+    params: Vec<Parameter>,
+    body: Option<RequestBody>,
+    responses: Ordered<Response>,
+    /// The status a success response is documented under (`Created<T>` makes it 201).
+    success: &'static str,
+    uses_problem: bool,
+}
+
+/// Whether a parameter of type `T` may be left out: exactly when the runtime accepts no
+/// value for it (`Option<T>` is `None`, `Vec<T>` is empty). The same deserializer decides.
+fn optional<T: DeserializeOwned>() -> bool {
+    T::deserialize(ParamDe::new(std::iter::empty())).is_ok()
+}
+
+impl<'g> OperationDoc<'g> {
+    fn new(generator: &'g mut SchemaGenerator) -> Self {
+        Self {
+            generator,
+            params: Vec::new(),
+            body: None,
+            responses: Ordered::default(),
+            success: "200",
+            uses_problem: false,
+        }
+    }
+
+    /// `T`'s schema: a `$ref` into `components.schemas` for named types, inline otherwise.
+    pub fn schema_for<T: JsonSchema + ?Sized>(&mut self) -> Value {
+        self.generator.subschema_for::<T>().to_value()
+    }
+
+    /// `T`'s own schema, inline (an object's properties are still refs).
+    pub fn inline_schema_for<T: JsonSchema + ?Sized>(&mut self) -> Value {
+        T::json_schema(self.generator).to_value()
+    }
+
+    /// Adds a parameter.
+    pub fn parameter(
+        &mut self,
+        location: ParamIn,
+        name: &str,
+        required: bool,
+        mut schema: Value,
+        description: Option<&str>,
+    ) {
+        if !required {
+            strip_null(&mut schema);
+        }
+        // A parameter's description belongs on the parameter, not inside its schema.
+        let from_schema = schema
+            .as_object_mut()
+            .and_then(|o| o.remove("description"))
+            .and_then(|d| d.as_str().map(str::to_owned));
+        self.params.push(Parameter {
+            name: name.to_owned(),
+            location,
+            description: description.map(str::to_owned).or(from_schema),
+            required: required || location == ParamIn::Path,
+            schema,
+        });
+    }
+
+    /// Adds a query, header or path parameter of type `T`, required unless it may be absent.
+    pub fn typed_parameter<T: DeserializeOwned + JsonSchema>(
+        &mut self,
+        location: ParamIn,
+        arg: &Arg,
+    ) {
+        let name = match location {
+            ParamIn::Header => arg.header_name(),
+            _ => arg.name(),
+        };
+        let schema = self.schema_for::<T>();
+        self.parameter(location, name, !optional::<T>(), schema, arg.description());
+    }
+
+    /// Adds every property of the object schema of `T` as a parameter (`Query<T>`).
+    pub fn flattened_parameters<T: JsonSchema>(&mut self, location: ParamIn, arg: &Arg) {
+        let schema = self.inline_schema_for::<T>();
+        let required: Vec<&str> = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        match schema.get("properties").and_then(Value::as_object) {
+            Some(props) => {
+                for (name, prop) in props {
+                    let req = required.contains(&name.as_str());
+                    self.parameter(location, name, req, prop.clone(), None);
+                }
+            }
+            // Not a plain struct (a map, a flattened enum): one free-form parameter.
+            None => self.parameter(
+                location,
+                arg.name(),
+                false,
+                schema.clone(),
+                arg.description(),
+            ),
+        }
+    }
+
+    /// Sets the request body: required, with one media type.
+    pub fn request_body(&mut self, media_type: &str, schema: Value) {
+        let mut content = Ordered::default();
+        content.insert(media_type, MediaType { schema });
+        self.body = Some(RequestBody {
+            required: true,
+            content,
+        });
+    }
+
+    /// Adds a response under `status` (`"200"`, `"2XX"`, `"default"`...), with a body of
+    /// `media_type` and `schema` when given. A second body for one status adds a media type.
+    pub fn response(&mut self, status: &str, description: &str, body: Option<(&str, Value)>) {
+        let r = self.responses.entry(status, || Response {
+            description: description.to_owned(),
+            content: Ordered::default(),
+        });
+        if let Some((media_type, schema)) = body {
+            r.content.insert(media_type, MediaType { schema });
+        }
+    }
+
+    /// Adds the success response, under the status in force (200 unless a wrapper such as
+    /// `Created<T>` changed it).
+    pub fn success(&mut self, body: Option<(&str, Value)>) {
+        let status = self.success;
+        let description = status
+            .parse::<u16>()
+            .ok()
+            .and_then(|s| StatusCode::from_u16(s).ok())
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("Success");
+        self.response(status, description, body);
+    }
+
+    /// Runs `f` with success responses documented under `status` (`"201"`, `"2XX"`...).
+    pub fn with_success_status(&mut self, status: &'static str, f: impl FnOnce(&mut Self)) {
+        let before = std::mem::replace(&mut self.success, status);
+        f(self);
+        self.success = before;
+    }
+
+    /// Adds a problem-details (`application/problem+json`) response under `status`.
+    pub fn problem_response(&mut self, status: &str, description: &str) {
+        self.uses_problem = true;
+        self.response(status, description, Some((PROBLEM_JSON, problem_ref())));
+    }
+}
+
+/// `route`'s operation: what its generated `describe` says, plus the framework's own answers.
+pub(super) fn describe(
+    route: &Route,
+    generator: &mut SchemaGenerator,
+    uses_problem: &mut bool,
+) -> model::Operation {
+    let mut doc = OperationDoc::new(generator);
+    route.describe(&mut doc);
+    if doc.responses.is_empty() {
+        doc.response("default", "The handler's response", None);
+    }
+    if doc.body.is_some() {
+        doc.problem_response("400", "The body is not well-formed");
+        doc.problem_response("413", "The body is larger than the limit");
+        doc.problem_response("415", "The body's `Content-Type` is not accepted");
+    }
+    if !doc.params.is_empty() || doc.body.is_some() {
+        doc.problem_response(
+            "422",
+            "Validation error: `errors` lists every failing input",
+        );
+    }
+    *uses_problem |= doc.uses_problem;
+    let mut responses = doc.responses;
+    responses
+        .0
+        .sort_by_key(|(status, _)| response_order(status));
+    let op = route.operation();
+    model::Operation {
+        tags: op.tags().iter().map(|t| (*t).to_owned()).collect(),
+        summary: op.summary().map(str::to_owned),
+        description: op.description().map(str::to_owned),
+        operation_id: op.operation_id().to_owned(),
+        parameters: doc.params,
+        request_body: doc.body,
+        responses,
+        deprecated: op.deprecated(),
+    }
+}
+
+/// Statuses in numeric order (`2XX` after `299`), `default` last.
+fn response_order(status: &str) -> u32 {
+    let bytes = status.as_bytes();
+    match status.parse::<u32>() {
+        Ok(n) => n * 10,
+        Err(_) if bytes.len() == 3 && bytes[1..].eq_ignore_ascii_case(b"xx") => {
+            u32::from(bytes[0].wrapping_sub(b'0')) * 1000 + 999
+        }
+        Err(_) => u32::MAX,
+    }
+}
