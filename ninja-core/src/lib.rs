@@ -49,6 +49,7 @@
 mod api;
 mod body;
 mod docs_ui;
+mod endpoint;
 mod extract;
 mod handler;
 mod json;
@@ -94,7 +95,8 @@ macro_rules! routes {
 /// For the route macros' generated code only; not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::extract::{Arg, FromBody, FromRequestParts, RequestCx, path_param};
+    pub use crate::endpoint::{ParamFns, ResponseFns, parts, path, responds};
+    pub use crate::extract::{Arg, FromBody, FromRequestParts, RequestCx};
     pub use crate::handler::{BoxFuture, Errors, Exec, HandlerFn, run_async};
     pub use crate::openapi::{OperationDoc, ParamIn};
     pub use crate::routing::{Operation, Route};

@@ -83,51 +83,51 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
     let mut vars = Vec::new();
     for (i, a) in h.args.iter().enumerate() {
         let ty = &a.ty;
-        let arg_const = format_ident!("__NINJA_ARG_{i}");
+        let arg = format_ident!("__NINJA_ARG_{i}");
+        let fns = format_ident!("__NINJA_FNS_{i}");
         let name = &a.name;
         let header = name.replace('_', "-").to_ascii_lowercase();
         let description = opt_str(a.description.as_ref().map(syn::LitStr::value));
-        consts.push(
-            quote!(const #arg_const: #np::Arg = #np::Arg::new(#name, #header, #description);),
-        );
-        describe.push(match (a.source, &a.default) {
-            (Source::Path, _) => quote_spanned! {ty.span()=>
-                __ninja_op.typed_parameter::<#ty>(#np::ParamIn::Path, &#arg_const);
-            },
-            (Source::Body, _) => quote_spanned! {ty.span()=>
-                <#ty as #np::FromBody>::describe(__ninja_op);
-            },
-            (Source::Parts, None) => quote_spanned! {ty.span()=>
-                <#ty as #np::FromRequestParts>::describe(__ninja_op, &#arg_const);
-            },
-            (Source::Parts, Some(_)) => quote_spanned! {ty.span()=>
-                <::std::option::Option<#ty> as #np::FromRequestParts>::describe(__ninja_op, &#arg_const);
-            },
-        });
+        consts.push(quote!(const #arg: #np::Arg = #np::Arg::new(#name, #header, #description);));
         let temp = format_ident!("__ninja_arg_{i}");
         let var = format_ident!("__ninja_val_{i}");
         let call = match (a.source, &a.default) {
-            (Source::Path, _) => quote_spanned! {ty.span()=>
-                #np::path_param::<#ty>(&__ninja_cx, &#arg_const)
-            },
-            (Source::Body, _) => quote_spanned! {ty.span()=>
-                <#ty as #np::FromBody>::from_body(__ninja_parts, __ninja_body, __ninja_exec.body_limit()).await
-            },
-            (Source::Parts, None) => quote_spanned! {ty.span()=>
-                <#ty as #np::FromRequestParts>::from_request_parts(&__ninja_cx, &#arg_const)
-            },
-            (Source::Parts, Some(default)) => {
-                let default = match default {
-                    Expr::Lit(ExprLit {
-                        lit: Lit::Str(_), ..
-                    }) => {
-                        quote!(::std::convert::Into::into(#default))
-                    }
-                    _ => quote!(#default),
-                };
+            (Source::Body, _) => {
+                describe.push(quote_spanned! {ty.span()=>
+                    <#ty as #np::FromBody>::describe(__ninja_op);
+                });
                 quote_spanned! {ty.span()=>
-                    <::std::option::Option<#ty> as #np::FromRequestParts>::from_request_parts(&__ninja_cx, &#arg_const)
-                        .map(|v| v.unwrap_or_else(|| #default))
+                    <#ty as #np::FromBody>::from_body(__ninja_parts, __ninja_body, __ninja_exec.body_limit()).await
+                }
+            }
+            (source, default) => {
+                // One table per argument: each bound is checked once, on the user's type.
+                let (table_ty, table) = match (source, default) {
+                    (Source::Path, _) => {
+                        (quote!(#ty), quote_spanned!(ty.span()=> #np::path::<#ty>()))
+                    }
+                    (_, None) => (quote!(#ty), quote_spanned!(ty.span()=> #np::parts::<#ty>())),
+                    (_, Some(_)) => (
+                        quote!(::std::option::Option<#ty>),
+                        quote_spanned!(ty.span()=> #np::parts::<::std::option::Option<#ty>>()),
+                    ),
+                };
+                consts.push(quote!(const #fns: #np::ParamFns<#table_ty> = #table;));
+                describe.push(quote!((#fns.describe)(__ninja_op, &#arg);));
+                let get = quote!((#fns.extract)(&__ninja_cx, &#arg));
+                match default {
+                    None => get,
+                    Some(default) => {
+                        let default = match default {
+                            Expr::Lit(ExprLit {
+                                lit: Lit::Str(_), ..
+                            }) => {
+                                quote!(::std::convert::Into::into(#default))
+                            }
+                            _ => quote!(#default),
+                        };
+                        quote!(#get.map(|v| v.unwrap_or_else(|| #default)))
+                    }
                 }
             }
         };
@@ -149,33 +149,28 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
             };
         }
     };
-    // `into_response` is spanned on the return type, so a type that is not a response is one
-    // error on the user's `-> T`; the dispatch is spanned on the name, so a non-`Send` future
-    // is reported at the handler.
-    let ret_span = match &f.sig.output {
-        ReturnType::Type(_, ty) => ty.span(),
-        ReturnType::Default => ident.span(),
+    // The return type's table is spanned on `-> T`, so a type that is not a response is one
+    // error there; the dispatch is spanned on the name, so a non-`Send` future is reported at
+    // the handler. An `impl IntoResponse` cannot be named: it is called directly, undescribed.
+    let ret_ty = match &f.sig.output {
+        ReturnType::Type(_, ty) if matches!(**ty, syn::Type::ImplTrait(_)) => None,
+        ReturnType::Type(_, ty) => Some((quote!(#ty), ty.span())),
+        ReturnType::Default => Some((quote!(()), ident.span())),
+    };
+    let respond = match &ret_ty {
+        Some((ty, span)) => {
+            let table = quote_spanned!(*span=> #np::responds::<#ty>());
+            consts.push(quote!(const __NINJA_RET: #np::ResponseFns<#ty> = #table;));
+            describe.push(quote!((__NINJA_RET.describe)(__ninja_op);));
+            quote!(__NINJA_RET.respond)
+        }
+        None => quote!(#np::IntoResponse::into_response),
     };
     let call = if h.is_async {
-        let respond =
-            quote_spanned!(ret_span=> #np::IntoResponse::into_response(#ident(#(#vars),*).await));
-        quote_spanned!(ident.span()=> #np::run_async(async move { #respond }).await)
+        quote_spanned!(ident.span()=> #np::run_async(async move { (#respond)(#ident(#(#vars),*).await) }).await)
     } else {
-        let respond =
-            quote_spanned!(ret_span=> #np::IntoResponse::into_response(#ident(#(#vars),*)));
-        quote_spanned!(ident.span()=> __ninja_exec.run_blocking(move || #respond).await)
+        quote_spanned!(ident.span()=> __ninja_exec.run_blocking(move || (#respond)(#ident(#(#vars),*))).await)
     };
-    match &f.sig.output {
-        ReturnType::Type(_, ty) if !matches!(**ty, syn::Type::ImplTrait(_)) => {
-            describe.push(
-                quote_spanned!(ty.span()=> <#ty as #np::IntoResponse>::describe(__ninja_op);),
-            );
-        }
-        ReturnType::Type(..) => {}
-        ReturnType::Default => {
-            describe.push(quote!(<() as #np::IntoResponse>::describe(__ninja_op);))
-        }
-    }
 
     let (summary, description) = doc::summary_and_description(&f.attrs);
     let summary = opt_str(summary);

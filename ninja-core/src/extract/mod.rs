@@ -1,7 +1,7 @@
 //! Turning a request into handler arguments.
 //!
 //! The route macros classify each argument of a handler:
-//! - its name appears as `{name}` in the path → a path parameter ([`path_param`]);
+//! - its name appears as `{name}` in the path → a path parameter;
 //! - its type is a body extractor (`Json<T>`) → [`FromBody`], at most one per handler;
 //! - anything else → [`FromRequestParts`]: a bare `T: Deserialize + JsonSchema` is the query
 //!   parameter named after the argument; [`Query`], [`Header`], [`State`] and
@@ -181,9 +181,8 @@ where
     }
 }
 
-/// Reads path parameter `name`, percent-decoded, into `T`. Used by the route macros.
-#[doc(hidden)]
-pub fn path_param<T: DeserializeOwned>(cx: &RequestCx<'_>, arg: &Arg) -> Result<T, Problem> {
+/// Reads path parameter `name`, percent-decoded, into `T`.
+pub(crate) fn path_param<T: DeserializeOwned>(cx: &RequestCx<'_>, arg: &Arg) -> Result<T, Problem> {
     let raw = cx.raw_path_param(arg.name).unwrap_or_default();
     let decoded = percent_encoding::percent_decode_str(raw)
         .decode_utf8()

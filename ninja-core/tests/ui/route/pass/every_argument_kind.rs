@@ -18,7 +18,9 @@ mod nested {
 
     /// Docs become the summary.
     #[delete("/things/{id}", tags = ["things"], operation_id = "remove_thing", deprecated)]
-    pub fn remove(id: u64) {}
+    pub fn remove(id: u64) {
+        let _ = id;
+    }
 }
 
 #[post("/things/{id}/{*rest}")]
