@@ -11,7 +11,10 @@ use ninja_core::addr_from_env;
 
 fn main() -> std::io::Result<()> {
     if std::env::args().any(|a| a == "--openapi") {
-        print!("{}", hello::api().openapi_json());
+        print!(
+            "{}",
+            hello::api().openapi_json().map_err(std::io::Error::other)?
+        );
         return Ok(());
     }
     tracing_subscriber::fmt()

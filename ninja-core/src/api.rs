@@ -185,16 +185,20 @@ impl NinjaApi {
         }
     }
 
-    /// The OpenAPI 3.1 document, as served at `/openapi.json`.
-    #[must_use]
-    pub fn openapi_json(&self) -> String {
-        let bytes = openapi::document(self.info(), &self.routes);
-        String::from_utf8(bytes.to_vec()).expect("serde_json writes UTF-8")
+    /// The OpenAPI 3.1 document, as served at `/openapi.json` (pretty-printed JSON).
+    pub fn openapi_json(&self) -> Result<String, BuildError> {
+        let bytes =
+            openapi::document(self.info(), &self.routes).map_err(|e| BuildError(vec![e]))?;
+        Ok(String::from_utf8(bytes.to_vec()).expect("serde_json writes UTF-8"))
     }
 
     /// Checks the routes and builds the servable [`App`]. Every problem is reported at once.
     pub fn build(mut self) -> Result<App, BuildError> {
-        let spec = openapi::document(self.info(), &self.routes);
+        let mut errors = Vec::new();
+        let spec = openapi::document(self.info(), &self.routes).unwrap_or_else(|e| {
+            errors.push(e);
+            bytes::Bytes::new()
+        });
         let mut all = self.routes.clone();
         if let Some(openapi_path) = self.config.openapi_path.as_deref() {
             let docs_path = self.config.docs_path.as_deref();
@@ -202,7 +206,14 @@ impl NinjaApi {
             self.state
                 .insert(docs_ui::Assets::new(spec.clone(), openapi_path, docs_path));
         }
-        let table = RouteTable::build(&all).map_err(BuildError)?;
+        let table = match RouteTable::build(&all) {
+            Ok(table) if errors.is_empty() => table,
+            Ok(_) => return Err(BuildError(errors)),
+            Err(more) => {
+                errors.extend(more);
+                return Err(BuildError(errors));
+            }
+        };
         let slots = self.config.blocking_threads + self.config.blocking_queue;
         Ok(App(Arc::new(Shared {
             openapi: spec,

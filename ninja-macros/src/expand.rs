@@ -197,6 +197,8 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
         #vis struct #ident {}
 
         #[automatically_derived]
+        // A deprecated endpoint still has to be served; a `()` handler's value is passed on.
+        #[allow(deprecated, clippy::unit_arg)]
         impl #np::Endpoint for #ident {
             fn route() -> #np::Route {
                 #(#consts)*

@@ -43,19 +43,46 @@ pub(crate) struct ApiInfo<'a> {
 
 /// Builds the document, pretty-printed: the same bytes are served, printed by `--openapi`
 /// and checked in as golden files, so a diff of the API surface reads well in review.
-pub(crate) fn document(info: ApiInfo<'_>, routes: &[Route]) -> Bytes {
+///
+/// Fails when a user schema takes a name the framework's own schemas need.
+pub(crate) fn document(info: ApiInfo<'_>, routes: &[Route]) -> Result<Bytes, String> {
     let mut generator = generator();
     let mut paths: Ordered<Ordered<model::Operation>> = Ordered::default();
     let mut uses_problem = false;
+    // Which route first brought in each component name, to explain collisions.
+    let mut introduced_by: Vec<(String, String)> = Vec::new();
     for route in routes {
         let op = operation::describe(route, &mut generator, &mut uses_problem);
         let method = route.method().as_str().to_ascii_lowercase();
+        let here = format!("{} {}", route.method(), route.path());
+        for name in generator.definitions().keys() {
+            if introduced_by.iter().any(|(n, _)| n == name) {
+                continue;
+            }
+            if let Some((first, first_route)) = collision_base(name, &introduced_by) {
+                tracing::warn!(
+                    "two types are named `{first}` in the OpenAPI document: the one used by \
+                     `{here}` is called `{name}` there (the first, used by `{first_route}`, keeps \
+                     `{first}`); name them apart with `#[schemars(rename = \"...\")]`, for a \
+                     generic type `#[schemars(rename = \"{first}_for_{{T}}\")]`"
+                );
+            }
+            introduced_by.push((name.clone(), here.clone()));
+        }
         paths
             .entry(route.path(), Ordered::default)
             .insert(&method, op);
     }
     let mut schemas = generator.take_definitions(true);
     if uses_problem {
+        for name in [problem_schema::PROBLEM, problem_schema::FIELD_ERROR] {
+            if schemas.contains_key(name) {
+                return Err(format!(
+                    "a schema named `{name}` clashes with the framework's own `{name}` schema; \
+                     rename the type's schema with `#[schemars(rename = \"...\")]`"
+                ));
+            }
+        }
         problem_schema::add(&mut schemas);
     }
     let doc = Document {
@@ -70,7 +97,21 @@ pub(crate) fn document(info: ApiInfo<'_>, routes: &[Route]) -> Bytes {
     };
     let mut out = serde_json::to_vec_pretty(&doc).expect("the document always serializes");
     out.push(b'\n');
-    Bytes::from(out)
+    Ok(Bytes::from(out))
+}
+
+/// The name and first route of the component `name` collides with, when `name` has the shape
+/// schemars gives a second type of an already-used name: that name plus a number from 2.
+fn collision_base<'a>(name: &str, known: &'a [(String, String)]) -> Option<(&'a str, &'a str)> {
+    let base = name.trim_end_matches(|c: char| c.is_ascii_digit());
+    let suffix = &name[base.len()..];
+    if base.is_empty() || suffix.is_empty() || suffix.starts_with('0') || suffix == "1" {
+        return None;
+    }
+    known
+        .iter()
+        .find(|(n, _)| n == base)
+        .map(|(n, r)| (n.as_str(), r.as_str()))
 }
 
 /// Removes `null` from an optional parameter's schema: absence, not `null`, is how a query
@@ -107,6 +148,16 @@ pub(crate) fn strip_null(schema: &mut Value) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn collision_names() {
+        let known = vec![("Item".to_owned(), "GET /a".to_owned())];
+        assert_eq!(collision_base("Item2", &known), Some(("Item", "GET /a")));
+        assert_eq!(collision_base("Item12", &known), Some(("Item", "GET /a")));
+        assert_eq!(collision_base("Item", &known), None);
+        assert_eq!(collision_base("Item1", &known), None);
+        assert_eq!(collision_base("Other2", &known), None);
+    }
 
     #[test]
     fn strip_null_from_type_lists_and_any_of() {

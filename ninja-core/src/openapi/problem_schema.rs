@@ -12,8 +12,7 @@ pub(crate) fn problem_ref() -> Value {
     json!({ "$ref": format!("#/components/schemas/{PROBLEM}") })
 }
 
-/// Adds the two schemas (a user type of the same name keeps its name; ours is then
-/// overwritten, which `build` reports as an error before it happens).
+/// Adds the two schemas; `document` has checked that no user schema has their names.
 pub(crate) fn add(schemas: &mut Map<String, Value>) {
     schemas.insert(
         PROBLEM.to_owned(),

@@ -4,6 +4,7 @@
 mod dispatch;
 mod errors;
 mod extract;
+mod openapi;
 mod responses;
 mod server;
 

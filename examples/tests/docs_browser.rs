@@ -1,0 +1,223 @@
+//! The docs page in a real browser: headless Chromium (Debian's, driven through chromedriver)
+//! loads `/docs/`, finds every operation of the example, runs one with "Try it out" and
+//! "Execute", and sees the 200 response. A screenshot is saved to `target/docs-browser.png`.
+
+mod support;
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use examples::hello;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+
+/// Kills chromedriver when the test ends, however it ends.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+async fn start_driver(chromedriver: &PathBuf) -> (Driver, u16) {
+    let port = free_port();
+    let child = Command::new(chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let driver = Driver(child);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "chromedriver did not listen on {port}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    (driver, port)
+}
+
+async fn serve() -> SocketAddr {
+    let app = hello::api().build().expect("the example builds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move { app.serve_on(listener, std::future::pending()).await });
+    addr
+}
+
+async fn browser(chromium: &PathBuf, driver_port: u16) -> Client {
+    let profile =
+        support::workspace().join(format!("target/chromium-profile-{}", std::process::id()));
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".to_owned(),
+        json!({
+            "binary": chromium,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--window-size=1280,2000",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }),
+    );
+    ClientBuilder::new(HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{driver_port}"))
+        .await
+        .expect("a browser session")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn docs_page_lists_and_runs_operations() {
+    let chromium = support::find_tool(&["/usr/bin/chromium".into()], "chromium");
+    let chromedriver = support::find_tool(&["/usr/bin/chromedriver".into()], "chromedriver");
+    let (Some(chromium), Some(chromedriver)) = (chromium, chromedriver) else {
+        support::missing(
+            "chromium and chromedriver",
+            "apt-get install chromium chromium-driver",
+        );
+        return;
+    };
+    let addr = serve().await;
+    let (_driver, port) = start_driver(&chromedriver).await;
+    let c = browser(&chromium, port).await;
+    let result = exercise(&c, addr).await;
+    let shot = c.screenshot().await;
+    let _ = c.close().await;
+    if let Ok(png) = shot {
+        let path = support::workspace().join("target/docs-browser.png");
+        std::fs::write(&path, png).expect("screenshot written");
+        eprintln!("screenshot: {}", path.display());
+    }
+    result.expect("the docs page works");
+}
+
+async fn exercise(c: &Client, addr: SocketAddr) -> Result<(), String> {
+    let err = |what: &str| {
+        let what = what.to_owned();
+        move |e: fantoccini::error::CmdError| format!("{what}: {e}")
+    };
+    c.goto(&format!("http://{addr}/docs"))
+        .await
+        .map_err(err("open /docs"))?;
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(".opblock"))
+        .await
+        .map_err(err("operations listed"))?;
+
+    // Every operation of the example is listed, with its method and path.
+    let mut listed = Vec::new();
+    for block in c
+        .find_all(Locator::Css(".opblock"))
+        .await
+        .map_err(err("blocks"))?
+    {
+        let method = block
+            .find(Locator::Css(".opblock-summary-method"))
+            .await
+            .map_err(err("method"))?;
+        let path = block
+            .find(Locator::Css(".opblock-summary-path"))
+            .await
+            .map_err(err("path"))?;
+        let path = path
+            .attr("data-path")
+            .await
+            .map_err(err("data-path"))?
+            .unwrap_or_default();
+        listed.push(format!(
+            "{} {path}",
+            method.text().await.map_err(err("method text"))?
+        ));
+    }
+    listed.sort();
+    let mut expected = vec![
+        "GET /items/{item_id}",
+        "GET /say-after",
+        "GET /say-sync",
+        "POST /items",
+    ];
+    expected.sort();
+    if listed != expected {
+        return Err(format!(
+            "listed operations {listed:?}, expected {expected:?}"
+        ));
+    }
+
+    // Expand `GET /say-after`, try it out, execute, and see the 200 answer.
+    let op = "#operations-say-say_after";
+    c.find(Locator::Css(&format!("{op} .opblock-summary-control")))
+        .await
+        .map_err(err("summary"))?
+        .click()
+        .await
+        .map_err(err("expand"))?;
+    let try_out = c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(&format!("{op} .try-out__btn")))
+        .await
+        .map_err(err("try it out button"))?;
+    try_out.click().await.map_err(err("try it out"))?;
+    for (name, value) in [("delay", "0"), ("word", "browser")] {
+        let input = c
+            .find(Locator::Css(&format!(
+                "{op} tr[data-param-name=\"{name}\"] input"
+            )))
+            .await
+            .map_err(err("parameter input"))?;
+        input
+            .send_keys(value)
+            .await
+            .map_err(err("type a parameter"))?;
+    }
+    c.find(Locator::Css(&format!("{op} .execute")))
+        .await
+        .map_err(err("execute button"))?
+        .click()
+        .await
+        .map_err(err("execute"))?;
+    let status = c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(&format!(
+            "{op} .live-responses-table tbody .response-col_status"
+        )))
+        .await
+        .map_err(err("a response"))?;
+    let status = status.text().await.map_err(err("status text"))?;
+    let body = c
+        .find(Locator::Css(&format!(
+            "{op} .live-responses-table .response-col_description pre"
+        )))
+        .await
+        .map_err(err("response body"))?
+        .text()
+        .await
+        .map_err(err("body text"))?;
+    if status.trim() != "200" || !body.contains("\"saying\": \"browser\"") {
+        return Err(format!("after Execute: status {status:?}, body {body:?}"));
+    }
+    Ok(())
+}

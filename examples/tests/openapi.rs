@@ -1,0 +1,105 @@
+//! The example's OpenAPI document is checked in, compared here, and validated by an
+//! independent OpenAPI 3.1 validator.
+//!
+//! After a deliberate API change, regenerate the golden file with
+//! `NINJA_BLESS=1 cargo test -p examples --test openapi` and review the diff.
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use examples::hello;
+
+fn golden(name: &str) -> PathBuf {
+    support::workspace()
+        .join("examples/openapi")
+        .join(format!("{name}.json"))
+}
+
+/// The first differing line, with a little context from both sides.
+fn first_difference(expected: &str, actual: &str) -> String {
+    let (e, a): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
+    let at = e
+        .iter()
+        .zip(&a)
+        .position(|(x, y)| x != y)
+        .unwrap_or(e.len().min(a.len()));
+    let from = at.saturating_sub(3);
+    let show = |lines: &[&str], sign: char| {
+        lines
+            .iter()
+            .enumerate()
+            .skip(from)
+            .take(8)
+            .map(|(i, l)| format!("{sign}{:>5} {l}", i + 1))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    format!(
+        "first difference at line {}:\n--- golden\n{}\n+++ generated\n{}",
+        at + 1,
+        show(&e, '-'),
+        show(&a, '+')
+    )
+}
+
+fn check_golden(name: &str, actual: &str) {
+    let path = golden(name);
+    if std::env::var_os("NINJA_BLESS").is_some() {
+        std::fs::write(&path, actual).expect("golden file written");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        expected == actual,
+        "the OpenAPI document of `{name}` differs from {}.\n{}\n\nIf the change is intended, \
+         regenerate it with `NINJA_BLESS=1 cargo test -p examples --test openapi` and review the diff.",
+        path.display(),
+        first_difference(&expected, actual)
+    );
+}
+
+#[test]
+fn hello_document_matches_its_golden_file() {
+    check_golden(
+        "hello",
+        &hello::api().openapi_json().expect("the example builds"),
+    );
+}
+
+#[test]
+fn golden_documents_pass_an_independent_validator() {
+    let root = support::workspace();
+    let venv_python = root.join("target/ci-venv/bin/python");
+    let has_validator = venv_python.is_file()
+        && Command::new(&venv_python)
+            .args(["-c", "import openapi_spec_validator, jsonschema"])
+            .status()
+            .is_ok_and(|s| s.success());
+    if !has_validator {
+        support::missing(
+            "openapi-spec-validator (in target/ci-venv)",
+            "python3 -m venv target/ci-venv && target/ci-venv/bin/pip install openapi-spec-validator",
+        );
+        return;
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("examples/openapi"))
+        .expect("examples/openapi exists")
+        .map(|e| e.expect("readable").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no golden documents to validate");
+    let out = Command::new(&venv_python)
+        .arg(root.join("scripts/validate_openapi.py"))
+        .args(&files)
+        .output()
+        .expect("the validator runs");
+    assert!(
+        out.status.success(),
+        "a golden document is not valid:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

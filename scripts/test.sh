@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs every test. First installs what some tests need, when it is missing:
+#   - Debian's chromium and chromium-driver (the docs-page browser test),
+#   - a Python venv in target/ci-venv with openapi-spec-validator (the golden-spec check).
+# Then runs the workspace tests with NINJA_REQUIRE_TOOLS=1, so a missing tool fails the run
+# instead of being skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  echo "installing chromium and chromium-driver (Debian packages)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+if ! target/ci-venv/bin/python -c "import openapi_spec_validator, jsonschema" 2>/dev/null; then
+  echo "installing openapi-spec-validator into target/ci-venv"
+  python3 -m venv target/ci-venv
+  target/ci-venv/bin/pip install -q "openapi-spec-validator==0.9.0"
+fi
+
+NINJA_REQUIRE_TOOLS=1 cargo test --workspace
