@@ -158,6 +158,14 @@ fn strip_position(msg: &str) -> String {
     }
 }
 
+impl<T> crate::validate::Validatable for Json<T> {
+    type Inner = T;
+    const SOURCE: &'static str = "body";
+    fn inner(&self) -> &T {
+        &self.0
+    }
+}
+
 impl<T: Serialize + JsonSchema> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
         let mut buf = BytesMut::with_capacity(128).writer();

@@ -51,6 +51,7 @@ mod body;
 mod docs_ui;
 mod endpoint;
 mod extract;
+mod form;
 mod handler;
 mod json;
 pub mod openapi;
@@ -59,10 +60,14 @@ pub mod response;
 mod routing;
 mod server;
 mod test_client;
+mod validate;
 
 pub use api::{App, BuildError, NinjaApi, addr_from_env};
 pub use body::{Body, RequestBody};
-pub use extract::{Arg, FromBody, FromRequestParts, Header, Query, RequestCx, RequestHead, State};
+pub use extract::{
+    Arg, Cookie, FromBody, FromRequestParts, Header, Query, RequestCx, RequestHead, State,
+};
+pub use form::Form;
 pub use json::Json;
 pub use problem::{FieldError, LocPart, PROBLEM_JSON, Problem};
 pub use response::{Created, IntoResponse, Response};
@@ -79,8 +84,8 @@ pub use ninja_macros::{delete, get, patch, post, put};
 pub mod prelude {
     pub use crate::http::StatusCode;
     pub use crate::{
-        Created, Header, IntoResponse, Json, NinjaApi, Problem, Query, RequestHead, State, delete,
-        get, patch, post, put, routes,
+        Cookie, Created, Form, Header, IntoResponse, Json, NinjaApi, Problem, Query, RequestHead,
+        State, delete, get, patch, post, put, routes,
     };
 }
 
@@ -100,7 +105,11 @@ pub mod __private {
     pub use crate::handler::{BoxFuture, Errors, Exec, HandlerFn, run_async};
     pub use crate::openapi::{OperationDoc, ParamIn};
     pub use crate::routing::{Operation, Route};
+    pub use crate::validate::{
+        Probe, Rule, Validatable, Validator, ViaGarde, ViaNothing, check, json, rule,
+    };
     pub use crate::{IntoResponse, RequestBody, Response};
+    pub use garde;
     pub use http::Method;
 
     /// Implemented by the hidden type each route attribute generates beside the function.

@@ -8,7 +8,7 @@ use syn::{Expr, ExprLit, ItemFn, Lit, ReturnType};
 use crate::args::RouteArgs;
 use crate::doc;
 use crate::path;
-use crate::signature::{self, Errors, Handler, Source};
+use crate::signature::{self, Errors, Handler, Rule, Source};
 
 /// Entry point of every route attribute. On any error the function is still emitted (with
 /// its `#[param]` attributes removed) so one mistake does not cascade into many.
@@ -131,6 +131,86 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
                 }
             }
         };
+        // `Json<T>`, `Form<T>`, `Query<T>` whose `T: garde::Validate` are validated.
+        let call = match validatable_inner(ty) {
+            Some(inner) => quote_spanned! {ty.span()=>
+                #call.and_then(|v| #np::check(v, (&&#np::Probe::<#inner>::new()).validator()))
+            },
+            None => call,
+        };
+        // `#[param(range(..), ...)]` rules, checked on the final value and documented.
+        let source = if a.source == Source::Path {
+            "path"
+        } else {
+            "query"
+        };
+        let mut checks = Vec::new();
+        for (r, rule) in a.rules.iter().enumerate() {
+            let opt = |e: &Option<Expr>| match e {
+                Some(e) => quote!(::std::option::Option::Some(#e)),
+                None => quote!(::std::option::Option::None),
+            };
+            let opt_json = |e: &Option<Expr>| match e {
+                Some(e) => quote!(#np::json(&(#e))),
+                None => quote!(::std::option::Option::None),
+            };
+            let opt_usize = |e: &Option<Expr>| match e {
+                Some(e) => quote!(::std::option::Option::Some(#e)),
+                None => quote!(::std::option::Option::None),
+            };
+            let (check, doc) = match rule {
+                Rule::Range(min, max) => {
+                    let (lo, hi) = (opt(min), opt(max));
+                    let (jlo, jhi) = (opt_json(min), opt_json(max));
+                    (
+                        quote!(#np::garde::rules::range::apply(&v, (#lo, #hi))),
+                        quote!(#np::Rule::Range(#jlo, #jhi)),
+                    )
+                }
+                Rule::Length(min, max) => {
+                    let lo = min.as_ref().map_or(quote!(0usize), |e| quote!(#e));
+                    let hi = max.as_ref().map_or(quote!(usize::MAX), |e| quote!(#e));
+                    let (dlo, dhi) = (opt_usize(min), opt_usize(max));
+                    (
+                        quote!(#np::garde::rules::length::simple::apply(&v, (#lo, #hi))),
+                        quote!(#np::Rule::Length(#dlo, #dhi)),
+                    )
+                }
+                Rule::Pattern(p) => {
+                    let re = format_ident!("__NINJA_RE_{i}_{r}");
+                    consts.push(quote! {
+                        static #re: ::std::sync::LazyLock<#np::garde::rules::pattern::regex::Regex> =
+                            ::std::sync::LazyLock::new(|| {
+                                #np::garde::rules::pattern::regex::Regex::new(#p).unwrap_or_else(|e| {
+                                    ::std::panic!("invalid `pattern` for parameter `{}`: {}", #name, e)
+                                })
+                            });
+                    });
+                    // Compiling the pattern while the document is built makes a bad one a
+                    // start-up failure, not a failing request.
+                    describe.push(quote!(let _ = &*#re;));
+                    (
+                        quote!(#np::garde::rules::pattern::apply(&v, (&*#re,))),
+                        quote!(#np::Rule::Pattern(#p)),
+                    )
+                }
+                Rule::Email => (
+                    quote!(#np::garde::rules::email::apply(&v, ())),
+                    quote!(#np::Rule::Email),
+                ),
+                Rule::Url => (
+                    quote!(#np::garde::rules::url::apply(&v, ())),
+                    quote!(#np::Rule::Url),
+                ),
+            };
+            checks.push(quote!(#np::rule(#source, &#arg, #check)?;));
+            describe.push(quote!(__ninja_op.constrain(&#arg, &#doc);));
+        }
+        let call = if checks.is_empty() {
+            call
+        } else {
+            quote!(#call.and_then(|v| { #(#checks)* ::std::result::Result::Ok(v) }))
+        };
         let stmt = quote!(let #temp = __ninja_errors.take(#call););
         if a.source == Source::Body {
             body_extract = Some(stmt);
@@ -208,6 +288,8 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
                     #body_param: #np::RequestBody,
                     __ninja_exec: &'a #np::Exec,
                 ) -> #np::BoxFuture<'a> {
+                    #[allow(unused_imports)]
+                    use #np::{ViaGarde as _, ViaNothing as _};
                     ::std::boxed::Box::pin(async move {
                         let __ninja_parts = __ninja_cx.parts();
                         let _ = __ninja_parts;
@@ -230,6 +312,22 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
                 )
             }
         }
+    }
+}
+
+/// The `T` of `Json<T>`, `Form<T>` or `Query<T>`: what garde may validate.
+fn validatable_inner(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if !["Json", "Form", "Query"].iter().any(|n| last.ident == n) {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(t) if args.args.len() == 1 => Some(t),
+        _ => None,
     }
 }
 

@@ -29,6 +29,39 @@ pub(crate) struct Arg {
     pub(crate) source: Source,
     pub(crate) default: Option<Expr>,
     pub(crate) description: Option<LitStr>,
+    pub(crate) rules: Vec<Rule>,
+}
+
+/// A constraint on a parameter, in garde's vocabulary.
+pub(crate) enum Rule {
+    Range(Option<Expr>, Option<Expr>),
+    Length(Option<Expr>, Option<Expr>),
+    Pattern(LitStr),
+    Email,
+    Url,
+}
+
+/// `min = .., max = ..` inside `range(..)` or `length(..)`.
+fn min_max(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<(Option<Expr>, Option<Expr>)> {
+    let empty = meta.error("give `min`, `max` or both, e.g. `range(min = 1, max = 100)`");
+    let ahead = meta.input.fork();
+    let content;
+    syn::parenthesized!(content in ahead);
+    if content.is_empty() {
+        return Err(empty);
+    }
+    let (mut min, mut max) = (None, None);
+    meta.parse_nested_meta(|m| {
+        if m.path.is_ident("min") {
+            min = Some(m.value()?.parse()?);
+        } else if m.path.is_ident("max") {
+            max = Some(m.value()?.parse()?);
+        } else {
+            return Err(m.error("expected `min` or `max`"));
+        }
+        Ok(())
+    })?;
+    Ok((min, max))
 }
 
 /// A checked handler.
@@ -86,12 +119,13 @@ fn is_body_type(ty: &Type) -> bool {
     }
 }
 
-/// `#[param(default = expr, alias = "name", description = "...")]` on an argument.
+/// `#[param(default = expr, alias = "name", description = "...", <rules>)]` on an argument.
 #[derive(Default)]
 struct ParamAttr {
     default: Option<Expr>,
     alias: Option<LitStr>,
     description: Option<LitStr>,
+    rules: Vec<Rule>,
 }
 
 /// Takes the `#[param]` attributes off an argument (rustc would reject them) and parses them.
@@ -117,9 +151,21 @@ fn take_param_attr(attrs: &mut Vec<syn::Attribute>, errors: &mut Errors) -> Para
                     return Err(meta.error("`description` is given twice"));
                 }
                 out.description = Some(meta.value()?.parse()?);
+            } else if meta.path.is_ident("range") {
+                let (min, max) = min_max(&meta)?;
+                out.rules.push(Rule::Range(min, max));
+            } else if meta.path.is_ident("length") {
+                let (min, max) = min_max(&meta)?;
+                out.rules.push(Rule::Length(min, max));
+            } else if meta.path.is_ident("pattern") {
+                out.rules.push(Rule::Pattern(meta.value()?.parse()?));
+            } else if meta.path.is_ident("email") {
+                out.rules.push(Rule::Email);
+            } else if meta.path.is_ident("url") {
+                out.rules.push(Rule::Url);
             } else {
                 return Err(meta.error(
-                    "unknown `param` option; expected `default`, `alias` or `description`",
+                    "unknown `param` option; expected `default`, `alias`, `description`, `range`, `length`, `pattern`, `email` or `url`",
                 ));
             }
             Ok(())
@@ -218,6 +264,12 @@ pub(crate) fn analyze(f: &mut ItemFn, path: &LitStr, params: &[PathParam]) -> sy
         if attr.default.is_some() && source != Source::Parts {
             errors.push(pat_ty.pat.span(), "`default` is only for query parameters");
         }
+        if !attr.rules.is_empty() && source == Source::Body {
+            errors.push(
+                pat_ty.pat.span(),
+                "a body is validated by its type: put `#[garde(...)]` on its fields",
+            );
+        }
         if attr.alias.is_some() && source == Source::Path {
             errors.push(
                 pat_ty.pat.span(),
@@ -230,6 +282,7 @@ pub(crate) fn analyze(f: &mut ItemFn, path: &LitStr, params: &[PathParam]) -> sy
             source,
             default: attr.default,
             description: attr.description,
+            rules: attr.rules,
         });
     }
 

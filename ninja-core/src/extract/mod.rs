@@ -10,6 +10,7 @@
 //! Every argument is extracted before the handler runs and every failure is collected, so one
 //! 422 answer lists all bad inputs. The handler never runs on bad input.
 
+mod cookie;
 mod param;
 mod query;
 
@@ -26,10 +27,11 @@ use serde::de::DeserializeOwned;
 use crate::body::RequestBody;
 use crate::openapi::{OperationDoc, ParamIn};
 use crate::problem::{FieldError, LocPart, Problem};
+pub use cookie::Cookie;
 pub(crate) use param::ParamDe;
 use param::ParamError;
 pub use query::Query;
-pub(crate) use query::{QueryPairs, parse_query};
+pub(crate) use query::{QueryPairs, deserialize_struct, parse_query};
 
 /// What the macro knows about one handler argument: its name as the client spells it.
 #[derive(Debug, Clone, Copy)]

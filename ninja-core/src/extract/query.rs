@@ -76,19 +76,35 @@ impl<T> std::ops::Deref for Query<T> {
 
 impl<T: DeserializeOwned + schemars::JsonSchema> FromRequestParts for Query<T> {
     fn from_request_parts(cx: &RequestCx<'_>, _: &Arg) -> Result<Self, Problem> {
-        let pairs = cx.query()?;
-        T::deserialize(StructDe { pairs }).map(Query).map_err(|e| {
-            let mut loc = vec!["query".into()];
-            if let Some(field) = e.field.clone() {
-                loc.push(field.into());
-            }
-            invalid(loc, e)
-        })
+        deserialize_struct(cx.query()?, "query").map(Query)
     }
 
     fn describe(op: &mut OperationDoc<'_>, arg: &Arg) {
         op.flattened_parameters::<T>(ParamIn::Query, arg);
     }
+}
+
+impl<T> crate::validate::Validatable for Query<T> {
+    type Inner = T;
+    const SOURCE: &'static str = "query";
+    fn inner(&self) -> &T {
+        &self.0
+    }
+}
+
+/// Deserializes a struct of parameters from `pairs`; a failing field is reported at
+/// `[source, field]`.
+pub(crate) fn deserialize_struct<T: DeserializeOwned>(
+    pairs: &QueryPairs<'_>,
+    source: &'static str,
+) -> Result<T, Problem> {
+    T::deserialize(StructDe { pairs }).map_err(|e| {
+        let mut loc = vec![source.into()];
+        if let Some(field) = e.field.clone() {
+            loc.push(field.into());
+        }
+        invalid(loc, e)
+    })
 }
 
 /// Deserializes a struct from query pairs: each field reads every value of its key.

@@ -123,6 +123,15 @@ impl<'g> OperationDoc<'g> {
         }
     }
 
+    /// Documents `rule` on the parameter `arg` added last.
+    pub fn constrain(&mut self, arg: &Arg, rule: &crate::validate::Rule) {
+        let names = [arg.name(), arg.header_name()];
+        let last = self.params.iter_mut().rev();
+        if let Some(p) = last.into_iter().find(|p| names.contains(&p.name.as_str())) {
+            crate::validate::document(&mut p.schema, rule);
+        }
+    }
+
     /// Sets the request body: required, with one media type.
     pub fn request_body(&mut self, media_type: &str, schema: Value) {
         let mut content = Ordered::default();

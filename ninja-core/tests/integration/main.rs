@@ -4,6 +4,7 @@
 mod dispatch;
 mod errors;
 mod extract;
+mod inputs;
 mod openapi;
 mod responses;
 mod server;

@@ -1,0 +1,177 @@
+//! Validation: constraints written once, enforced here and shown in the document.
+//!
+//! - A `Json<T>`, `Form<T>` or `Query<T>` whose `T: garde::Validate` is validated right after
+//!   it is decoded; every violation becomes a 422 `errors` entry whose `loc` continues into
+//!   the value (`["body", "items", 2, "name"]`). schemars reads the same `#[garde(...)]`
+//!   attributes into the schema.
+//! - A bare parameter takes the same rules on its attribute:
+//!   `#[param(range(min = 1, max = 100), length(max = 20), pattern = "^[a-z]+$", email, url)]`.
+//!
+//! The route macros find out whether `T: garde::Validate` with autoref specialization on the
+//! concrete type ([`Probe`]), so types without it need nothing.
+
+use std::marker::PhantomData;
+
+use serde_json::Value;
+
+use crate::extract::Arg;
+use crate::problem::{FieldError, LocPart, Problem};
+
+/// A checker of a decoded value: `Some` when the type is `garde::Validate`.
+pub type Validator<T> = Option<fn(&T) -> Result<(), garde::Report>>;
+
+/// Asks, at the macro's call site, whether `T` implements `garde::Validate`.
+#[derive(Debug)]
+pub struct Probe<T>(PhantomData<T>);
+
+impl<T> Probe<T> {
+    #[must_use]
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+/// Chosen when `T: garde::Validate` (its context must be `Default`, as garde's `()` is).
+pub trait ViaGarde<T> {
+    /// `T`'s validator.
+    fn validator(&self) -> Validator<T>;
+}
+
+impl<T: garde::Validate> ViaGarde<T> for &Probe<T>
+where
+    T::Context: Default,
+{
+    fn validator(&self) -> Validator<T> {
+        Some(|v| v.validate())
+    }
+}
+
+/// Chosen otherwise: nothing to check.
+pub trait ViaNothing<T> {
+    /// No validator.
+    fn validator(&self) -> Validator<T>;
+}
+
+impl<T> ViaNothing<T> for Probe<T> {
+    fn validator(&self) -> Validator<T> {
+        None
+    }
+}
+
+/// An extractor holding a value that may be validated: where it came from and the value.
+pub trait Validatable {
+    /// The decoded value.
+    type Inner;
+    /// The `loc` source: `"body"` or `"query"`.
+    const SOURCE: &'static str;
+    /// The value.
+    fn inner(&self) -> &Self::Inner;
+}
+
+/// Runs `validator` (if any) on `w`'s value; every violation is one `errors` entry.
+pub fn check<W: Validatable>(w: W, validator: Validator<W::Inner>) -> Result<W, Problem> {
+    let Some(validator) = validator else {
+        return Ok(w);
+    };
+    match validator(w.inner()) {
+        Ok(()) => Ok(w),
+        Err(report) => Err(Problem::validation(
+            report
+                .iter()
+                .map(|(path, e)| {
+                    let mut loc: Vec<LocPart> = vec![W::SOURCE.into()];
+                    loc.extend(path_parts(path));
+                    FieldError::new(loc, "constraint", e.message())
+                })
+                .collect(),
+        )),
+    }
+}
+
+/// A garde path as `loc` parts, through garde's own serialized form: `[[kind, component]...]`.
+fn path_parts(path: &garde::error::Path) -> Vec<LocPart> {
+    let Ok(Value::Array(components)) = serde_json::to_value(path) else {
+        return Vec::new();
+    };
+    components
+        .iter()
+        .filter_map(|c| {
+            match (
+                c.get(0).and_then(Value::as_str),
+                c.get(1).and_then(Value::as_str),
+            ) {
+                (Some("index"), Some(i)) => i.parse::<usize>().ok().map(LocPart::Index),
+                (Some("key"), Some(k)) => Some(LocPart::from(k.to_owned())),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// Turns a failed parameter rule into a 422 at `[source, name]`.
+pub fn rule(
+    source: &'static str,
+    arg: &Arg,
+    result: Result<(), garde::Error>,
+) -> Result<(), Problem> {
+    result.map_err(|e| {
+        Problem::validation(vec![FieldError::new(
+            vec![source.into(), arg.name().into()],
+            "constraint",
+            e.message(),
+        )])
+    })
+}
+
+/// A parameter rule, as the document shows it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Rule {
+    /// `range(min = .., max = ..)` → `minimum`/`maximum`.
+    Range(Option<Value>, Option<Value>),
+    /// `length(min = .., max = ..)` → `minLength`/`maxLength` (or `minItems`/`maxItems`).
+    Length(Option<usize>, Option<usize>),
+    /// `pattern = ".."` → `pattern`.
+    Pattern(&'static str),
+    /// `email` → `format: email`.
+    Email,
+    /// `url` → `format: uri`.
+    Url,
+}
+
+/// A bound as JSON, for [`Rule::Range`].
+pub fn json<T: serde::Serialize>(v: &T) -> Option<Value> {
+    serde_json::to_value(v).ok()
+}
+
+/// Writes `rule` into `schema`.
+pub(crate) fn document(schema: &mut Value, rule: &Rule) {
+    let Some(obj) = schema.as_object_mut() else {
+        return;
+    };
+    let is_array = obj.get("type").and_then(Value::as_str) == Some("array");
+    let mut set = |k: &str, v: Option<Value>| {
+        if let Some(v) = v {
+            obj.insert(k.to_owned(), v);
+        }
+    };
+    match rule {
+        Rule::Range(min, max) => {
+            set("minimum", min.clone());
+            set("maximum", max.clone());
+        }
+        Rule::Length(min, max) => {
+            let (lo, hi) = if is_array {
+                ("minItems", "maxItems")
+            } else {
+                ("minLength", "maxLength")
+            };
+            set(lo, min.map(Value::from));
+            set(hi, max.map(Value::from));
+        }
+        Rule::Pattern(p) => set("pattern", Some(Value::from(*p))),
+        Rule::Email => set("format", Some(Value::from("email"))),
+        Rule::Url => set("format", Some(Value::from("uri"))),
+    }
+}
