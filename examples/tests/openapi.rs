@@ -9,7 +9,7 @@ mod support;
 use std::path::PathBuf;
 use std::process::Command;
 
-use examples::hello;
+use examples::{hello, inputs};
 
 fn golden(name: &str) -> PathBuf {
     support::workspace()
@@ -65,6 +65,14 @@ fn hello_document_matches_its_golden_file() {
     check_golden(
         "hello",
         &hello::api().openapi_json().expect("the example builds"),
+    );
+}
+
+#[test]
+fn inputs_document_matches_its_golden_file() {
+    check_golden(
+        "inputs",
+        &inputs::api().openapi_json().expect("the example builds"),
     );
 }
 

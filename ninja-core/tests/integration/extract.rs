@@ -279,3 +279,11 @@ async fn state_is_shared_across_requests() {
     assert_eq!(c.get("/count").send().await.text(), "1");
     assert_eq!(c.get("/count").send().await.text(), "2");
 }
+
+#[tokio::test]
+async fn an_empty_value_is_the_empty_string() {
+    let res = client().get("/query?req=1&opt=").send().await;
+    assert_eq!(res.json::<Value>()["opt"], "");
+    let res = client().get("/query?req=").send().await;
+    assert_eq!(locs(&res.json()), [("query.req".into(), "invalid".into())]);
+}
