@@ -77,6 +77,32 @@ pub struct SignIn {
     pub remember: Option<bool>,
 }
 
+/// What describes an upload, sent as JSON in one multipart field.
+#[derive(Debug, Deserialize, Serialize, JsonSchema, Validate)]
+pub struct UploadMeta {
+    /// A title for the document.
+    #[garde(length(min = 1, max = 100))]
+    pub title: String,
+    /// Labels.
+    #[garde(skip)]
+    #[serde(default)]
+    pub labels: Vec<String>,
+}
+
+/// A document upload: a file, JSON metadata beside it, and an ordinary field.
+#[derive(Debug, Deserialize, JsonSchema, Validate)]
+pub struct DocumentUpload {
+    /// The document.
+    #[garde(skip)]
+    pub file: UploadedFile,
+    /// Its metadata (JSON text).
+    #[garde(dive)]
+    pub meta: Json<UploadMeta>,
+    /// Whether everyone may read it.
+    #[garde(skip)]
+    pub public: Option<bool>,
+}
+
 /// Search with bare query parameters: each one constrained on its attribute.
 #[get("/search", tags = ["query"])]
 pub fn search(
@@ -115,6 +141,19 @@ pub fn sign_in(Form(form): Form<SignIn>) -> Json<Value> {
     Json(json!({"login": form.login, "remember": form.remember.unwrap_or(false)}))
 }
 
+/// Upload a document with its metadata (multipart).
+#[post("/documents", tags = ["body"])]
+pub fn upload_document(Multipart(upload): Multipart<DocumentUpload>) -> Created<Json<Value>> {
+    Created(Json(json!({
+        "file_name": upload.file.file_name(),
+        "content_type": upload.file.content_type(),
+        "size": upload.file.len(),
+        "title": upload.meta.title,
+        "labels": upload.meta.labels,
+        "public": upload.public.unwrap_or(false),
+    })))
+}
+
 /// Echo headers and cookies.
 #[get("/whoami", tags = ["headers"])]
 pub fn whoami(
@@ -133,5 +172,13 @@ pub fn whoami(
 pub fn api() -> NinjaApi {
     NinjaApi::new("Ninja inputs", "1.0")
         .description("Every kind of input, constrained, validated and documented once.")
-        .routes(routes![search, list, item, create_account, sign_in, whoami])
+        .routes(routes![
+            search,
+            list,
+            item,
+            create_account,
+            sign_in,
+            upload_document,
+            whoami
+        ])
 }

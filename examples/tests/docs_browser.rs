@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use examples::hello;
+use examples::{hello, inputs};
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
@@ -54,8 +54,8 @@ async fn start_driver(chromedriver: &PathBuf) -> (Driver, u16) {
     (driver, port)
 }
 
-async fn serve() -> SocketAddr {
-    let app = hello::api().build().expect("the example builds");
+async fn serve(api: ninja_core::NinjaApi) -> SocketAddr {
+    let app = api.build().expect("the example builds");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("binds");
@@ -65,8 +65,11 @@ async fn serve() -> SocketAddr {
 }
 
 async fn browser(chromium: &PathBuf, driver_port: u16) -> Client {
-    let profile =
-        support::workspace().join(format!("target/chromium-profile-{}", std::process::id()));
+    // One profile per session: two browsers on one profile would be one browser.
+    let profile = support::workspace().join(format!(
+        "target/chromium-profile-{}-{driver_port}",
+        std::process::id()
+    ));
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".to_owned(),
@@ -87,8 +90,11 @@ async fn browser(chromium: &PathBuf, driver_port: u16) -> Client {
         .expect("a browser session")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn docs_page_lists_and_runs_operations() {
+/// Starts the API, chromedriver and a browser session, runs `check`, saves a screenshot.
+async fn in_browser<F>(api: ninja_core::NinjaApi, screenshot: &str, check: F)
+where
+    F: AsyncFnOnce(&Client, SocketAddr) -> Result<(), String>,
+{
     let chromium = support::find_tool(&["/usr/bin/chromium".into()], "chromium");
     let chromedriver = support::find_tool(&["/usr/bin/chromedriver".into()], "chromedriver");
     let (Some(chromium), Some(chromedriver)) = (chromium, chromedriver) else {
@@ -98,18 +104,69 @@ async fn docs_page_lists_and_runs_operations() {
         );
         return;
     };
-    let addr = serve().await;
+    let addr = serve(api).await;
     let (_driver, port) = start_driver(&chromedriver).await;
     let c = browser(&chromium, port).await;
-    let result = exercise(&c, addr).await;
+    let result = check(&c, addr).await;
     let shot = c.screenshot().await;
     let _ = c.close().await;
     if let Ok(png) = shot {
-        let path = support::workspace().join("target/docs-browser.png");
+        let path = support::workspace().join("target").join(screenshot);
         std::fs::write(&path, png).expect("screenshot written");
         eprintln!("screenshot: {}", path.display());
     }
     result.expect("the docs page works");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn docs_page_lists_and_runs_operations() {
+    in_browser(hello::api(), "docs-browser.png", exercise).await;
+}
+
+/// Every operation of the `inputs` example renders when expanded (bodies, uploads, responses).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_operation_renders() {
+    in_browser(
+        inputs::api(),
+        "docs-inputs.png",
+        async |c: &Client, addr: SocketAddr| {
+            let err =
+                |what: &'static str| move |e: fantoccini::error::CmdError| format!("{what}: {e}");
+            c.goto(&format!("http://{addr}/docs/"))
+                .await
+                .map_err(err("open /docs/"))?;
+            c.wait()
+                .at_most(Duration::from_secs(20))
+                .for_element(Locator::Css(".opblock"))
+                .await
+                .map_err(err("operations listed"))?;
+            let controls = c
+                .find_all(Locator::Css(".opblock-summary-control"))
+                .await
+                .map_err(err("controls"))?;
+            if controls.len() != 7 {
+                return Err(format!("expected 7 operations, found {}", controls.len()));
+            }
+            for control in controls {
+                control.click().await.map_err(err("expand"))?;
+            }
+            c.wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Css(".opblock.is-open .responses-wrapper"))
+                .await
+                .map_err(err("expanded"))?;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let source = c.source().await.map_err(err("page source"))?;
+            if source.contains("Could not render") {
+                return Err("the docs page could not render part of the document".to_owned());
+            }
+            if !source.contains("multipart/form-data") {
+                return Err("the upload's request body is not shown".to_owned());
+            }
+            Ok(())
+        },
+    )
+    .await;
 }
 
 async fn exercise(c: &Client, addr: SocketAddr) -> Result<(), String> {
@@ -152,6 +209,11 @@ async fn exercise(c: &Client, addr: SocketAddr) -> Result<(), String> {
         ));
     }
     listed.sort();
+    // Swagger UI reports a part of the document it cannot render in the page itself.
+    let source = c.source().await.map_err(err("page source"))?;
+    if source.contains("Could not render") {
+        return Err("the docs page could not render part of the document".to_owned());
+    }
     let mut expected = vec![
         "GET /items/{item_id}",
         "GET /say-after",

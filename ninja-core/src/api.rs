@@ -12,7 +12,7 @@ use tokio::net::TcpListener;
 
 use crate::body::RequestBody;
 use crate::docs_ui;
-use crate::extract::{RequestCx, StateMap};
+use crate::extract::{Limits, RequestCx, StateMap};
 use crate::handler::Exec;
 use crate::openapi;
 use crate::problem::Problem;
@@ -49,6 +49,7 @@ pub struct NinjaApi {
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
     pub(crate) body_limit: usize,
+    pub(crate) part_limit: Option<usize>,
     pub(crate) blocking_threads: usize,
     pub(crate) blocking_queue: usize,
     pub(crate) shutdown_timeout: Duration,
@@ -62,6 +63,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             body_limit: 2 * 1024 * 1024,
+            part_limit: None,
             blocking_threads: 512,
             blocking_queue: 1024,
             shutdown_timeout: Duration::from_secs(10),
@@ -118,6 +120,12 @@ impl NinjaApi {
     /// The largest request body accepted, in bytes (default 2 MiB); larger is a 413.
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.config.body_limit = bytes;
+        self
+    }
+
+    /// The largest part of a multipart body, in bytes (default: the body limit); larger is a 413.
+    pub fn part_limit(mut self, bytes: usize) -> Self {
+        self.config.part_limit = Some(bytes);
         self
     }
 
@@ -217,7 +225,13 @@ impl NinjaApi {
         let slots = self.config.blocking_threads + self.config.blocking_queue;
         Ok(App(Arc::new(Shared {
             openapi: spec,
-            exec: Exec::new(self.config.body_limit, slots),
+            exec: Exec::new(
+                Limits::new(
+                    self.config.body_limit,
+                    self.config.part_limit.unwrap_or(self.config.body_limit),
+                ),
+                slots,
+            ),
             table,
             state: self.state,
             routes: self.routes,

@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
 use crate::body::RequestBody;
-use crate::extract::{FromBody, deserialize_struct, parse_query};
+use crate::extract::{FromBody, Limits, deserialize_struct, parse_query};
 use crate::json::read_body;
 use crate::openapi::OperationDoc;
 use crate::problem::Problem;
@@ -50,7 +50,7 @@ fn is_form(parts: &Parts) -> bool {
 }
 
 impl<T: DeserializeOwned + JsonSchema + Send> FromBody for Form<T> {
-    async fn from_body(parts: &Parts, body: RequestBody, limit: usize) -> Result<Self, Problem> {
+    async fn from_body(parts: &Parts, body: RequestBody, limits: Limits) -> Result<Self, Problem> {
         if !is_form(parts) {
             return Err(
                 Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE).with_detail(format!(
@@ -58,7 +58,7 @@ impl<T: DeserializeOwned + JsonSchema + Send> FromBody for Form<T> {
                 )),
             );
         }
-        let bytes = read_body(parts, body, limit).await?;
+        let bytes = read_body(parts, body, limits.body()).await?;
         let text = std::str::from_utf8(&bytes)
             .map_err(|_| Problem::bad_request("the form body is not valid UTF-8"))?;
         deserialize_struct(&parse_query(text)?, "body").map(Form)

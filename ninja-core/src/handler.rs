@@ -12,7 +12,7 @@ use http::{HeaderValue, StatusCode, header};
 use tokio::sync::Semaphore;
 
 use crate::body::RequestBody;
-use crate::extract::RequestCx;
+use crate::extract::{Limits, RequestCx};
 use crate::problem::Problem;
 use crate::response::{IntoResponse, Response};
 
@@ -25,23 +25,23 @@ pub type HandlerFn = for<'a> fn(RequestCx<'a>, RequestBody, &'a Exec) -> BoxFutu
 /// How handlers run: the body size limit and the bounded blocking pool.
 #[derive(Debug)]
 pub struct Exec {
-    body_limit: usize,
+    limits: Limits,
     /// One permit per sync call that may be running or queued; none left → 503.
     blocking: Arc<Semaphore>,
 }
 
 impl Exec {
-    pub(crate) fn new(body_limit: usize, blocking_slots: usize) -> Self {
+    pub(crate) fn new(limits: Limits, blocking_slots: usize) -> Self {
         Self {
-            body_limit,
+            limits,
             blocking: Arc::new(Semaphore::new(blocking_slots)),
         }
     }
 
-    /// The request body size limit in bytes.
+    /// The body size limits.
     #[must_use]
-    pub fn body_limit(&self) -> usize {
-        self.body_limit
+    pub fn limits(&self) -> Limits {
+        self.limits
     }
 
     /// Runs a sync handler (and its response serialization) on the blocking pool.

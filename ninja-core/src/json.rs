@@ -6,11 +6,13 @@ use http::header::{self, HeaderValue};
 use http::request::Parts;
 use http_body_util::{BodyExt, Limited};
 use schemars::JsonSchema;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use std::borrow::Cow;
+
+use serde::de::{self, DeserializeOwned};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::body::{Body, RequestBody};
-use crate::extract::FromBody;
+use crate::extract::{FromBody, Limits};
 use crate::openapi::OperationDoc;
 use crate::problem::{FieldError, LocPart, Problem};
 use crate::response::{IntoResponse, Response};
@@ -93,12 +95,12 @@ pub(crate) async fn read_body(
 }
 
 impl<T: DeserializeOwned + JsonSchema + Send> FromBody for Json<T> {
-    async fn from_body(parts: &Parts, body: RequestBody, limit: usize) -> Result<Self, Problem> {
+    async fn from_body(parts: &Parts, body: RequestBody, limits: Limits) -> Result<Self, Problem> {
         if !is_json(parts) {
             return Err(Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE)
                 .with_detail("expected a request body with `Content-Type: application/json`"));
         }
-        let bytes = read_body(parts, body, limit).await?;
+        let bytes = read_body(parts, body, limits.body()).await?;
         decode(&bytes).map(Json)
     }
 
@@ -155,6 +157,47 @@ fn strip_position(msg: &str) -> String {
     match msg.rfind(" at line ") {
         Some(i) => msg[..i].to_owned(),
         None => msg.to_owned(),
+    }
+}
+
+/// As a field of a [`Multipart`](crate::Multipart) struct, a `Json<T>` is one part whose text
+/// is JSON: the way to send structured data beside a file.
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Json<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        serde_json::from_str(&text)
+            .map(Json)
+            .map_err(|e| de::Error::custom(format!("invalid JSON: {e}")))
+    }
+}
+
+/// Documented as `T` itself.
+impl<T: JsonSchema> JsonSchema for Json<T> {
+    fn schema_name() -> Cow<'static, str> {
+        T::schema_name()
+    }
+    fn schema_id() -> Cow<'static, str> {
+        format!("ninja_core::Json<{}>", T::schema_id()).into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        generator.subschema_for::<T>()
+    }
+}
+
+/// A `Json<T>` field of a validated struct is validated as `T` (`#[garde(dive)]`).
+impl<T: garde::Validate> garde::Validate for Json<T> {
+    type Context = T::Context;
+
+    fn validate_into(
+        &self,
+        ctx: &Self::Context,
+        parent: &mut dyn FnMut() -> garde::error::Path,
+        report: &mut garde::Report,
+    ) {
+        self.0.validate_into(ctx, parent, report);
     }
 }
 

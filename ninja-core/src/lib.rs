@@ -54,6 +54,7 @@ mod extract;
 mod form;
 mod handler;
 mod json;
+mod multipart;
 pub mod openapi;
 mod problem;
 pub mod response;
@@ -65,10 +66,11 @@ mod validate;
 pub use api::{App, BuildError, NinjaApi, addr_from_env};
 pub use body::{Body, RequestBody};
 pub use extract::{
-    Arg, Cookie, FromBody, FromRequestParts, Header, Query, RequestCx, RequestHead, State,
+    Arg, Cookie, FromBody, FromRequestParts, Header, Limits, Query, RequestCx, RequestHead, State,
 };
 pub use form::Form;
 pub use json::Json;
+pub use multipart::{Multipart, UploadedFile};
 pub use problem::{FieldError, LocPart, PROBLEM_JSON, Problem};
 pub use response::{Created, IntoResponse, Response};
 pub use routing::{Operation, Route};
@@ -84,8 +86,8 @@ pub use ninja_macros::{delete, get, patch, post, put};
 pub mod prelude {
     pub use crate::http::StatusCode;
     pub use crate::{
-        Cookie, Created, Form, Header, IntoResponse, Json, NinjaApi, Problem, Query, RequestHead,
-        State, delete, get, patch, post, put, routes,
+        Cookie, Created, Form, Header, IntoResponse, Json, Multipart, NinjaApi, Problem, Query,
+        RequestHead, State, UploadedFile, delete, get, patch, post, put, routes,
     };
 }
 

@@ -97,7 +97,7 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
                     <#ty as #np::FromBody>::describe(__ninja_op);
                 });
                 quote_spanned! {ty.span()=>
-                    <#ty as #np::FromBody>::from_body(__ninja_parts, __ninja_body, __ninja_exec.body_limit()).await
+                    <#ty as #np::FromBody>::from_body(__ninja_parts, __ninja_body, __ninja_exec.limits()).await
                 }
             }
             (source, default) => {
@@ -319,7 +319,10 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
 fn validatable_inner(ty: &syn::Type) -> Option<&syn::Type> {
     let syn::Type::Path(p) = ty else { return None };
     let last = p.path.segments.last()?;
-    if !["Json", "Form", "Query"].iter().any(|n| last.ident == n) {
+    if !["Json", "Form", "Query", "Multipart"]
+        .iter()
+        .any(|n| last.ident == n)
+    {
         return None;
     }
     let syn::PathArguments::AngleBracketed(args) = &last.arguments else {

@@ -28,8 +28,7 @@ use crate::body::RequestBody;
 use crate::openapi::{OperationDoc, ParamIn};
 use crate::problem::{FieldError, LocPart, Problem};
 pub use cookie::Cookie;
-pub(crate) use param::ParamDe;
-use param::ParamError;
+pub(crate) use param::{ParamDe, ParamError};
 pub use query::Query;
 pub(crate) use query::{QueryPairs, deserialize_struct, parse_query};
 
@@ -141,6 +140,31 @@ pub trait FromRequestParts: Sized {
     }
 }
 
+/// How much of a request body is accepted, in bytes: in all, and per multipart part.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    body: usize,
+    part: usize,
+}
+
+impl Limits {
+    pub(crate) fn new(body: usize, part: usize) -> Self {
+        Self { body, part }
+    }
+
+    /// The whole body (`NinjaApi::body_limit`, 2 MiB by default).
+    #[must_use]
+    pub fn body(&self) -> usize {
+        self.body
+    }
+
+    /// One part of a multipart body (`NinjaApi::part_limit`, the body limit by default).
+    #[must_use]
+    pub fn part(&self) -> usize {
+        self.part
+    }
+}
+
 /// Extracts a handler argument from the request body. At most one per handler.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be read from a request body",
@@ -148,11 +172,11 @@ pub trait FromRequestParts: Sized {
     note = "use `Json<T>` where `T: serde::Deserialize + schemars::JsonSchema`"
 )]
 pub trait FromBody: Sized {
-    /// Reads and decodes the body. `limit` is the API's body size limit in bytes.
+    /// Reads and decodes the body, within the API's size `limits`.
     fn from_body(
         parts: &Parts,
         body: RequestBody,
-        limit: usize,
+        limits: Limits,
     ) -> impl Future<Output = Result<Self, Problem>> + Send;
 
     /// Describes the request body for the OpenAPI document. Nothing by default.

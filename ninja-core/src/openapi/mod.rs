@@ -74,6 +74,7 @@ pub(crate) fn document(info: ApiInfo<'_>, routes: &[Route]) -> Result<Bytes, Str
             .insert(&method, op);
     }
     let mut schemas = generator.take_definitions(true);
+    schemas.values_mut().for_each(normalize);
     if uses_problem {
         for name in [problem_schema::PROBLEM, problem_schema::FIELD_ERROR] {
             if schemas.contains_key(name) {
@@ -112,6 +113,43 @@ fn collision_base<'a>(name: &str, known: &'a [(String, String)]) -> Option<(&'a 
         .iter()
         .find(|(n, _)| n == base)
         .map(|(n, r)| (n.as_str(), r.as_str()))
+}
+
+/// Rewrites every `true` subschema as `{}`: the same schema ("anything"), but docs pages
+/// (Swagger UI among them) fail to render a boolean schema where they expect an object.
+pub(crate) fn normalize(schema: &mut Value) {
+    match schema {
+        Value::Bool(true) => *schema = Value::Object(serde_json::Map::new()),
+        Value::Object(obj) => {
+            for (key, value) in obj.iter_mut() {
+                match key.as_str() {
+                    "properties" | "patternProperties" | "$defs" | "dependentSchemas" => {
+                        if let Value::Object(map) = value {
+                            map.values_mut().for_each(normalize);
+                        }
+                    }
+                    "allOf" | "anyOf" | "oneOf" | "prefixItems" => {
+                        if let Value::Array(list) = value {
+                            list.iter_mut().for_each(normalize);
+                        }
+                    }
+                    "items"
+                    | "additionalProperties"
+                    | "not"
+                    | "if"
+                    | "then"
+                    | "else"
+                    | "contains"
+                    | "propertyNames"
+                    | "unevaluatedItems"
+                    | "unevaluatedProperties"
+                    | "contentSchema" => normalize(value),
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Removes `null` from an optional parameter's schema: absence, not `null`, is how a query
@@ -157,6 +195,23 @@ mod tests {
         assert_eq!(collision_base("Item", &known), None);
         assert_eq!(collision_base("Item1", &known), None);
         assert_eq!(collision_base("Other2", &known), None);
+    }
+
+    #[test]
+    fn true_subschemas_become_empty_objects() {
+        let mut s = json!(true);
+        normalize(&mut s);
+        assert_eq!(s, json!({}));
+        let mut s = json!({"type": "object", "properties": {"any": true, "n": {"type": "integer"}},
+                           "additionalProperties": false, "prefixItems": [true],
+                           "items": {"anyOf": [true, {"type": "null"}]}});
+        normalize(&mut s);
+        assert_eq!(
+            s,
+            json!({"type": "object", "properties": {"any": {}, "n": {"type": "integer"}},
+                             "additionalProperties": false, "prefixItems": [{}],
+                             "items": {"anyOf": [{}, {"type": "null"}]}})
+        );
     }
 
     #[test]

@@ -49,12 +49,16 @@ impl<'g> OperationDoc<'g> {
 
     /// `T`'s schema: a `$ref` into `components.schemas` for named types, inline otherwise.
     pub fn schema_for<T: JsonSchema + ?Sized>(&mut self) -> Value {
-        self.generator.subschema_for::<T>().to_value()
+        let mut schema = self.generator.subschema_for::<T>().to_value();
+        super::normalize(&mut schema);
+        schema
     }
 
     /// `T`'s own schema, inline (an object's properties are still refs).
     pub fn inline_schema_for<T: JsonSchema + ?Sized>(&mut self) -> Value {
-        T::json_schema(self.generator).to_value()
+        let mut schema = T::json_schema(self.generator).to_value();
+        super::normalize(&mut schema);
+        schema
     }
 
     /// Adds a parameter.

@@ -5,6 +5,7 @@ mod dispatch;
 mod errors;
 mod extract;
 mod inputs;
+mod multipart;
 mod openapi;
 mod responses;
 mod server;

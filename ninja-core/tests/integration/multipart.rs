@@ -1,0 +1,225 @@
+//! Multipart bodies: files, JSON in a field, ordinary fields, limits, errors, the document.
+
+use garde::Validate;
+use ninja_core::prelude::*;
+use ninja_core::{TestClient, TestResponse};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::locs;
+
+#[derive(Debug, Deserialize, JsonSchema, Validate)]
+struct Meta {
+    #[garde(length(min = 1))]
+    title: String,
+    #[garde(skip)]
+    tags: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema, Validate)]
+struct Upload {
+    /// The main file.
+    #[garde(skip)]
+    file: UploadedFile,
+    /// Optional extra files.
+    #[garde(skip)]
+    #[serde(default)]
+    attachments: Vec<UploadedFile>,
+    #[garde(skip)]
+    thumbnail: Option<UploadedFile>,
+    /// Metadata, as JSON text.
+    #[garde(dive)]
+    meta: Json<Meta>,
+    #[garde(skip)]
+    public: Option<bool>,
+    #[garde(range(max = 5))]
+    priority: u8,
+}
+
+#[post("/uploads")]
+fn upload(Multipart(u): Multipart<Upload>) -> Json<Value> {
+    Json(json!({
+        "file": [u.file.file_name(), u.file.content_type(), String::from_utf8_lossy(u.file.bytes())],
+        "attachments": u.attachments.iter().map(|a| a.len()).collect::<Vec<_>>(),
+        "thumbnail": u.thumbnail.is_some(),
+        "meta": [u.meta.title.clone(), u.meta.tags.clone()],
+        "public": u.public,
+        "priority": u.priority,
+    }))
+}
+
+fn client() -> TestClient {
+    TestClient::new(
+        NinjaApi::new("t", "1")
+            .body_limit(4096)
+            .part_limit(1024)
+            .routes(routes![upload]),
+    )
+}
+
+const BOUNDARY: &str = "XyZninjaBOUNDARY";
+
+/// One part: `(name, Some((file_name, content_type)) for a file, content)`.
+type PartSpec<'a> = (&'a str, Option<(&'a str, &'a str)>, &'a str);
+
+/// A multipart body of `parts`.
+fn body(parts: &[PartSpec<'_>]) -> String {
+    let mut out = String::new();
+    for (name, file, content) in parts {
+        out.push_str(&format!("--{BOUNDARY}\r\n"));
+        match file {
+            Some((file_name, ct)) => out.push_str(&format!(
+                "Content-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: {ct}\r\n\r\n"
+            )),
+            None => out.push_str(&format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n")),
+        }
+        out.push_str(content);
+        out.push_str("\r\n");
+    }
+    out.push_str(&format!("--{BOUNDARY}--\r\n"));
+    out
+}
+
+async fn send(parts: &[PartSpec<'_>]) -> TestResponse {
+    client()
+        .post("/uploads")
+        .header(
+            "content-type",
+            &format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(body(parts))
+        .send()
+        .await
+}
+
+#[tokio::test]
+async fn files_json_and_fields_together() {
+    let res = send(&[
+        ("file", Some(("notes.txt", "text/plain")), "hello file"),
+        (
+            "attachments",
+            Some(("a.bin", "application/octet-stream")),
+            "aaa",
+        ),
+        (
+            "attachments",
+            Some(("b.bin", "application/octet-stream")),
+            "bbbbb",
+        ),
+        ("meta", None, r#"{"title": "Report", "tags": ["q3"]}"#),
+        ("public", None, "yes"),
+        ("priority", None, "2"),
+    ])
+    .await;
+    assert_eq!(res.status(), 200, "{}", res.text());
+    assert_eq!(
+        res.json::<Value>(),
+        json!({"file": ["notes.txt", "text/plain", "hello file"], "attachments": [3, 5],
+               "thumbnail": false, "meta": ["Report", ["q3"]], "public": true, "priority": 2})
+    );
+}
+
+#[tokio::test]
+async fn bad_fields_are_422_at_their_loc() {
+    // Missing file, and JSON that does not parse.
+    let res = send(&[("meta", None, "{not json"), ("priority", None, "1")]).await;
+    assert_eq!(res.status(), 422, "{}", res.text());
+    assert_eq!(locs(&res.json()), [("body.file".into(), "missing".into())]);
+    let res = send(&[
+        ("file", Some(("f", "text/plain")), "x"),
+        ("meta", None, "{not json"),
+        ("priority", None, "1"),
+    ])
+    .await;
+    assert_eq!(locs(&res.json()), [("body.meta".into(), "invalid".into())]);
+    // Text where a file is expected.
+    let res = send(&[
+        ("file", None, "just text"),
+        ("meta", None, r#"{"title":"t","tags":[]}"#),
+        ("priority", None, "1"),
+    ])
+    .await;
+    assert_eq!(
+        locs(&res.json()),
+        [("body.file".into(), "invalid_type".into())]
+    );
+}
+
+#[tokio::test]
+async fn garde_validates_multipart_structs() {
+    let res = send(&[
+        ("file", Some(("f", "text/plain")), "x"),
+        ("meta", None, r#"{"title": "", "tags": []}"#),
+        ("priority", None, "9"),
+    ])
+    .await;
+    assert_eq!(res.status(), 422);
+    let mut got = locs(&res.json());
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("body.meta.title".into(), "constraint".into()),
+            ("body.priority".into(), "constraint".into())
+        ]
+    );
+}
+
+#[tokio::test]
+async fn limits_are_413() {
+    let big_part = "x".repeat(2000);
+    let res = send(&[("file", Some(("big", "text/plain")), &big_part)]).await;
+    assert_eq!(res.status(), 413, "{}", res.text());
+    assert!(
+        res.text()
+            .contains("the part `file` is larger than 1024 bytes"),
+        "{}",
+        res.text()
+    );
+    let parts: Vec<PartSpec<'_>> = (0..8)
+        .map(|_| ("attachments", Some(("a", "text/plain")), &big_part[..900]))
+        .collect();
+    let res = send(&parts).await;
+    assert_eq!(res.status(), 413, "{}", res.text());
+}
+
+#[tokio::test]
+async fn other_content_types_are_415() {
+    let res = client()
+        .post("/uploads")
+        .json(&json!({"file": "x"}))
+        .send()
+        .await;
+    assert_eq!(res.status(), 415);
+    let res = client()
+        .post("/uploads")
+        .header("content-type", "multipart/form-data")
+        .body("x")
+        .send()
+        .await;
+    assert_eq!(res.status(), 415, "a multipart type without a boundary");
+}
+
+#[test]
+fn uploads_are_documented() {
+    let api = NinjaApi::new("t", "1").routes(routes![upload]);
+    let d: Value = serde_json::from_str(&api.openapi_json().expect("builds")).expect("JSON");
+    let body = &d["paths"]["/uploads"]["post"]["requestBody"]["content"]["multipart/form-data"];
+    assert_eq!(
+        body["schema"],
+        json!({"$ref": "#/components/schemas/Upload"})
+    );
+    let props = &d["components"]["schemas"]["Upload"]["properties"];
+    assert_eq!(
+        props["file"],
+        json!({"type": "string", "format": "binary", "description": "The main file."})
+    );
+    assert_eq!(
+        props["attachments"]["items"],
+        json!({"type": "string", "format": "binary"})
+    );
+    assert_eq!(props["meta"]["$ref"], "#/components/schemas/Meta");
+    let required = d["components"]["schemas"]["Upload"]["required"].clone();
+    assert_eq!(required, json!(["file", "meta", "priority"]));
+}
