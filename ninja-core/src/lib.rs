@@ -108,7 +108,8 @@ pub mod __private {
     pub use crate::openapi::{OperationDoc, ParamIn};
     pub use crate::routing::{Operation, Route};
     pub use crate::validate::{
-        Probe, Rule, Validatable, Validator, ViaGarde, ViaNothing, check, json, rule,
+        Counted, Probe, Rule, Validatable, Validator, ViaGarde, ViaNothing, check, json, length,
+        rule,
     };
     pub use crate::{IntoResponse, RequestBody, Response};
     pub use garde;

@@ -124,6 +124,40 @@ pub fn rule(
     })
 }
 
+/// What `#[param(length(..))]` counts: the characters of a text (the unit of JSON Schema's
+/// `minLength`/`maxLength`; garde's own `length` counts bytes), the items of a list.
+pub trait Counted {
+    /// The count, or `None` for an absent optional value (not checked).
+    fn count(&self) -> Option<usize>;
+}
+
+impl Counted for String {
+    fn count(&self) -> Option<usize> {
+        Some(self.chars().count())
+    }
+}
+
+impl<T> Counted for Vec<T> {
+    fn count(&self) -> Option<usize> {
+        Some(self.len())
+    }
+}
+
+impl<T: Counted> Counted for Option<T> {
+    fn count(&self) -> Option<usize> {
+        self.as_ref().and_then(Counted::count)
+    }
+}
+
+/// The `length` rule of a parameter.
+pub fn length<T: Counted>(v: &T, min: usize, max: usize) -> Result<(), garde::Error> {
+    match v.count() {
+        Some(n) if n < min => Err(garde::Error::new(format!("length is lower than {min}"))),
+        Some(n) if n > max => Err(garde::Error::new(format!("length is greater than {max}"))),
+        _ => Ok(()),
+    }
+}
+
 /// A parameter rule, as the document shows it.
 #[derive(Debug, Clone)]
 #[non_exhaustive]

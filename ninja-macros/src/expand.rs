@@ -172,7 +172,7 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
                     let hi = max.as_ref().map_or(quote!(usize::MAX), |e| quote!(#e));
                     let (dlo, dhi) = (opt_usize(min), opt_usize(max));
                     (
-                        quote!(#np::garde::rules::length::simple::apply(&v, (#lo, #hi))),
+                        quote!(#np::length(&v, #lo, #hi)),
                         quote!(#np::Rule::Length(#dlo, #dhi)),
                     )
                 }

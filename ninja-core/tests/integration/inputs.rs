@@ -374,3 +374,22 @@ fn an_invalid_pattern_fails_at_start_up() {
         .routes(routes![bad::bad_pattern])
         .build();
 }
+
+#[tokio::test]
+async fn parameter_length_counts_characters_as_the_schema_does() {
+    let c = TestClient::new(api());
+    // Five characters, ten bytes: within `length(min = 2, max = 5)`.
+    let res = c
+        .get("/items?code=%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9")
+        .send()
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text());
+    let res = c
+        .get("/items?code=%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9")
+        .send()
+        .await;
+    assert_eq!(
+        res.json::<Value>()["errors"][0]["msg"],
+        "length is greater than 5"
+    );
+}
