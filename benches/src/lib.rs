@@ -1,2 +1,6 @@
-//! Load-test servers and tools live here (see the benches issue); for now this package only
-//! checks that the example API builds from another crate.
+//! Load tests: the servers compared (raw hyper, axum, Ninja with identical endpoints) and the
+//! load generator that measures them. `cargo run --release -p benches --bin compare` runs the
+//! comparison; `loadgen` measures any URL on its own. See `BENCHMARKS.md`.
+
+pub mod loadgen;
+pub mod scenario;

@@ -222,7 +222,6 @@ impl NinjaApi {
                 return Err(BuildError(errors));
             }
         };
-        let slots = self.config.blocking_threads + self.config.blocking_queue;
         Ok(App(Arc::new(Shared {
             openapi: spec,
             exec: Exec::new(
@@ -230,7 +229,8 @@ impl NinjaApi {
                     self.config.body_limit,
                     self.config.part_limit.unwrap_or(self.config.body_limit),
                 ),
-                slots,
+                self.config.blocking_threads,
+                self.config.blocking_queue,
             ),
             table,
             state: self.state,

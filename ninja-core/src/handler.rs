@@ -13,6 +13,7 @@ use tokio::sync::Semaphore;
 
 use crate::body::RequestBody;
 use crate::extract::{Limits, RequestCx};
+use crate::pool::Pool;
 use crate::problem::Problem;
 use crate::response::{IntoResponse, Response};
 
@@ -26,14 +27,17 @@ pub type HandlerFn = for<'a> fn(RequestCx<'a>, RequestBody, &'a Exec) -> BoxFutu
 #[derive(Debug)]
 pub struct Exec {
     limits: Limits,
+    pool: Pool,
     /// One permit per sync call that may be running or queued; none left → 503.
     blocking: Arc<Semaphore>,
 }
 
 impl Exec {
-    pub(crate) fn new(limits: Limits, blocking_slots: usize) -> Self {
+    pub(crate) fn new(limits: Limits, blocking_threads: usize, blocking_queue: usize) -> Self {
+        let blocking_slots = blocking_threads + blocking_queue;
         Self {
             limits,
+            pool: Pool::new(blocking_threads),
             blocking: Arc::new(Semaphore::new(blocking_slots)),
         }
     }
@@ -59,13 +63,14 @@ impl Exec {
                 .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
                 .into_response();
         };
-        let task = tokio::task::spawn_blocking(move || {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.pool.execute(Box::new(move || {
             let _permit = permit;
-            f().into_response()
-        });
-        match task.await {
-            Ok(res) => res,
-            Err(e) if e.is_panic() => panicked(&e.into_panic()),
+            let _ = tx.send(std::panic::catch_unwind(AssertUnwindSafe(|| f().into_response())));
+        }));
+        match rx.await {
+            Ok(Ok(res)) => res,
+            Ok(Err(payload)) => panicked(&payload),
             Err(_) => Problem::new(StatusCode::SERVICE_UNAVAILABLE)
                 .with_detail("the server is shutting down")
                 .into_response(),
@@ -86,6 +91,12 @@ where
         Ok(res) => res,
         Err(payload) => panicked(&payload),
     }
+}
+
+/// Runs a sync handler right here, on the reactor thread (route option `inline`): no hand-off,
+/// so the fastest way to run one, and only right for handlers that never block.
+pub fn run_inline<F: FnOnce() -> Response>(f: F) -> Response {
+    std::panic::catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| panicked(&p))
 }
 
 /// Logs a handler panic and answers 500; the message stays in the log, never in the body.

@@ -55,6 +55,7 @@ mod form;
 mod handler;
 mod json;
 mod multipart;
+mod pool;
 pub mod openapi;
 mod problem;
 pub mod response;
@@ -104,7 +105,7 @@ macro_rules! routes {
 pub mod __private {
     pub use crate::endpoint::{ParamFns, ResponseFns, parts, path, responds};
     pub use crate::extract::{Arg, FromBody, FromRequestParts, RequestCx};
-    pub use crate::handler::{BoxFuture, Errors, Exec, HandlerFn, run_async};
+    pub use crate::handler::{BoxFuture, Errors, Exec, HandlerFn, run_async, run_inline};
     pub use crate::openapi::{OperationDoc, ParamIn};
     pub use crate::routing::{Operation, Route};
     pub use crate::validate::{

@@ -8,6 +8,7 @@ mod kw {
     syn::custom_keyword!(tags);
     syn::custom_keyword!(operation_id);
     syn::custom_keyword!(deprecated);
+    syn::custom_keyword!(inline);
 }
 
 /// What `#[get(...)]` says.
@@ -16,6 +17,8 @@ pub(crate) struct RouteArgs {
     pub(crate) tags: Vec<LitStr>,
     pub(crate) operation_id: Option<LitStr>,
     pub(crate) deprecated: bool,
+    /// `inline`: run a sync handler on the reactor thread instead of the blocking pool.
+    pub(crate) inline: Option<proc_macro2::Span>,
 }
 
 /// Fails with "`x` is given twice", spanned on the second one.
@@ -37,7 +40,7 @@ impl Parse for RouteArgs {
                 "expected the route's path as a string literal, e.g. `\"/items/{item_id}\"`",
             )
         })?;
-        let (mut tags, mut operation_id, mut deprecated) = (None, None, None);
+        let (mut tags, mut operation_id, mut deprecated, mut inline) = (None, None, None, None);
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
             if input.is_empty() {
@@ -58,6 +61,9 @@ impl Parse for RouteArgs {
             } else if look.peek(kw::deprecated) {
                 let k: kw::deprecated = input.parse()?;
                 once(&mut deprecated, true, k.span, "deprecated")?;
+            } else if look.peek(kw::inline) {
+                let k: kw::inline = input.parse()?;
+                once(&mut inline, k.span, k.span, "inline")?;
             } else {
                 return Err(look.error());
             }
@@ -67,6 +73,7 @@ impl Parse for RouteArgs {
             tags: tags.unwrap_or_default(),
             operation_id,
             deprecated: deprecated.unwrap_or(false),
+            inline,
         })
     }
 }

@@ -56,6 +56,12 @@ fn expand(method: &str, attr: TokenStream, f: &mut ItemFn) -> syn::Result<TokenS
     };
     let args = args?;
     let handler = signature::analyze(f, &args.path, &params);
+    if let (Some(span), Some(_)) = (args.inline, &f.sig.asyncness) {
+        errors.push(
+            span,
+            "`inline` is for sync handlers (it runs them on the reactor); an async handler is already awaited there",
+        );
+    }
     let handler = match handler {
         Ok(h) => Some(h),
         Err(e) => {
@@ -248,6 +254,8 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
     };
     let call = if h.is_async {
         quote_spanned!(ident.span()=> #np::run_async(async move { (#respond)(#ident(#(#vars),*).await) }).await)
+    } else if args.inline.is_some() {
+        quote_spanned!(ident.span()=> #np::run_inline(move || (#respond)(#ident(#(#vars),*))))
     } else {
         quote_spanned!(ident.span()=> __ninja_exec.run_blocking(move || (#respond)(#ident(#(#vars),*))).await)
     };

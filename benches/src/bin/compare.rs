@@ -1,0 +1,260 @@
+//! Ninja against raw hyper and axum, side by side:
+//! `cargo run --release -p benches --bin compare [-- --rounds 5 --duration 10 --warmup 2 -c 64]`.
+//!
+//! Builds the servers, starts each pinned to CPU 0 (when there are two or more) while the load
+//! runs from this process pinned to CPU 1, interleaves the rounds (every server once per
+//! scenario per round, in rotating order), and prints per scenario: median req/s, min–max,
+//! median p50 and p99 latency, the ratio to raw hyper's median, and the server's peak RSS.
+
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use benches::loadgen::{self, Load, Report};
+use bytes::Bytes;
+
+struct Server {
+    name: &'static str,
+    bin: &'static str,
+}
+
+const SERVERS: [Server; 3] = [
+    Server { name: "raw hyper", bin: "server-hyper" },
+    Server { name: "axum", bin: "server-axum" },
+    Server { name: "ninja", bin: "server-ninja" },
+];
+
+/// A scenario: per server, the path it is served at (`None`: not run against that server).
+struct Scenario {
+    name: &'static str,
+    method: &'static str,
+    expect: u16,
+    paths: [(&'static str, Option<&'static str>); 5],
+}
+
+/// The row of each scenario: (label, server binary, path).
+const SCENARIOS: [Scenario; 4] = [
+    Scenario {
+        name: "GET /hello (small JSON)",
+        method: "GET",
+        expect: 200,
+        paths: [
+            ("raw hyper", Some("/hello")),
+            ("axum", Some("/hello")),
+            ("ninja async", Some("/hello")),
+            ("ninja sync", Some("/hello-sync")),
+            ("ninja sync inline", Some("/hello-inline")),
+        ],
+    },
+    Scenario {
+        name: "GET /items/42?q=x (path + query)",
+        method: "GET",
+        expect: 200,
+        paths: [
+            ("raw hyper", Some("/items/42?q=x")),
+            ("axum", Some("/items/42?q=x")),
+            ("ninja async", Some("/items/42?q=x")),
+            ("ninja sync", Some("/items-sync/42?q=x")),
+            ("ninja sync inline", Some("/items-inline/42?q=x")),
+        ],
+    },
+    Scenario {
+        name: "POST /items (JSON body, validated)",
+        method: "POST",
+        expect: 201,
+        paths: [
+            ("raw hyper", Some("/items")),
+            ("axum", Some("/items")),
+            ("ninja async", Some("/items")),
+            ("ninja sync", None),
+            ("ninja sync inline", None),
+        ],
+    },
+    Scenario {
+        name: "GET /nope (404)",
+        method: "GET",
+        expect: 404,
+        paths: [
+            ("raw hyper", Some("/nope")),
+            ("axum", Some("/nope")),
+            ("ninja async", Some("/nope")),
+            ("ninja sync", None),
+            ("ninja sync inline", None),
+        ],
+    },
+];
+
+fn server_of(label: &str) -> &'static Server {
+    let bin = match label {
+        "raw hyper" => "server-hyper",
+        "axum" => "server-axum",
+        _ => "server-ninja",
+    };
+    SERVERS.iter().find(|s| s.bin == bin).expect("a known server")
+}
+
+struct Options {
+    rounds: usize,
+    load: Load,
+}
+
+fn options() -> Options {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flag = |n: &str| args.iter().position(|a| a == n).and_then(|i| args.get(i + 1)).and_then(|v| v.parse::<f64>().ok());
+    let mut load = Load::get("http://127.0.0.1:1/");
+    load.duration = Duration::from_secs_f64(flag("--duration").unwrap_or(5.0));
+    load.warmup = Duration::from_secs_f64(flag("--warmup").unwrap_or(1.0));
+    load.connections = flag("-c").map_or(64, |c| c as usize);
+    Options {
+        rounds: flag("--rounds").map_or(3, |r| r as usize),
+        load,
+    }
+}
+
+fn cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+fn bin_dir() -> PathBuf {
+    std::env::current_exe()
+        .expect("own path")
+        .parent()
+        .expect("a directory")
+        .to_owned()
+}
+
+fn build_servers() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(cargo)
+        .args(["build", "--release", "-p", "benches", "--bins", "--quiet"])
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "building the bench servers failed");
+}
+
+fn start(server: &Server, port: u16, pin: bool) -> Child {
+    let bin = bin_dir().join(server.bin);
+    let addr = format!("127.0.0.1:{port}");
+    let mut cmd = if pin {
+        let mut c = Command::new("taskset");
+        c.arg("-c").arg("0").arg(&bin);
+        c
+    } else {
+        Command::new(&bin)
+    };
+    let child = cmd
+        .args(["--addr", &addr])
+        .env("RUST_LOG", "off")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(&addr).is_err() {
+        assert!(Instant::now() < deadline, "{} did not listen on {addr}", server.name);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child
+}
+
+/// Peak resident memory (VmHWM) of a process, in MiB.
+fn peak_rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+#[derive(Default)]
+struct Samples {
+    rates: Vec<f64>,
+    p50: Vec<u64>,
+    p99: Vec<u64>,
+    errors: u64,
+    rss: f64,
+}
+
+fn median<T: Copy + PartialOrd>(v: &[T]) -> Option<T> {
+    let mut s = v.to_vec();
+    s.sort_by(|a, b| a.partial_cmp(b).expect("comparable"));
+    s.get(s.len() / 2).copied()
+}
+
+fn main() {
+    let opts = options();
+    let pin = cpus() >= 2 && Command::new("taskset").arg("-V").output().is_ok();
+    if pin {
+        let _ = Command::new("taskset").args(["-p", "-c", "1", &std::process::id().to_string()]).output();
+    }
+    println!(
+        "building servers; then {} round(s) of {:?} per run after {:?} warm-up, {} connections, servers {}",
+        opts.rounds,
+        opts.load.duration,
+        opts.load.warmup,
+        opts.load.connections,
+        if pin { "pinned to CPU 0, load on CPU 1" } else { "not pinned (one CPU)" }
+    );
+    build_servers();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    // samples[scenario][variant]
+    let mut samples: Vec<Vec<Samples>> = SCENARIOS.iter().map(|_| (0..5).map(|_| Samples::default()).collect()).collect();
+    let mut port = 38_000u16;
+    for round in 0..opts.rounds {
+        eprintln!("round {}/{}", round + 1, opts.rounds);
+        for (si, scenario) in SCENARIOS.iter().enumerate() {
+            let n = scenario.paths.len();
+            for k in 0..n {
+                let vi = (k + round) % n; // rotate who goes first
+                let (label, Some(path)) = scenario.paths[vi] else { continue };
+                let server = server_of(label);
+                port += 1;
+                let mut child = start(server, port, pin);
+                let mut load = opts.load.clone();
+                load.url = format!("http://127.0.0.1:{port}{path}").parse().expect("a URL");
+                load.expect_status = scenario.expect;
+                if scenario.method == "POST" {
+                    load.method = http::Method::POST;
+                    load.body = Some((Bytes::from_static(benches::scenario::NEW_ITEM.as_bytes()), "application/json"));
+                }
+                let report: Report = rt.block_on(loadgen::run(&load)).expect("the load ran");
+                let s = &mut samples[si][vi];
+                s.rates.push(report.rate());
+                s.p50.push(report.percentile_us(50.0));
+                s.p99.push(report.percentile_us(99.0));
+                s.errors += report.errors;
+                s.rss = s.rss.max(peak_rss_mib(child.id()));
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
+    }
+    for (si, scenario) in SCENARIOS.iter().enumerate() {
+        println!("\n### {}\n", scenario.name);
+        println!("| server | req/s (median) | min–max | p50 | p99 | vs raw hyper | peak RSS | errors |");
+        println!("|---|---|---|---|---|---|---|---|");
+        let base = median(&samples[si][0].rates).unwrap_or(f64::NAN);
+        for (vi, (label, path)) in scenario.paths.iter().enumerate() {
+            if path.is_none() {
+                continue;
+            }
+            let s = &samples[si][vi];
+            let med = median(&s.rates).unwrap_or(f64::NAN);
+            let min = s.rates.iter().copied().fold(f64::INFINITY, f64::min);
+            let max = s.rates.iter().copied().fold(0.0, f64::max);
+            println!(
+                "| {label} | {med:.0} | {min:.0}–{max:.0} | {} µs | {} µs | {:.2}× | {:.1} MiB | {} |",
+                median(&s.p50).unwrap_or(0),
+                median(&s.p99).unwrap_or(0),
+                med / base,
+                s.rss,
+                s.errors
+            );
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! The physical limit: hand-written routing on hyper's HTTP/1 server, doing the same parsing
+//! and serialization work as the frameworks.
+
+use std::convert::Infallible;
+
+use benches::scenario::{self, Created, ItemOut, NewItem};
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode, header};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+
+fn json(status: StatusCode, body: Vec<u8>) -> Response<Full<Bytes>> {
+    let mut res = Response::new(Full::new(Bytes::from(body)));
+    *res.status_mut() = status;
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
+    res
+}
+
+fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+    query?.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (k == name).then(|| {
+            percent_encoding::percent_decode_str(&v.replace('+', " "))
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+    })
+}
+
+async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    let path = req.uri().path();
+    let res = match (req.method(), path) {
+        (&Method::GET, "/hello") => {
+            json(StatusCode::OK, serde_json::to_vec(&scenario::HELLO).unwrap_or_default())
+        }
+        (&Method::GET, p) if p.starts_with("/items/") => match p["/items/".len()..].parse::<u32>() {
+            Ok(id) => {
+                let q = query_param(req.uri().query(), "q");
+                json(StatusCode::OK, serde_json::to_vec(&ItemOut { id, q }).unwrap_or_default())
+            }
+            Err(_) => json(StatusCode::UNPROCESSABLE_ENTITY, b"{}".to_vec()),
+        },
+        (&Method::POST, "/items") => {
+            let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            match serde_json::from_slice::<NewItem>(&body) {
+                Ok(n) if !n.name.is_empty() && n.name.chars().count() <= 100 && n.price <= 1_000_000 => {
+                    let out = Created { id: 1, name: n.name, price: n.price };
+                    json(StatusCode::CREATED, serde_json::to_vec(&out).unwrap_or_default())
+                }
+                _ => json(StatusCode::UNPROCESSABLE_ENTITY, b"{}".to_vec()),
+            }
+        }
+        _ => json(StatusCode::NOT_FOUND, b"{}".to_vec()),
+    };
+    Ok(res)
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(scenario::addr_arg()).await?;
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let _ = stream.set_nodelay(true);
+        tokio::spawn(async move {
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), hyper::service::service_fn(handle))
+                .await;
+        });
+    }
+}
