@@ -81,7 +81,11 @@ impl Report {
 /// # Errors
 /// When the URL has no host, or no connection can be made at all.
 pub async fn run(load: &Load) -> io::Result<Report> {
-    let host = load.url.host().ok_or_else(|| io::Error::other("the URL has no host"))?.to_owned();
+    let host = load
+        .url
+        .host()
+        .ok_or_else(|| io::Error::other("the URL has no host"))?
+        .to_owned();
     let port = load.url.port_u16().unwrap_or(80);
     let start = Instant::now();
     let measure_from = start + load.warmup;
@@ -89,7 +93,9 @@ pub async fn run(load: &Load) -> io::Result<Report> {
     let mut tasks = Vec::with_capacity(load.connections);
     for _ in 0..load.connections {
         let (load, host) = (load.clone(), host.clone());
-        tasks.push(tokio::spawn(async move { connection(&load, &host, port, measure_from, end).await }));
+        tasks.push(tokio::spawn(async move {
+            connection(&load, &host, port, measure_from, end).await
+        }));
     }
     let mut total = Report {
         requests: 0,
@@ -103,10 +109,16 @@ pub async fn run(load: &Load) -> io::Result<Report> {
         connected |= ok;
         total.requests += report.requests;
         total.errors += report.errors;
-        total.latency_us.add(&report.latency_us).map_err(io::Error::other)?;
+        total
+            .latency_us
+            .add(&report.latency_us)
+            .map_err(io::Error::other)?;
     }
     if !connected {
-        return Err(io::Error::new(io::ErrorKind::ConnectionRefused, "no connection could be made"));
+        return Err(io::Error::new(
+            io::ErrorKind::ConnectionRefused,
+            "no connection could be made",
+        ));
     }
     Ok(total)
 }
@@ -116,7 +128,13 @@ fn new_histogram() -> Histogram<u64> {
 }
 
 /// One connection's loop; reconnects after an error. Returns whether it ever connected.
-async fn connection(load: &Load, host: &str, port: u16, measure_from: Instant, end: Instant) -> (Report, bool) {
+async fn connection(
+    load: &Load,
+    host: &str,
+    port: u16,
+    measure_from: Instant,
+    end: Instant,
+) -> (Report, bool) {
     let mut report = Report {
         requests: 0,
         errors: 0,
@@ -124,7 +142,11 @@ async fn connection(load: &Load, host: &str, port: u16, measure_from: Instant, e
         latency_us: new_histogram(),
     };
     let mut ever_connected = false;
-    let path = load.url.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    let path = load
+        .url
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_owned();
     let authority = format!("{host}:{port}");
     while Instant::now() < end {
         let Ok(stream) = tokio::net::TcpStream::connect((host, port)).await else {
@@ -133,7 +155,9 @@ async fn connection(load: &Load, host: &str, port: u16, measure_from: Instant, e
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let Ok((mut sender, conn)) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await else {
+        let Ok((mut sender, conn)) =
+            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await
+        else {
             report.errors += 1;
             continue;
         };

@@ -48,16 +48,30 @@ pub const HELLO: Hello = Hello {
     message: "Hello, World!",
 };
 
+/// `GET /say-after?delay=..&word=..` answers this, after `delay` seconds.
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Saying {
+    /// The word, said back.
+    pub saying: String,
+}
+
+/// Reads a numeric flag from the command line.
+#[must_use]
+pub fn flag(name: &str) -> Option<f64> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+}
+
 /// Reads `--addr HOST:PORT` from the command line (default 127.0.0.1:3000).
 #[must_use]
 pub fn addr_arg() -> std::net::SocketAddr {
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        if a == "--addr" {
-            if let Some(v) = args.next().and_then(|v| v.parse().ok()) {
-                return v;
-            }
-        }
-    }
-    ([127, 0, 0, 1], 3000).into()
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == "--addr")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| ([127, 0, 0, 1], 3000).into())
 }

@@ -66,7 +66,9 @@ impl Exec {
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.pool.execute(Box::new(move || {
             let _permit = permit;
-            let _ = tx.send(std::panic::catch_unwind(AssertUnwindSafe(|| f().into_response())));
+            let _ = tx.send(std::panic::catch_unwind(AssertUnwindSafe(|| {
+                f().into_response()
+            })));
         }));
         match rx.await {
             Ok(Ok(res)) => res,

@@ -44,7 +44,6 @@ struct State {
     waking: usize,
 }
 
-
 impl Pool {
     pub(crate) fn new(max_threads: usize) -> Self {
         Self {
@@ -75,7 +74,9 @@ impl std::fmt::Debug for Shared {
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
         // A job never runs under this lock, so it cannot be poisoned by a handler's panic.
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Makes sure a worker is awake (or coming) to take the queued work.
@@ -156,7 +157,9 @@ mod tests {
             let tx = tx.clone();
             pool.execute(Box::new(move || tx.send(i).expect("receiver alive")));
         }
-        let mut got: Vec<i32> = (0..1000).map(|_| rx.recv_timeout(Duration::from_secs(5)).expect("ran")).collect();
+        let mut got: Vec<i32> = (0..1000)
+            .map(|_| rx.recv_timeout(Duration::from_secs(5)).expect("ran"))
+            .collect();
         got.sort_unstable();
         assert_eq!(got, (0..1000).collect::<Vec<_>>());
     }
@@ -178,7 +181,11 @@ mod tests {
         for _ in 0..8 {
             rx.recv_timeout(Duration::from_secs(5)).expect("ran");
         }
-        assert!(start.elapsed() < Duration::from_millis(1500), "{:?}", start.elapsed());
+        assert!(
+            start.elapsed() < Duration::from_millis(1500),
+            "{:?}",
+            start.elapsed()
+        );
     }
 
     #[test]

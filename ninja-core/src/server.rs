@@ -1,5 +1,5 @@
-//! The accept loop: hyper-util's auto builder (HTTP/1.1 keep-alive and h2c), one task per
-//! connection, graceful shutdown.
+//! The accept loop: one task per connection, HTTP/1.1 (keep-alive) or HTTP/2 with prior
+//! knowledge (h2c) told apart by a peek, graceful shutdown.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -8,10 +8,12 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use hyper::body::Incoming;
+use std::sync::Arc;
+
+use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::{TcpListener, TcpSocket};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
 use crate::api::App;
 use crate::body::RequestBody;
@@ -54,17 +56,40 @@ pub(crate) async fn shutdown_signal() {
     tracing::info!("shutdown signal received; draining in-flight requests");
 }
 
+/// The first bytes of every HTTP/2 connection with prior knowledge (RFC 9113 §3.4).
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// Whether the client speaks HTTP/2, judged by peeking (nothing is consumed): hyper's own
+/// HTTP/1 or HTTP/2 server then reads the stream from its first byte. hyper-util's auto
+/// builder would instead read into a buffer of its own and replay it, which measured 8 KiB
+/// more per connection, and keeps the larger HTTP/2 state inline in every connection task.
+async fn speaks_h2(stream: &TcpStream) -> io::Result<bool> {
+    let mut buf = [0u8; H2_PREFACE.len()];
+    loop {
+        let n = stream.peek(&mut buf).await?;
+        if n == 0 || buf[..n] != H2_PREFACE[..n] {
+            return Ok(false);
+        }
+        if n == H2_PREFACE.len() {
+            return Ok(true);
+        }
+        // Part of the preface so far (rare): let the rest arrive.
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
 pub(crate) async fn run(
     app: App,
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
-    let mut builder = Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(app.header_read_timeout());
-    builder.http2().timer(TokioTimer::new());
+    let header_timeout = app.header_read_timeout();
+    let mut h1 = http1::Builder::new();
+    h1.timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    let mut h2 = http2::Builder::new(TokioExecutor::new());
+    h2.timer(TokioTimer::new());
+    let (h1, h2) = (Arc::new(h1), Arc::new(h2));
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
 
@@ -87,12 +112,21 @@ pub(crate) async fn run(
             let app = app.clone();
             async move { Ok::<_, Infallible>(app.call(req.map(RequestBody::from)).await) }
         });
-        let conn = builder
-            .serve_connection(TokioIo::new(stream), service)
-            .into_owned();
-        let conn = graceful.watch(conn);
+        let watcher = graceful.watcher();
+        let (h1, h2) = (h1.clone(), h2.clone());
         tokio::spawn(async move {
-            if let Err(e) = conn.await {
+            // A client that sends nothing is cut off like one that trickles its headers.
+            let Ok(Ok(is_h2)) = tokio::time::timeout(header_timeout, speaks_h2(&stream)).await
+            else {
+                return;
+            };
+            let io = TokioIo::new(stream);
+            let result = if is_h2 {
+                Box::pin(watcher.watch(h2.serve_connection(io, service))).await
+            } else {
+                watcher.watch(h1.serve_connection(io, service)).await
+            };
+            if let Err(e) = result {
                 tracing::debug!(error = %e, "connection ended with an error");
             }
         });

@@ -20,9 +20,18 @@ struct Server {
 }
 
 const SERVERS: [Server; 3] = [
-    Server { name: "raw hyper", bin: "server-hyper" },
-    Server { name: "axum", bin: "server-axum" },
-    Server { name: "ninja", bin: "server-ninja" },
+    Server {
+        name: "raw hyper",
+        bin: "server-hyper",
+    },
+    Server {
+        name: "axum",
+        bin: "server-axum",
+    },
+    Server {
+        name: "ninja",
+        bin: "server-ninja",
+    },
 ];
 
 /// A scenario: per server, the path it is served at (`None`: not run against that server).
@@ -91,7 +100,10 @@ fn server_of(label: &str) -> &'static Server {
         "axum" => "server-axum",
         _ => "server-ninja",
     };
-    SERVERS.iter().find(|s| s.bin == bin).expect("a known server")
+    SERVERS
+        .iter()
+        .find(|s| s.bin == bin)
+        .expect("a known server")
 }
 
 struct Options {
@@ -101,7 +113,12 @@ struct Options {
 
 fn options() -> Options {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let flag = |n: &str| args.iter().position(|a| a == n).and_then(|i| args.get(i + 1)).and_then(|v| v.parse::<f64>().ok());
+    let flag = |n: &str| {
+        args.iter()
+            .position(|a| a == n)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse::<f64>().ok())
+    };
     let mut load = Load::get("http://127.0.0.1:1/");
     load.duration = Duration::from_secs_f64(flag("--duration").unwrap_or(5.0));
     load.warmup = Duration::from_secs_f64(flag("--warmup").unwrap_or(1.0));
@@ -133,7 +150,8 @@ fn build_servers() {
     assert!(status.success(), "building the bench servers failed");
 }
 
-fn start(server: &Server, port: u16, pin: bool) -> Child {
+/// Starts `server` on `port`; `None` (with a warning) if it does not come up.
+fn start(server: &Server, port: u16, pin: bool) -> Option<Child> {
     let bin = bin_dir().join(server.bin);
     let addr = format!("127.0.0.1:{port}");
     let mut cmd = if pin {
@@ -143,7 +161,7 @@ fn start(server: &Server, port: u16, pin: bool) -> Child {
     } else {
         Command::new(&bin)
     };
-    let child = cmd
+    let mut child = cmd
         .args(["--addr", &addr])
         .env("RUST_LOG", "off")
         .stdout(Stdio::null())
@@ -152,10 +170,19 @@ fn start(server: &Server, port: u16, pin: bool) -> Child {
         .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
     let deadline = Instant::now() + Duration::from_secs(10);
     while TcpStream::connect(&addr).is_err() {
-        assert!(Instant::now() < deadline, "{} did not listen on {addr}", server.name);
+        let exited = child.try_wait().ok().flatten().is_some();
+        if exited || Instant::now() > deadline {
+            eprintln!(
+                "warning: {} did not listen on {addr}; this measurement is skipped",
+                server.name
+            );
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
-    child
+    Some(child)
 }
 
 /// Peak resident memory (VmHWM) of a process, in MiB.
@@ -190,7 +217,9 @@ fn main() {
     let opts = options();
     let pin = cpus() >= 2 && Command::new("taskset").arg("-V").output().is_ok();
     if pin {
-        let _ = Command::new("taskset").args(["-p", "-c", "1", &std::process::id().to_string()]).output();
+        let _ = Command::new("taskset")
+            .args(["-p", "-c", "1", &std::process::id().to_string()])
+            .output();
     }
     println!(
         "building servers; then {} round(s) of {:?} per run after {:?} warm-up, {} connections, servers {}",
@@ -198,29 +227,49 @@ fn main() {
         opts.load.duration,
         opts.load.warmup,
         opts.load.connections,
-        if pin { "pinned to CPU 0, load on CPU 1" } else { "not pinned (one CPU)" }
+        if pin {
+            "pinned to CPU 0, load on CPU 1"
+        } else {
+            "not pinned (one CPU)"
+        }
     );
     build_servers();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
     // samples[scenario][variant]
-    let mut samples: Vec<Vec<Samples>> = SCENARIOS.iter().map(|_| (0..5).map(|_| Samples::default()).collect()).collect();
-    let mut port = 38_000u16;
+    let mut samples: Vec<Vec<Samples>> = SCENARIOS
+        .iter()
+        .map(|_| (0..5).map(|_| Samples::default()).collect())
+        .collect();
+    // Below Linux's ephemeral range (32768-60999), where the load's own sockets live.
+    let mut port = 21_000u16;
     for round in 0..opts.rounds {
         eprintln!("round {}/{}", round + 1, opts.rounds);
         for (si, scenario) in SCENARIOS.iter().enumerate() {
             let n = scenario.paths.len();
             for k in 0..n {
                 let vi = (k + round) % n; // rotate who goes first
-                let (label, Some(path)) = scenario.paths[vi] else { continue };
+                let (label, Some(path)) = scenario.paths[vi] else {
+                    continue;
+                };
                 let server = server_of(label);
                 port += 1;
-                let mut child = start(server, port, pin);
+                let Some(mut child) = start(server, port, pin) else {
+                    continue;
+                };
                 let mut load = opts.load.clone();
-                load.url = format!("http://127.0.0.1:{port}{path}").parse().expect("a URL");
+                load.url = format!("http://127.0.0.1:{port}{path}")
+                    .parse()
+                    .expect("a URL");
                 load.expect_status = scenario.expect;
                 if scenario.method == "POST" {
                     load.method = http::Method::POST;
-                    load.body = Some((Bytes::from_static(benches::scenario::NEW_ITEM.as_bytes()), "application/json"));
+                    load.body = Some((
+                        Bytes::from_static(benches::scenario::NEW_ITEM.as_bytes()),
+                        "application/json",
+                    ));
                 }
                 let report: Report = rt.block_on(loadgen::run(&load)).expect("the load ran");
                 let s = &mut samples[si][vi];
@@ -236,7 +285,9 @@ fn main() {
     }
     for (si, scenario) in SCENARIOS.iter().enumerate() {
         println!("\n### {}\n", scenario.name);
-        println!("| server | req/s (median) | min–max | p50 | p99 | vs raw hyper | peak RSS | errors |");
+        println!(
+            "| server | req/s (median) | min–max | p50 | p99 | vs raw hyper | peak RSS | errors |"
+        );
         println!("|---|---|---|---|---|---|---|---|");
         let base = median(&samples[si][0].rates).unwrap_or(f64::NAN);
         for (vi, (label, path)) in scenario.paths.iter().enumerate() {

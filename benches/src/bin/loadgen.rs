@@ -9,10 +9,16 @@ use bytes::Bytes;
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(url) = args.iter().find(|a| a.starts_with("http://")) else {
-        eprintln!("usage: loadgen http://HOST:PORT/PATH [-c 64] [-d 5] [-w 1] [--post JSON] [--expect 200]");
+        eprintln!(
+            "usage: loadgen http://HOST:PORT/PATH [-c 64] [-d 5] [-w 1] [--post JSON] [--expect 200]"
+        );
         std::process::exit(2);
     };
-    let flag = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1));
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+    };
     let mut load = Load::get(url);
     if let Some(c) = flag("-c").and_then(|v| v.parse().ok()) {
         load.connections = c;
@@ -30,7 +36,9 @@ fn main() -> std::io::Result<()> {
     if let Some(s) = flag("--expect").and_then(|v| v.parse().ok()) {
         load.expect_status = s;
     }
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let r = rt.block_on(loadgen::run(&load))?;
     println!(
         "{:.0} req/s, {} requests, {} errors, latency p50 {} µs, p90 {} µs, p99 {} µs, max {} µs",

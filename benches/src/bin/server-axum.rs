@@ -21,9 +21,18 @@ async fn item(Path(id): Path<u32>, Query(q): Query<Q>) -> axum::Json<ItemOut> {
     axum::Json(ItemOut { id, q: q.q })
 }
 
-async fn create(axum::Json(n): axum::Json<NewItem>) -> Result<(StatusCode, axum::Json<Created>), StatusCode> {
+async fn create(
+    axum::Json(n): axum::Json<NewItem>,
+) -> Result<(StatusCode, axum::Json<Created>), StatusCode> {
     n.validate().map_err(|_| StatusCode::UNPROCESSABLE_ENTITY)?;
-    Ok((StatusCode::CREATED, axum::Json(Created { id: 1, name: n.name, price: n.price })))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(Created {
+            id: 1,
+            name: n.name,
+            price: n.price,
+        }),
+    ))
 }
 
 #[tokio::main]

@@ -13,8 +13,10 @@ use hyper_util::rt::TokioIo;
 fn json(status: StatusCode, body: Vec<u8>) -> Response<Full<Bytes>> {
     let mut res = Response::new(Full::new(Bytes::from(body)));
     *res.status_mut() = status;
-    res.headers_mut()
-        .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
     res
 }
 
@@ -32,22 +34,56 @@ fn query_param(query: Option<&str>, name: &str) -> Option<String> {
 async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     let path = req.uri().path();
     let res = match (req.method(), path) {
-        (&Method::GET, "/hello") => {
-            json(StatusCode::OK, serde_json::to_vec(&scenario::HELLO).unwrap_or_default())
+        (&Method::GET, "/say-after") => {
+            let q = req.uri().query();
+            let delay: f64 = query_param(q, "delay")
+                .and_then(|d| d.parse().ok())
+                .unwrap_or(0.0);
+            let word = query_param(q, "word").unwrap_or_default();
+            tokio::time::sleep(std::time::Duration::from_secs_f64(delay)).await;
+            json(
+                StatusCode::OK,
+                serde_json::to_vec(&scenario::Saying { saying: word }).unwrap_or_default(),
+            )
         }
-        (&Method::GET, p) if p.starts_with("/items/") => match p["/items/".len()..].parse::<u32>() {
-            Ok(id) => {
-                let q = query_param(req.uri().query(), "q");
-                json(StatusCode::OK, serde_json::to_vec(&ItemOut { id, q }).unwrap_or_default())
+        (&Method::GET, "/hello") => json(
+            StatusCode::OK,
+            serde_json::to_vec(&scenario::HELLO).unwrap_or_default(),
+        ),
+        (&Method::GET, p) if p.starts_with("/items/") => {
+            match p["/items/".len()..].parse::<u32>() {
+                Ok(id) => {
+                    let q = query_param(req.uri().query(), "q");
+                    json(
+                        StatusCode::OK,
+                        serde_json::to_vec(&ItemOut { id, q }).unwrap_or_default(),
+                    )
+                }
+                Err(_) => json(StatusCode::UNPROCESSABLE_ENTITY, b"{}".to_vec()),
             }
-            Err(_) => json(StatusCode::UNPROCESSABLE_ENTITY, b"{}".to_vec()),
-        },
+        }
         (&Method::POST, "/items") => {
-            let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            let body = req
+                .into_body()
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
             match serde_json::from_slice::<NewItem>(&body) {
-                Ok(n) if !n.name.is_empty() && n.name.chars().count() <= 100 && n.price <= 1_000_000 => {
-                    let out = Created { id: 1, name: n.name, price: n.price };
-                    json(StatusCode::CREATED, serde_json::to_vec(&out).unwrap_or_default())
+                Ok(n)
+                    if !n.name.is_empty()
+                        && n.name.chars().count() <= 100
+                        && n.price <= 1_000_000 =>
+                {
+                    let out = Created {
+                        id: 1,
+                        name: n.name,
+                        price: n.price,
+                    };
+                    json(
+                        StatusCode::CREATED,
+                        serde_json::to_vec(&out).unwrap_or_default(),
+                    )
                 }
                 _ => json(StatusCode::UNPROCESSABLE_ENTITY, b"{}".to_vec()),
             }
@@ -59,7 +95,11 @@ async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infalli
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(scenario::addr_arg()).await?;
+    // The same listen backlog as Ninja's server, so a burst of connections is compared fairly.
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.set_reuseaddr(true)?;
+    socket.bind(scenario::addr_arg())?;
+    let listener = socket.listen(4096)?;
     loop {
         let (stream, _) = listener.accept().await?;
         let _ = stream.set_nodelay(true);
