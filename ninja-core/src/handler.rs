@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use futures_util::FutureExt;
 use http::{HeaderValue, StatusCode, header};
-use tokio::sync::Semaphore;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::body::RequestBody;
 use crate::extract::{Limits, RequestCx};
@@ -28,8 +28,9 @@ pub type HandlerFn = for<'a> fn(RequestCx<'a>, RequestBody, &'a Exec) -> BoxFutu
 pub struct Exec {
     limits: Limits,
     pool: Pool,
-    /// One permit per sync call that may be running or queued; none left → 503.
-    blocking: Arc<Semaphore>,
+    /// Sync calls running or queued, and how many may be; beyond that, 503.
+    in_flight: Arc<AtomicUsize>,
+    max_in_flight: usize,
 }
 
 impl Exec {
@@ -38,7 +39,8 @@ impl Exec {
         Self {
             limits,
             pool: Pool::new(blocking_threads),
-            blocking: Arc::new(Semaphore::new(blocking_slots)),
+            in_flight: Arc::new(AtomicUsize::new(0)),
+            max_in_flight: blocking_slots,
         }
     }
 
@@ -57,15 +59,18 @@ impl Exec {
         F: FnOnce() -> R + Send + 'static,
         R: IntoResponse,
     {
-        let Ok(permit) = self.blocking.clone().try_acquire_owned() else {
+        // A counter, not a semaphore: tokio's takes a lock on every release.
+        if self.in_flight.fetch_add(1, Ordering::AcqRel) >= self.max_in_flight {
+            self.in_flight.fetch_sub(1, Ordering::AcqRel);
             return Problem::new(StatusCode::SERVICE_UNAVAILABLE)
                 .with_detail("the server is busy; try again shortly")
                 .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
                 .into_response();
-        };
+        }
+        let in_flight = Arc::clone(&self.in_flight);
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.pool.execute(Box::new(move || {
-            let _permit = permit;
+            let _slot = Slot(in_flight);
             let _ = tx.send(std::panic::catch_unwind(AssertUnwindSafe(|| {
                 f().into_response()
             })));
@@ -77,6 +82,15 @@ impl Exec {
                 .with_detail("the server is shutting down")
                 .into_response(),
         }
+    }
+}
+
+/// A slot of the blocking pool's bound, given back when the call ends, however it ends.
+struct Slot(Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 

@@ -1,5 +1,6 @@
 //! Ninja against raw hyper and axum, side by side:
-//! `cargo run --release -p benches --bin compare [-- --rounds 5 --duration 10 --warmup 2 -c 64]`.
+//! `cargo run --release -p benches --bin compare [-- --rounds 5 --duration 10 --warmup 2 -c 64
+//! --filter sync]`.
 //!
 //! Builds the servers, starts each pinned to CPU 0 (when there are two or more) while the load
 //! runs from this process pinned to CPU 1, interleaves the rounds (every server once per
@@ -109,6 +110,8 @@ fn server_of(label: &str) -> &'static Server {
 struct Options {
     rounds: usize,
     load: Load,
+    /// Only the variants whose label contains this (raw hyper, the baseline, always runs).
+    filter: Option<String>,
 }
 
 fn options() -> Options {
@@ -126,6 +129,11 @@ fn options() -> Options {
     Options {
         rounds: flag("--rounds").map_or(3, |r| r as usize),
         load,
+        filter: args
+            .iter()
+            .position(|a| a == "--filter")
+            .and_then(|i| args.get(i + 1))
+            .cloned(),
     }
 }
 
@@ -254,6 +262,13 @@ fn main() {
                 let (label, Some(path)) = scenario.paths[vi] else {
                     continue;
                 };
+                let filtered_out = opts
+                    .filter
+                    .as_ref()
+                    .is_some_and(|f| !label.contains(f.as_str()));
+                if label != "raw hyper" && filtered_out {
+                    continue;
+                }
                 let server = server_of(label);
                 port += 1;
                 let Some(mut child) = start(server, port, pin) else {
@@ -295,6 +310,9 @@ fn main() {
                 continue;
             }
             let s = &samples[si][vi];
+            if s.rates.is_empty() {
+                continue;
+            }
             let med = median(&s.rates).unwrap_or(f64::NAN);
             let min = s.rates.iter().copied().fold(f64::INFINITY, f64::min);
             let max = s.rates.iter().copied().fold(0.0, f64::max);

@@ -1,0 +1,109 @@
+//! Micro-benchmarks of one request through the whole stack, in-process (no socket):
+//! `cargo bench -p benches --bench micro`.
+//!
+//! - `route_lookup`: a trivial handler reached among 1 route and among 1,000 routes (the
+//!   difference is the router);
+//! - `extract_path_query`: `GET /items/42?q=..` into `(id: u32, q: Option<String>)`;
+//! - `json_body_validate`: `POST /items` decoded into `Json<NewItem>` and validated by garde;
+//! - `hello`: `GET /hello` answering a small JSON.
+
+use std::future::ready;
+use std::hint::black_box;
+
+use benches::scenario::{self, Created, Hello, ItemOut, NewItem};
+use criterion::{Criterion, criterion_group, criterion_main};
+use ninja_core::__private::{BoxFuture, Exec, Operation, RequestCx, Route};
+use ninja_core::prelude::*;
+use ninja_core::{App, RequestBody, Response};
+
+#[get("/hello")]
+async fn hello() -> Json<Hello> {
+    Json(scenario::HELLO)
+}
+
+#[get("/items/{id}")]
+async fn item(id: u32, q: Option<String>) -> Json<ItemOut> {
+    Json(ItemOut { id, q })
+}
+
+#[post("/items")]
+async fn create(Json(n): Json<NewItem>) -> ninja_core::Created<Json<Created>> {
+    ninja_core::Created(Json(Created {
+        id: 1,
+        name: n.name,
+        price: n.price,
+    }))
+}
+
+fn trivial<'a>(_: RequestCx<'a>, _: RequestBody, _: &'a Exec) -> BoxFuture<'a> {
+    Box::pin(ready(Response::new(ninja_core::Body::empty())))
+}
+
+/// An app of `n` routes `/r{i}/{id}` with a trivial handler.
+fn many_routes(n: usize) -> App {
+    let routes = (0..n).map(|i| {
+        let path: &'static str = Box::leak(format!("/r{i}/{{id}}").into_boxed_str());
+        let id: &'static str = Box::leak(format!("r{i}").into_boxed_str());
+        Route::new(
+            http::Method::GET,
+            path,
+            trivial,
+            |_| {},
+            Operation::new(id, None, None, &[], false),
+        )
+    });
+    NinjaApi::new("bench", "1")
+        .routes(routes)
+        .no_openapi()
+        .build()
+        .expect("builds")
+}
+
+fn get(uri: &str) -> http::Request<RequestBody> {
+    http::Request::get(uri)
+        .body(RequestBody::empty())
+        .expect("valid")
+}
+
+fn benches(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+
+    let one = many_routes(1);
+    let thousand = many_routes(1000);
+    let mut g = c.benchmark_group("route_lookup");
+    g.bench_function("1_route", |b| {
+        b.iter(|| rt.block_on(one.call(black_box(get("/r0/7")))))
+    });
+    g.bench_function("1000_routes", |b| {
+        b.iter(|| rt.block_on(thousand.call(black_box(get("/r999/7")))))
+    });
+    g.finish();
+
+    let app = NinjaApi::new("bench", "1")
+        .routes(routes![hello, item, create])
+        .build()
+        .expect("builds");
+    c.bench_function("extract_path_query", |b| {
+        b.iter(|| rt.block_on(app.call(black_box(get("/items/42?q=hello%20world")))))
+    });
+    c.bench_function("json_body_validate", |b| {
+        b.iter(|| {
+            let req = http::Request::post("/items")
+                .header("content-type", "application/json")
+                .body(RequestBody::full(scenario::NEW_ITEM))
+                .expect("valid");
+            let res = rt.block_on(app.call(black_box(req)));
+            assert_eq!(res.status(), 201);
+            res
+        })
+    });
+    c.bench_function("hello", |b| {
+        b.iter(|| rt.block_on(app.call(black_box(get("/hello")))))
+    });
+}
+
+criterion_group!(micro, benches);
+criterion_main!(micro);
