@@ -119,3 +119,34 @@ async fn a_full_blocking_pool_answers_503() {
         "the slot was not given back"
     );
 }
+
+#[get("/inline", inline)]
+fn on_inline() -> &'static str {
+    record("inline");
+    "inline"
+}
+
+#[get("/inline-panic", inline)]
+fn inline_panic() -> &'static str {
+    panic!("inline handler exploded")
+}
+
+/// `inline` runs a sync handler in the request's task, on the reactor thread; a panic there is
+/// still a 500 and the server goes on.
+#[tokio::test(flavor = "current_thread")]
+async fn inline_sync_handlers_run_on_the_reactor() {
+    let reactor = std::thread::current().id();
+    let c = TestClient::new(NinjaApi::new("t", "1").routes(routes![on_inline, inline_panic]));
+    assert_eq!(c.get("/inline").send().await.text(), "inline");
+    let seen = SEEN.lock().expect("not poisoned").clone();
+    let inline = seen
+        .iter()
+        .rev()
+        .find(|(w, _)| *w == "inline")
+        .map(|(_, t)| *t);
+    assert_eq!(inline, Some(reactor));
+    let res = c.get("/inline-panic").send().await;
+    assert_eq!(res.status(), 500);
+    assert!(!res.text().contains("exploded"));
+    assert_eq!(c.get("/inline").send().await.status(), 200);
+}
