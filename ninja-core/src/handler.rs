@@ -67,13 +67,14 @@ impl Exec {
                 .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
                 .into_response();
         }
-        let in_flight = Arc::clone(&self.in_flight);
+        // Created here so that a job dropped unrun still gives its slot back.
+        let slot = Slot(Arc::clone(&self.in_flight));
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.pool.execute(Box::new(move || {
-            let _slot = Slot(in_flight);
-            let _ = tx.send(std::panic::catch_unwind(AssertUnwindSafe(|| {
-                f().into_response()
-            })));
+            let result = std::panic::catch_unwind(AssertUnwindSafe(|| f().into_response()));
+            // Free the slot before answering: a client's next request must find it free.
+            drop(slot);
+            let _ = tx.send(result);
         }));
         match rx.await {
             Ok(Ok(res)) => res,
