@@ -4,9 +4,10 @@
 
 mod support;
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::{Duration, Instant};
 
 use examples::{hello, inputs};
@@ -24,15 +25,17 @@ impl Drop for Driver {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+/// A port for chromedriver, below Linux's ephemeral range (32768-60999): the servers these
+/// tests start bind port 0, which the kernel takes from that range, so they can never take
+/// this one (a port found free by binding 0 and closing it could be taken meanwhile).
+fn driver_port() -> u16 {
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let per_process = u16::try_from(std::process::id() % 1000).expect("below 1000") * 8;
+    24_000 + per_process + NEXT.fetch_add(1, Ordering::SeqCst)
 }
 
 async fn start_driver(chromedriver: &PathBuf) -> (Driver, u16) {
-    let port = free_port();
+    let port = driver_port();
     let child = Command::new(chromedriver)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
