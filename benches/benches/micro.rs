@@ -10,30 +10,11 @@
 use std::future::ready;
 use std::hint::black_box;
 
-use benches::scenario::{self, Created, Hello, ItemOut, NewItem};
+use benches::scenario;
 use criterion::{Criterion, criterion_group, criterion_main};
 use ninja_core::__private::{BoxFuture, Exec, Operation, RequestCx, Route};
 use ninja_core::prelude::*;
 use ninja_core::{App, RequestBody, Response};
-
-#[get("/hello")]
-async fn hello() -> Json<Hello> {
-    Json(scenario::HELLO)
-}
-
-#[get("/items/{id}")]
-async fn item(id: u32, q: Option<String>) -> Json<ItemOut> {
-    Json(ItemOut { id, q })
-}
-
-#[post("/items")]
-async fn create(Json(n): Json<NewItem>) -> ninja_core::Created<Json<Created>> {
-    ninja_core::Created(Json(Created {
-        id: 1,
-        name: n.name,
-        price: n.price,
-    }))
-}
 
 fn trivial<'a>(_: RequestCx<'a>, _: RequestBody, _: &'a Exec) -> BoxFuture<'a> {
     Box::pin(ready(Response::new(ninja_core::Body::empty())))
@@ -82,10 +63,7 @@ fn benches(c: &mut Criterion) {
     });
     g.finish();
 
-    let app = NinjaApi::new("bench", "1")
-        .routes(routes![hello, item, create])
-        .build()
-        .expect("builds");
+    let app = benches::ninja::api().build().expect("builds");
     c.bench_function("extract_path_query", |b| {
         b.iter(|| rt.block_on(app.call(black_box(get("/items/42?q=hello%20world")))))
     });

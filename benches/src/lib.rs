@@ -3,4 +3,5 @@
 //! comparison; `loadgen` measures any URL on its own. See `BENCHMARKS.md`.
 
 pub mod loadgen;
+pub mod ninja;
 pub mod scenario;

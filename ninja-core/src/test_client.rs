@@ -145,11 +145,9 @@ impl TestRequest {
             .uri(&self.uri)
             .body(RequestBody::full(self.body.clone()))
             .expect("a valid request URI");
-        if !self.body.is_empty() {
-            self.headers.get(header::CONTENT_LENGTH).is_none().then(|| {
-                req.headers_mut()
-                    .insert(header::CONTENT_LENGTH, self.body.len().into())
-            });
+        if !self.body.is_empty() && !self.headers.contains_key(header::CONTENT_LENGTH) {
+            req.headers_mut()
+                .insert(header::CONTENT_LENGTH, self.body.len().into());
         }
         req.headers_mut().extend(self.headers);
         let app = self.app;
