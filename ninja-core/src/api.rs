@@ -1,5 +1,6 @@
 //! [`NinjaApi`]: the builder users start from, and [`App`], what it builds.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::io;
@@ -10,6 +11,7 @@ use std::time::Duration;
 use http::{Request, StatusCode, header};
 use tokio::net::TcpListener;
 
+use crate::auth::{AuthScheme, AuthSetting};
 use crate::body::RequestBody;
 use crate::docs_ui;
 use crate::extract::{Limits, RequestCx, StateMap};
@@ -17,7 +19,8 @@ use crate::handler::Exec;
 use crate::openapi;
 use crate::problem::Problem;
 use crate::response::{IntoResponse, Response};
-use crate::routing::{Lookup, Route, RouteTable};
+use crate::router::Router;
+use crate::routing::{Lookup, Route, RouteTable, join};
 use crate::server;
 
 /// An API: its title and version, its routes, its state and its limits.
@@ -40,39 +43,146 @@ pub struct NinjaApi {
     title: String,
     version: String,
     description: Option<String>,
+    prefix: String,
     routes: Vec<Route>,
     state: StateMap,
-    config: Config,
+    auth: AuthSetting,
+    error_handler: Option<ErrorHandler>,
+    body_limit: usize,
+    part_limit: Option<usize>,
+    openapi_path: Option<String>,
+    docs_path: Option<String>,
+    server: Settings,
 }
 
-/// Limits and runtime settings, with defaults fit for production.
+/// Reshapes every problem answer of one API (see [`NinjaApi::error_handler`]).
+#[derive(Clone)]
+struct ErrorHandler {
+    reshape: Arc<dyn Fn(Problem) -> Response + Send + Sync>,
+    describe: fn(&mut openapi::OperationDoc<'_>),
+}
+
+/// Server-wide settings: one pool, one listener, one shutdown for every API served.
+/// `None` means "not set here".
+#[derive(Debug, Clone, Default)]
+struct Settings {
+    blocking_threads: Option<usize>,
+    blocking_queue: Option<usize>,
+    shutdown_timeout: Option<Duration>,
+    header_read_timeout: Option<Duration>,
+    backlog: Option<u32>,
+}
+
+/// [`Settings`] with every value decided.
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
-    pub(crate) body_limit: usize,
-    pub(crate) part_limit: Option<usize>,
     pub(crate) blocking_threads: usize,
     pub(crate) blocking_queue: usize,
     pub(crate) shutdown_timeout: Duration,
     pub(crate) header_read_timeout: Duration,
     pub(crate) backlog: u32,
-    pub(crate) openapi_path: Option<String>,
-    pub(crate) docs_path: Option<String>,
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            body_limit: 2 * 1024 * 1024,
-            part_limit: None,
-            blocking_threads: 512,
-            blocking_queue: 1024,
-            shutdown_timeout: Duration::from_secs(10),
-            header_read_timeout: Duration::from_secs(30),
-            backlog: 4096,
-            openapi_path: Some("/openapi.json".to_owned()),
-            docs_path: Some("/docs".to_owned()),
+impl Settings {
+    /// The server's own values, else the one value the APIs agree on, else the default.
+    fn resolve<'a>(
+        &self,
+        apis: impl Iterator<Item = &'a Settings> + Clone,
+        errors: &mut Vec<String>,
+    ) -> Config {
+        fn pick<T: PartialEq + Copy + fmt::Debug>(
+            name: &str,
+            own: Option<T>,
+            apis: impl Iterator<Item = Option<T>>,
+            default: T,
+            errors: &mut Vec<String>,
+        ) -> T {
+            if let Some(v) = own {
+                return v;
+            }
+            let mut chosen = None;
+            for v in apis.flatten() {
+                match chosen {
+                    Some(c) if c != v => {
+                        errors.push(format!(
+                            "two APIs set `{name}` differently ({c:?} and {v:?}); it is one \
+                             setting for the whole server: set it on the `Server`"
+                        ));
+                        return c;
+                    }
+                    _ => chosen = Some(v),
+                }
+            }
+            chosen.unwrap_or(default)
+        }
+        Config {
+            blocking_threads: pick(
+                "blocking_threads",
+                self.blocking_threads,
+                apis.clone().map(|s| s.blocking_threads),
+                512,
+                errors,
+            ),
+            blocking_queue: pick(
+                "blocking_queue",
+                self.blocking_queue,
+                apis.clone().map(|s| s.blocking_queue),
+                1024,
+                errors,
+            ),
+            shutdown_timeout: pick(
+                "shutdown_timeout",
+                self.shutdown_timeout,
+                apis.clone().map(|s| s.shutdown_timeout),
+                Duration::from_secs(10),
+                errors,
+            ),
+            header_read_timeout: pick(
+                "header_read_timeout",
+                self.header_read_timeout,
+                apis.clone().map(|s| s.header_read_timeout),
+                Duration::from_secs(30),
+                errors,
+            ),
+            backlog: pick(
+                "backlog",
+                self.backlog,
+                apis.map(|s| s.backlog),
+                4096,
+                errors,
+            ),
         }
     }
+}
+
+/// The server-wide setters, shared by [`NinjaApi`] (serving alone) and [`Server`].
+macro_rules! server_setters {
+    () => {
+        /// Threads of the blocking pool that runs sync handlers (default 512). One pool
+        /// serves every API of a server.
+        pub fn blocking_threads(mut self, n: usize) -> Self {
+            self.server_settings().blocking_threads = Some(n.max(1));
+            self
+        }
+
+        /// Sync calls that may wait for a blocking thread (default 1024); beyond, a 503.
+        pub fn blocking_queue(mut self, n: usize) -> Self {
+            self.server_settings().blocking_queue = Some(n);
+            self
+        }
+
+        /// How long shutdown waits for in-flight requests before it gives up (default 10 s).
+        pub fn shutdown_timeout(mut self, d: Duration) -> Self {
+            self.server_settings().shutdown_timeout = Some(d);
+            self
+        }
+
+        /// How long a client may take to send a request's headers (default 30 s).
+        pub fn header_read_timeout(mut self, d: Duration) -> Self {
+            self.server_settings().header_read_timeout = Some(d);
+            self
+        }
+    };
 }
 
 impl fmt::Debug for NinjaApi {
@@ -80,8 +190,8 @@ impl fmt::Debug for NinjaApi {
         f.debug_struct("NinjaApi")
             .field("title", &self.title)
             .field("version", &self.version)
+            .field("prefix", &self.prefix)
             .field("routes", &self.routes)
-            .field("config", &self.config)
             .finish_non_exhaustive()
     }
 }
@@ -93,11 +203,24 @@ impl NinjaApi {
             title: title.into(),
             version: version.into(),
             description: None,
+            prefix: String::new(),
             routes: Vec::new(),
             state: StateMap::default(),
-            config: Config::default(),
+            auth: AuthSetting::Inherit,
+            error_handler: None,
+            body_limit: 2 * 1024 * 1024,
+            part_limit: None,
+            openapi_path: Some("/openapi.json".to_owned()),
+            docs_path: Some("/docs".to_owned()),
+            server: Settings::default(),
         }
     }
+
+    fn server_settings(&mut self) -> &mut Settings {
+        &mut self.server
+    }
+
+    server_setters!();
 
     /// A longer description of the API.
     pub fn description(mut self, text: impl Into<String>) -> Self {
@@ -105,9 +228,66 @@ impl NinjaApi {
         self
     }
 
+    /// Serves the whole API under `prefix` (e.g. `/api/v1`): its routes, its document and
+    /// its docs page. Several APIs with their own prefixes share one [`Server`].
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
     /// Adds routes, usually `routes![a, b, c]`.
     pub fn routes(mut self, routes: impl IntoIterator<Item = Route>) -> Self {
         self.routes.extend(routes);
+        self
+    }
+
+    /// Mounts a [`Router`] (its prefix under the API's).
+    pub fn router(mut self, router: Router) -> Self {
+        self.routes.extend(router.into_routes());
+        self
+    }
+
+    /// Authenticates every route that sets no auth of its own, nor its router.
+    pub fn auth(mut self, scheme: AuthScheme) -> Self {
+        self.auth = AuthSetting::On(scheme);
+        self
+    }
+
+    /// Reshapes every problem answer of this API (bad input, 401, 404, 405, 503, panics,
+    /// and the problems handlers return) before it is sent. The document describes the
+    /// error responses with `R`'s schema instead of `ProblemDetails`.
+    ///
+    /// ```
+    /// use ninja_core::prelude::*;
+    ///
+    /// #[derive(serde::Serialize, schemars::JsonSchema)]
+    /// struct ApiError { code: u16, message: String }
+    ///
+    /// let api = NinjaApi::new("Demo", "1.0").error_handler(|p: Problem| {
+    ///     let message = p.detail().unwrap_or(p.title()).to_owned();
+    ///     (p.status(), Json(ApiError { code: p.status().as_u16(), message }))
+    /// });
+    /// ```
+    pub fn error_handler<R, F>(mut self, f: F) -> Self
+    where
+        F: Fn(Problem) -> R + Send + Sync + 'static,
+        R: IntoResponse,
+    {
+        self.error_handler = Some(ErrorHandler {
+            reshape: Arc::new(move |p| {
+                let headers = p.headers().clone();
+                let mut res = f(p).into_response();
+                // Headers the problem carries (`Allow`, `Retry-After`, `WWW-Authenticate`)
+                // belong to the answer whatever its body.
+                for (name, value) in &headers {
+                    if name != header::CONTENT_TYPE && !res.headers().contains_key(name) {
+                        res.headers_mut().insert(name, value.clone());
+                    }
+                }
+                res
+            }),
+            describe: R::describe,
+        });
         self
     }
 
@@ -119,67 +299,43 @@ impl NinjaApi {
 
     /// The largest request body accepted, in bytes (default 2 MiB); larger is a 413.
     pub fn body_limit(mut self, bytes: usize) -> Self {
-        self.config.body_limit = bytes;
+        self.body_limit = bytes;
         self
     }
 
     /// The largest part of a multipart body, in bytes (default: the body limit); larger is a 413.
     pub fn part_limit(mut self, bytes: usize) -> Self {
-        self.config.part_limit = Some(bytes);
+        self.part_limit = Some(bytes);
         self
     }
 
-    /// Threads of the blocking pool that runs sync handlers (default 512). Applies when
-    /// [`serve`](Self::serve) builds the runtime.
-    pub fn blocking_threads(mut self, n: usize) -> Self {
-        self.config.blocking_threads = n.max(1);
-        self
-    }
-
-    /// Sync calls that may wait for a blocking thread (default 1024); beyond, a 503.
-    pub fn blocking_queue(mut self, n: usize) -> Self {
-        self.config.blocking_queue = n;
-        self
-    }
-
-    /// How long shutdown waits for in-flight requests before it gives up (default 10 s).
-    pub fn shutdown_timeout(mut self, d: Duration) -> Self {
-        self.config.shutdown_timeout = d;
-        self
-    }
-
-    /// How long a client may take to send a request's headers (default 30 s).
-    pub fn header_read_timeout(mut self, d: Duration) -> Self {
-        self.config.header_read_timeout = d;
-        self
-    }
-
-    /// Where the OpenAPI document is served (default `/openapi.json`).
+    /// Where the OpenAPI document is served, under the API's prefix (default `/openapi.json`).
     pub fn openapi_path(mut self, path: impl Into<String>) -> Self {
-        self.config.openapi_path = Some(path.into());
+        self.openapi_path = Some(path.into());
         self
     }
 
-    /// Where the docs page is served (default `/docs`; it redirects to `/docs/`).
+    /// Where the docs page is served, under the API's prefix (default `/docs`; it
+    /// redirects to `/docs/`).
     pub fn docs_path(mut self, path: impl Into<String>) -> Self {
-        self.config.docs_path = Some(path.into());
+        self.docs_path = Some(path.into());
         self
     }
 
     /// Serves no docs page (the document is still served).
     pub fn no_docs(mut self) -> Self {
-        self.config.docs_path = None;
+        self.docs_path = None;
         self
     }
 
     /// Serves neither the document nor the docs page (`openapi_json` still builds it).
     pub fn no_openapi(mut self) -> Self {
-        self.config.openapi_path = None;
-        self.config.docs_path = None;
+        self.openapi_path = None;
+        self.docs_path = None;
         self
     }
 
-    /// The routes registered so far.
+    /// The routes registered so far (with their routers' prefixes, not yet the API's).
     #[must_use]
     pub fn route_list(&self) -> &[Route] {
         &self.routes
@@ -190,61 +346,187 @@ impl NinjaApi {
             title: &self.title,
             version: &self.version,
             description: self.description.as_deref(),
+            problem_body: self.error_handler.as_ref().map(|h| h.describe),
         }
+    }
+
+    /// The routes as served: under the API's prefix, with its auth filled in.
+    fn resolved_routes(&self) -> Vec<Route> {
+        let mut routes = self.routes.clone();
+        for r in &mut routes {
+            r.nest(&self.prefix, &[], &self.auth);
+        }
+        routes
     }
 
     /// The OpenAPI 3.1 document, as served at `/openapi.json` (pretty-printed JSON).
     pub fn openapi_json(&self) -> Result<String, BuildError> {
-        let bytes =
-            openapi::document(self.info(), &self.routes).map_err(|e| BuildError(vec![e]))?;
+        let bytes = openapi::document(self.info(), &self.resolved_routes()).map_err(BuildError)?;
         Ok(String::from_utf8(bytes.to_vec()).expect("serde_json writes UTF-8"))
     }
 
     /// Checks the routes and builds the servable [`App`]. Every problem is reported at once.
-    pub fn build(mut self) -> Result<App, BuildError> {
-        let mut errors = Vec::new();
-        let spec = openapi::document(self.info(), &self.routes).unwrap_or_else(|e| {
-            errors.push(e);
+    pub fn build(self) -> Result<App, BuildError> {
+        Server::new().api(self).build()
+    }
+
+    /// Serves on `addr` until SIGINT or SIGTERM, on a runtime of its own; then stops
+    /// accepting, lets in-flight requests finish, and returns within the shutdown timeout
+    /// even if a sync handler is stuck.
+    pub fn serve(self, addr: impl ToSocketAddrs) -> io::Result<()> {
+        Server::new().api(self).serve(addr)
+    }
+
+    /// Checks this API and turns it into what the server runs.
+    fn assemble(self, errors: &mut Vec<String>) -> (ApiShared, Vec<Route>) {
+        if !self.prefix.is_empty() && (!self.prefix.starts_with('/') || self.prefix.ends_with('/'))
+        {
+            errors.push(format!(
+                "API prefix `{}` must start with `/` and not end with one, e.g. `/api/v1`",
+                self.prefix
+            ));
+        }
+        let routes = self.resolved_routes();
+        let mut ids: HashMap<&str, &Route> = HashMap::new();
+        for r in &routes {
+            let id = r.operation().operation_id();
+            if let Some(first) = ids.insert(id, r) {
+                errors.push(format!(
+                    "operation id `{id}` is used by both `{} {}` and `{} {}`; give one `operation_id = \"...\"`",
+                    first.method(),
+                    first.path(),
+                    r.method(),
+                    r.path()
+                ));
+            }
+        }
+        let spec = openapi::document(self.info(), &routes).unwrap_or_else(|e| {
+            errors.extend(e);
             bytes::Bytes::new()
         });
-        let mut all = self.routes.clone();
-        if let Some(openapi_path) = self.config.openapi_path.as_deref() {
-            let docs_path = self.config.docs_path.as_deref();
-            all.extend(docs_ui::routes(openapi_path, docs_path));
-            self.state
-                .insert(docs_ui::Assets::new(spec.clone(), openapi_path, docs_path));
+        let mut state = self.state;
+        let mut served = routes.clone();
+        if let Some(openapi_path) = &self.openapi_path {
+            let openapi_path = join(&self.prefix, openapi_path);
+            let docs_path = self.docs_path.as_deref().map(|d| join(&self.prefix, d));
+            served.extend(docs_ui::routes(&openapi_path, docs_path.as_deref()));
+            state.insert(docs_ui::Assets::new(
+                spec.clone(),
+                &openapi_path,
+                docs_path.as_deref(),
+            ));
         }
-        let table = match RouteTable::build(&all) {
-            Ok(table) if errors.is_empty() => table,
+        let api = ApiShared {
+            openapi: spec,
+            state,
+            limits: Limits::new(self.body_limit, self.part_limit.unwrap_or(self.body_limit)),
+            error_handler: self.error_handler,
+            routes,
+            title: self.title,
+            version: self.version,
+            description: self.description,
+            prefix: self.prefix,
+        };
+        (api, served)
+    }
+}
+
+/// One server for several APIs, each under its own prefix with its own document and docs
+/// page (django-ninja's versioning model), sharing the listener and the blocking pool.
+///
+/// ```no_run
+/// use ninja_core::prelude::*;
+///
+/// #[get("/hello")]
+/// async fn hello() -> &'static str { "hello" }
+///
+/// fn main() -> std::io::Result<()> {
+///     let v1 = NinjaApi::new("Shop", "1.0").prefix("/api/v1").routes(routes![hello]);
+///     let v2 = NinjaApi::new("Shop", "2.0").prefix("/api/v2").routes(routes![hello]);
+///     Server::new().api(v1).api(v2).serve("127.0.0.1:8000")
+/// }
+/// ```
+///
+/// Server-wide settings (the pool, timeouts) are set here, or on an API when it is served
+/// alone; two APIs that set one differently fail to build.
+#[derive(Default)]
+#[must_use = "a server does nothing until it is served"]
+pub struct Server {
+    apis: Vec<NinjaApi>,
+    settings: Settings,
+}
+
+impl fmt::Debug for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server")
+            .field("apis", &self.apis)
+            .field("settings", &self.settings)
+            .finish()
+    }
+}
+
+impl From<NinjaApi> for Server {
+    fn from(api: NinjaApi) -> Self {
+        Self::new().api(api)
+    }
+}
+
+impl Server {
+    /// A server with no API yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Serves `api` (under its [`prefix`](NinjaApi::prefix)).
+    pub fn api(mut self, api: NinjaApi) -> Self {
+        self.apis.push(api);
+        self
+    }
+
+    fn server_settings(&mut self) -> &mut Settings {
+        &mut self.settings
+    }
+
+    server_setters!();
+
+    /// Checks every API and builds the servable [`App`]. Every problem is reported at once.
+    pub fn build(self) -> Result<App, BuildError> {
+        let mut errors = Vec::new();
+        if self.apis.is_empty() {
+            errors.push("a server needs at least one API".to_owned());
+        }
+        let config = self
+            .settings
+            .resolve(self.apis.iter().map(|a| &a.server), &mut errors);
+        let mut apis = Vec::new();
+        let mut served = Vec::new();
+        for (i, api) in self.apis.into_iter().enumerate() {
+            let (api, routes) = api.assemble(&mut errors);
+            apis.push(api);
+            served.extend(routes.into_iter().map(|r| (i, r)));
+        }
+        let table = RouteTable::build(served.iter().map(|(i, r)| (*i, r)));
+        let table = match table {
+            Ok(t) if errors.is_empty() => t,
             Ok(_) => return Err(BuildError(errors)),
             Err(more) => {
                 errors.extend(more);
                 return Err(BuildError(errors));
             }
         };
+        // The longest prefix first: the API a path that matches no route belongs to.
+        let mut by_prefix: Vec<usize> = (0..apis.len()).collect();
+        by_prefix.sort_by_key(|&i| std::cmp::Reverse(apis[i].prefix.len()));
         Ok(App(Arc::new(Shared {
-            openapi: spec,
-            exec: Exec::new(
-                Limits::new(
-                    self.config.body_limit,
-                    self.config.part_limit.unwrap_or(self.config.body_limit),
-                ),
-                self.config.blocking_threads,
-                self.config.blocking_queue,
-            ),
+            exec: Exec::new(config.blocking_threads, config.blocking_queue),
             table,
-            state: self.state,
-            routes: self.routes,
-            title: self.title,
-            version: self.version,
-            description: self.description,
-            config: self.config,
+            apis,
+            by_prefix,
+            config,
         })))
     }
 
-    /// Serves on `addr` until SIGINT or SIGTERM, on a runtime of its own; then stops
-    /// accepting, lets in-flight requests finish, and returns within the shutdown timeout
-    /// even if a sync handler is stuck.
+    /// Serves on `addr` until SIGINT or SIGTERM; see [`NinjaApi::serve`].
     pub fn serve(self, addr: impl ToSocketAddrs) -> io::Result<()> {
         let app = self.build().map_err(io::Error::other)?;
         let addr = addr
@@ -254,17 +536,19 @@ impl NinjaApi {
         let config = &app.0.config;
         let rt = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
-            .max_blocking_threads(config.blocking_threads)
             .build()?;
         let grace = config.shutdown_timeout;
         let result = rt.block_on(async {
             let listener = server::bind(addr, app.0.config.backlog)?;
-            tracing::info!(
-                "{} {} listening on http://{}",
-                app.0.title,
-                app.0.version,
-                listener.local_addr()?
-            );
+            for api in &app.0.apis {
+                tracing::info!(
+                    "{} {} listening on http://{}{}",
+                    api.title,
+                    api.version,
+                    listener.local_addr()?,
+                    api.prefix
+                );
+            }
             app.serve_on(listener, server::shutdown_signal()).await
         });
         rt.shutdown_timeout(grace);
@@ -292,43 +576,90 @@ impl fmt::Display for BuildError {
 
 impl std::error::Error for BuildError {}
 
-/// A built API: cheap to clone, ready to serve or to call in-process.
+/// A built server: cheap to clone, ready to serve or to call in-process.
 #[derive(Clone, Debug)]
 pub struct App(Arc<Shared>);
 
 #[derive(Debug)]
 struct Shared {
-    openapi: bytes::Bytes,
     table: RouteTable,
-    state: StateMap,
+    apis: Vec<ApiShared>,
+    /// API indexes, longest prefix first.
+    by_prefix: Vec<usize>,
     exec: Exec,
+    config: Config,
+}
+
+/// What one API keeps at run time.
+struct ApiShared {
+    openapi: bytes::Bytes,
+    state: StateMap,
+    limits: Limits,
+    error_handler: Option<ErrorHandler>,
     routes: Vec<Route>,
     title: String,
     version: String,
     description: Option<String>,
-    config: Config,
+    prefix: String,
+}
+
+impl fmt::Debug for ApiShared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiShared")
+            .field("title", &self.title)
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ApiShared {
+    /// Gives a problem answer to the API's error handler, if it has one.
+    fn finish(&self, mut res: Response) -> Response {
+        if let Some(h) = &self.error_handler
+            && let Some(p) = res.extensions_mut().remove::<Problem>()
+        {
+            return (h.reshape)(p);
+        }
+        res
+    }
 }
 
 impl App {
-    /// Answers one request: route, extract, run the handler, respond.
+    /// Answers one request: route, authenticate, extract, run the handler, respond.
     pub async fn call(&self, req: Request<RequestBody>) -> Response {
         let (parts, body) = req.into_parts();
         let shared = &*self.0;
         match shared.table.lookup(&parts.method, parts.uri.path()) {
-            Lookup::Found(handler, params) => {
-                let cx = RequestCx::new(&parts, params, &shared.state);
-                handler(cx, body, &shared.exec).await
+            Lookup::Found(target, params) => {
+                let api = &shared.apis[target.api];
+                let mut cx = RequestCx::new(&parts, params, &api.state, api.limits);
+                if let Some(scheme) = &target.auth {
+                    match scheme.authenticate(&parts, &shared.exec).await {
+                        Ok(identity) => cx.set_identity(identity),
+                        Err(p) => return api.finish(p.into_response()),
+                    }
+                }
+                let res = (target.handler)(cx, body, &shared.exec).await;
+                api.finish(res)
             }
-            Lookup::MethodNotAllowed(allow) => Problem::new(StatusCode::METHOD_NOT_ALLOWED)
-                .with_detail(format!("{} is not allowed here; see `Allow`", parts.method))
-                .with_header(header::ALLOW, allow.clone())
-                .into_response(),
-            Lookup::NotFound => Problem::not_found(format!(
-                "no route for {} {}",
-                parts.method,
-                parts.uri.path()
-            ))
-            .into_response(),
+            Lookup::MethodNotAllowed(allow, api) => shared.apis[api].finish(
+                Problem::new(StatusCode::METHOD_NOT_ALLOWED)
+                    .with_detail(format!("{} is not allowed here; see `Allow`", parts.method))
+                    .with_header(header::ALLOW, allow.clone())
+                    .into_response(),
+            ),
+            Lookup::NotFound => {
+                let res = Problem::not_found(format!(
+                    "no route for {} {}",
+                    parts.method,
+                    parts.uri.path()
+                ))
+                .into_response();
+                match shared.api_for(parts.uri.path()) {
+                    Some(api) => api.finish(res),
+                    None => res,
+                }
+            }
         }
     }
 
@@ -342,34 +673,38 @@ impl App {
         server::run(self.clone(), listener, shutdown).await
     }
 
-    /// The API's title.
+    fn first(&self) -> &ApiShared {
+        &self.0.apis[0]
+    }
+
+    /// The (first) API's title.
     #[must_use]
     pub fn title(&self) -> &str {
-        &self.0.title
+        &self.first().title
     }
 
-    /// The API's version.
+    /// The (first) API's version.
     #[must_use]
     pub fn version(&self) -> &str {
-        &self.0.version
+        &self.first().version
     }
 
-    /// The API's description.
+    /// The (first) API's description.
     #[must_use]
     pub fn description(&self) -> Option<&str> {
-        self.0.description.as_deref()
+        self.first().description.as_deref()
     }
 
-    /// The OpenAPI 3.1 document, built once at start-up.
+    /// The (first) API's OpenAPI 3.1 document, built once at start-up.
     #[must_use]
     pub fn openapi_json(&self) -> &str {
-        std::str::from_utf8(&self.0.openapi).expect("serde_json writes UTF-8")
+        std::str::from_utf8(&self.first().openapi).expect("serde_json writes UTF-8")
     }
 
-    /// Every route, in registration order.
+    /// Every route of the (first) API, in registration order, as served.
     #[must_use]
     pub fn routes(&self) -> &[Route] {
-        &self.0.routes
+        &self.first().routes
     }
 
     pub(crate) fn header_read_timeout(&self) -> Duration {
@@ -378,6 +713,16 @@ impl App {
 
     pub(crate) fn shutdown_timeout(&self) -> Duration {
         self.0.config.shutdown_timeout
+    }
+}
+
+impl Shared {
+    /// The API whose prefix `path` is under, the longest prefix winning.
+    fn api_for(&self, path: &str) -> Option<&ApiShared> {
+        self.by_prefix.iter().map(|&i| &self.apis[i]).find(|a| {
+            path.strip_prefix(a.prefix.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
     }
 }
 

@@ -82,7 +82,7 @@ pub(crate) fn routes(openapi_path: &str, docs_path: Option<&str>) -> Vec<Route> 
 }
 
 fn assets<'a>(cx: &RequestCx<'a>) -> Option<&'a Assets> {
-    cx.state().get_ref::<Assets>()
+    cx.state::<Assets>()
 }
 
 fn ready(res: Response) -> BoxFuture<'static> {

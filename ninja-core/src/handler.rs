@@ -10,9 +10,10 @@ use std::sync::Arc;
 use futures_util::FutureExt;
 use http::{HeaderValue, StatusCode, header};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use tokio::sync::oneshot;
 
 use crate::body::RequestBody;
-use crate::extract::{Limits, RequestCx};
+use crate::extract::RequestCx;
 use crate::pool::Pool;
 use crate::problem::Problem;
 use crate::response::{IntoResponse, Response};
@@ -23,66 +24,137 @@ pub type BoxFuture<'a> = Pin<Box<dyn Future<Output = Response> + Send + 'a>>;
 /// The generated entry point of a route: extract, call, respond.
 pub type HandlerFn = for<'a> fn(RequestCx<'a>, RequestBody, &'a Exec) -> BoxFuture<'a>;
 
-/// How handlers run: the body size limit and the bounded blocking pool.
+/// How handlers run: the bounded blocking pool. Cheap to clone (one `Arc`).
+#[derive(Debug, Clone)]
+pub struct Exec(Arc<ExecInner>);
+
 #[derive(Debug)]
-pub struct Exec {
-    limits: Limits,
+struct ExecInner {
     pool: Pool,
     /// Sync calls running or queued, and how many may be; beyond that, 503.
     in_flight: Arc<AtomicUsize>,
     max_in_flight: usize,
 }
 
+/// What a call on the blocking pool gives back: its value, or the payload of its panic.
+type Outcome<T> = std::thread::Result<T>;
+
 impl Exec {
-    pub(crate) fn new(limits: Limits, blocking_threads: usize, blocking_queue: usize) -> Self {
-        let blocking_slots = blocking_threads + blocking_queue;
-        Self {
-            limits,
+    pub(crate) fn new(blocking_threads: usize, blocking_queue: usize) -> Self {
+        Self(Arc::new(ExecInner {
             pool: Pool::new(blocking_threads),
             in_flight: Arc::new(AtomicUsize::new(0)),
-            max_in_flight: blocking_slots,
+            max_in_flight: blocking_threads + blocking_queue,
+        }))
+    }
+
+    /// Queues `f` on the blocking pool, or answers 503 with `Retry-After` at once when every
+    /// slot is taken (all threads busy and the queue full) instead of queueing without bound.
+    fn spawn<F, T>(&self, f: F) -> Result<oneshot::Receiver<Outcome<T>>, Problem>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let inner = &*self.0;
+        // A counter, not a semaphore: tokio's takes a lock on every release.
+        if inner.in_flight.fetch_add(1, Ordering::AcqRel) >= inner.max_in_flight {
+            inner.in_flight.fetch_sub(1, Ordering::AcqRel);
+            return Err(Problem::new(StatusCode::SERVICE_UNAVAILABLE)
+                .with_detail("the server is busy; try again shortly")
+                .with_header(header::RETRY_AFTER, HeaderValue::from_static("1")));
+        }
+        // Created here so that a job dropped unrun still gives its slot back.
+        let slot = Slot(Arc::clone(&inner.in_flight));
+        let (tx, rx) = oneshot::channel();
+        inner.pool.execute(Box::new(move || {
+            let result = std::panic::catch_unwind(AssertUnwindSafe(f));
+            // Free the slot before answering: a client's next request must find it free.
+            drop(slot);
+            let _ = tx.send(result);
+        }));
+        Ok(rx)
+    }
+
+    /// Runs `f` on the blocking pool: its value, a 503 when the pool is full or shutting
+    /// down, or a 500 (logged) when it panics.
+    pub(crate) fn blocking<F, T>(
+        &self,
+        f: F,
+    ) -> impl Future<Output = Result<T, Problem>> + Send + 'static
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let rx = self.spawn(f);
+        async move {
+            match rx?.await {
+                Ok(Ok(v)) => Ok(v),
+                Ok(Err(payload)) => Err(log_panic(&payload)),
+                Err(_) => Err(shutting_down()),
+            }
         }
     }
 
-    /// The body size limits.
-    #[must_use]
-    pub fn limits(&self) -> Limits {
-        self.limits
-    }
-
     /// Runs a sync handler (and its response serialization) on the blocking pool.
-    ///
-    /// When every slot is taken (all threads busy and the queue full) this answers 503 with
-    /// `Retry-After` at once instead of queueing without bound.
     pub async fn run_blocking<F, R>(&self, f: F) -> Response
     where
         F: FnOnce() -> R + Send + 'static,
         R: IntoResponse,
     {
-        // A counter, not a semaphore: tokio's takes a lock on every release.
-        if self.in_flight.fetch_add(1, Ordering::AcqRel) >= self.max_in_flight {
-            self.in_flight.fetch_sub(1, Ordering::AcqRel);
-            return Problem::new(StatusCode::SERVICE_UNAVAILABLE)
-                .with_detail("the server is busy; try again shortly")
-                .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
-                .into_response();
+        match self.spawn(move || f().into_response()) {
+            Ok(rx) => match rx.await {
+                Ok(Ok(res)) => res,
+                Ok(Err(payload)) => log_panic(&payload).into_response(),
+                Err(_) => shutting_down().into_response(),
+            },
+            Err(busy) => busy.into_response(),
         }
-        // Created here so that a job dropped unrun still gives its slot back.
-        let slot = Slot(Arc::clone(&self.in_flight));
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        self.pool.execute(Box::new(move || {
-            let result = std::panic::catch_unwind(AssertUnwindSafe(|| f().into_response()));
-            // Free the slot before answering: a client's next request must find it free.
-            drop(slot);
-            let _ = tx.send(result);
-        }));
-        match rx.await {
-            Ok(Ok(res)) => res,
-            Ok(Err(payload)) => panicked(&payload),
-            Err(_) => Problem::new(StatusCode::SERVICE_UNAVAILABLE)
-                .with_detail("the server is shutting down")
-                .into_response(),
+    }
+}
+
+fn shutting_down() -> Problem {
+    Problem::new(StatusCode::SERVICE_UNAVAILABLE).with_detail("the server is shutting down")
+}
+
+tokio::task_local! {
+    /// The pool of the app whose async handler is running, for [`blocking`].
+    static CURRENT: Exec;
+}
+
+/// Runs a blocking call (a sync library, a sync database driver) from an async handler, on
+/// the same bounded pool that runs sync handlers, and awaits its value.
+///
+/// ```
+/// # use ninja_core::prelude::*;
+/// #[get("/digest")]
+/// async fn digest(text: String) -> Result<String, Problem> {
+///     let n = ninja_core::blocking(move || text.bytes().map(u64::from).sum::<u64>()).await?;
+///     Ok(n.to_string())
+/// }
+/// ```
+///
+/// Fails with a 503 [`Problem`] (with `Retry-After`) when the pool is full, as a sync
+/// handler would; a panic in `f` is re-raised in the handler, which answers 500. Outside a
+/// Ninja handler it falls back to tokio's `spawn_blocking`.
+pub async fn blocking<F, T>(f: F) -> Result<T, Problem>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let rx = match CURRENT.try_with(Exec::clone) {
+        Ok(exec) => exec.spawn(f)?,
+        Err(_) => {
+            return match tokio::task::spawn_blocking(f).await {
+                Ok(v) => Ok(v),
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(_) => Err(shutting_down()),
+            };
         }
+    };
+    match rx.await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(payload)) => std::panic::resume_unwind(payload),
+        Err(_) => Err(shutting_down()),
     }
 }
 
@@ -96,15 +168,13 @@ impl Drop for Slot {
 }
 
 /// Awaits an async handler in the connection's task, turning a panic into a 500.
-pub async fn run_async<Fut, R>(fut: Fut) -> Response
+pub async fn run_async<Fut, R>(exec: &Exec, fut: Fut) -> Response
 where
     Fut: Future<Output = R> + Send,
     R: IntoResponse,
 {
-    match AssertUnwindSafe(async move { fut.await.into_response() })
-        .catch_unwind()
-        .await
-    {
+    let fut = CURRENT.scope(exec.clone(), async move { fut.await.into_response() });
+    match AssertUnwindSafe(fut).catch_unwind().await {
         Ok(res) => res,
         Err(payload) => panicked(&payload),
     }
@@ -116,15 +186,19 @@ pub fn run_inline<F: FnOnce() -> Response>(f: F) -> Response {
     std::panic::catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| panicked(&p))
 }
 
-/// Logs a handler panic and answers 500; the message stays in the log, never in the body.
 fn panicked(payload: &(dyn Any + Send)) -> Response {
+    log_panic(payload).into_response()
+}
+
+/// Logs a handler panic; the answer is a 500 whose body never holds the message.
+fn log_panic(payload: &(dyn Any + Send)) -> Problem {
     let msg = payload
         .downcast_ref::<&str>()
         .copied()
         .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
         .unwrap_or("<non-string panic payload>");
     tracing::error!(panic = msg, "a handler panicked; answered 500");
-    Problem::internal().into_response()
+    Problem::internal()
 }
 
 /// Collects extraction failures so one answer lists every bad input.

@@ -47,9 +47,11 @@
 //! 400/404/405/413/415 [`Problem`].
 
 mod api;
+pub mod auth;
 mod body;
 mod docs_ui;
 mod endpoint;
+mod error;
 mod extract;
 mod form;
 mod handler;
@@ -59,21 +61,25 @@ pub mod openapi;
 mod pool;
 mod problem;
 pub mod response;
+mod router;
 mod routing;
 mod server;
-mod test_client;
+pub mod test_client;
 mod validate;
 
-pub use api::{App, BuildError, NinjaApi, addr_from_env};
+pub use api::{App, BuildError, NinjaApi, Server, addr_from_env};
+pub use auth::Auth;
 pub use body::{Body, RequestBody};
 pub use extract::{
     Arg, Cookie, FromBody, FromRequestParts, Header, Limits, Query, RequestCx, RequestHead, State,
 };
 pub use form::Form;
+pub use handler::blocking;
 pub use json::Json;
 pub use multipart::{Multipart, UploadedFile};
 pub use problem::{FieldError, LocPart, PROBLEM_JSON, Problem};
 pub use response::{Created, IntoResponse, Response};
+pub use router::Router;
 pub use routing::{Operation, Route};
 pub use test_client::{TestClient, TestRequest, TestResponse};
 
@@ -83,12 +89,18 @@ pub use http;
 /// Route attributes: `#[get("/path")]` and friends. See the crate docs.
 pub use ninja_macros::{delete, get, patch, post, put};
 
+/// `#[derive(ApiError)]`: an error type answered as problem details, each variant with the
+/// status it declares (`#[api(status = 404)]`), every status in the document. See the
+/// crate docs' "Errors" section.
+pub use ninja_macros::ApiError;
+
 /// Everything a handler module needs: `use ninja_core::prelude::*;`.
 pub mod prelude {
     pub use crate::http::StatusCode;
     pub use crate::{
-        Cookie, Created, Form, Header, IntoResponse, Json, Multipart, NinjaApi, Problem, Query,
-        RequestHead, State, UploadedFile, delete, get, patch, post, put, routes,
+        ApiError, Auth, Cookie, Created, Form, Header, IntoResponse, Json, Multipart, NinjaApi,
+        Problem, Query, RequestHead, Router, Server, State, UploadedFile, delete, get, patch, post,
+        put, routes,
     };
 }
 
@@ -103,7 +115,9 @@ macro_rules! routes {
 /// For the route macros' generated code only; not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::auth::{IntoAuthSetting, NoAuth};
     pub use crate::endpoint::{ParamFns, ResponseFns, parts, path, responds};
+    pub use crate::error::{error_doc, error_response};
     pub use crate::extract::{Arg, FromBody, FromRequestParts, RequestCx};
     pub use crate::handler::{BoxFuture, Errors, Exec, HandlerFn, run_async, run_inline};
     pub use crate::openapi::{OperationDoc, ParamIn};

@@ -146,6 +146,12 @@ impl Problem {
         self.0.detail.as_deref()
     }
 
+    /// The headers it is answered with (`Allow`, `Retry-After`, `WWW-Authenticate`...).
+    #[must_use]
+    pub fn headers(&self) -> &http::HeaderMap {
+        &self.0.headers
+    }
+
     /// The failing inputs of a validation problem.
     #[must_use]
     pub fn errors(&self) -> &[FieldError] {
@@ -171,13 +177,16 @@ impl fmt::Display for Problem {
 impl std::error::Error for Problem {}
 
 impl IntoResponse for Problem {
+    /// The problem as `application/problem+json`; the problem itself rides along in the
+    /// response's extensions, for an API's error handler to reshape.
     fn into_response(self) -> Response {
         let bytes = serde_json::to_vec(&self).expect("a Problem always serializes");
         let mut res = Response::new(Body::from(bytes));
         *res.status_mut() = self.0.status;
-        *res.headers_mut() = self.0.headers;
+        *res.headers_mut() = self.0.headers.clone();
         res.headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        res.extensions_mut().insert(self);
         res
     }
 

@@ -28,7 +28,7 @@ pub type Response = http::Response<Body>;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be returned from a Ninja handler",
     label = "not a response type",
-    note = "return `Json<T>`, `String`, `&'static str`, `()`, `Created<T>`, `(StatusCode, T)`, `Result<T, E>` or a `Response`; each part must itself be `IntoResponse`"
+    note = "return `Json<T>`, `String`, `&'static str`, `()`, `Created<T>`, `(StatusCode, T)`, `Result<T, E>` or a `Response`; each part must itself be `IntoResponse`; an error type can `#[derive(ApiError)]`"
 )]
 pub trait IntoResponse {
     /// Builds the response.

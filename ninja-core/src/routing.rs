@@ -2,11 +2,11 @@
 //! by method. Built once at start-up, never locked.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
 
 use http::{HeaderValue, Method};
 
+use crate::auth::{AuthScheme, AuthSetting};
 use crate::handler::HandlerFn;
 use crate::openapi::OperationDoc;
 
@@ -24,6 +24,9 @@ pub struct Route {
     handler: HandlerFn,
     describe: DescribeFn,
     operation: Operation,
+    /// The attribute's `tags`, or the innermost router's.
+    tags: Vec<Cow<'static, str>>,
+    auth: AuthSetting,
 }
 
 impl Route {
@@ -41,8 +44,39 @@ impl Route {
             path: Cow::Borrowed(path),
             handler,
             describe,
+            tags: operation.tags.iter().map(|t| Cow::Borrowed(*t)).collect(),
             operation,
+            auth: AuthSetting::Inherit,
         }
+    }
+
+    /// Sets the route's own auth (`auth = ...` in the route attribute).
+    #[doc(hidden)]
+    #[must_use]
+    pub fn with_auth(mut self, auth: AuthSetting) -> Self {
+        self.auth = auth;
+        self
+    }
+
+    /// Puts the route under `prefix` and fills what it inherits (tags, auth) from there.
+    pub(crate) fn nest(&mut self, prefix: &str, tags: &[Cow<'static, str>], auth: &AuthSetting) {
+        if !prefix.is_empty() {
+            self.path = Cow::Owned(join(prefix, &self.path));
+        }
+        if self.tags.is_empty() {
+            self.tags = tags.to_vec();
+        }
+        self.auth.inherit(auth);
+    }
+
+    pub(crate) fn auth(&self) -> &AuthSetting {
+        &self.auth
+    }
+
+    /// The tags it is listed under: its own, else its router's.
+    #[must_use]
+    pub fn tags(&self) -> &[Cow<'static, str>] {
+        &self.tags
     }
 
     /// A route of the framework's own (the document, the docs page): never documented.
@@ -58,6 +92,8 @@ impl Route {
             handler,
             describe: |_| {},
             operation: Operation::new(id, None, None, &[], false),
+            tags: Vec::new(),
+            auth: AuthSetting::Off,
         }
     }
 
@@ -91,7 +127,20 @@ impl fmt::Debug for Route {
             .field("method", &self.method)
             .field("path", &self.path)
             .field("operation", &self.operation)
+            .field("tags", &self.tags)
+            .field("auth", &self.auth)
             .finish_non_exhaustive()
+    }
+}
+
+/// `prefix` + `path`, where the route `/` under a prefix is the prefix itself (as in axum's
+/// `nest`): `/items` + `/` is `/items`, `/items` + `/{id}` is `/items/{id}`.
+pub(crate) fn join(prefix: &str, path: &str) -> String {
+    let prefix = prefix.trim_end_matches('/');
+    if path == "/" && !prefix.is_empty() {
+        prefix.to_owned()
+    } else {
+        format!("{prefix}{path}")
     }
 }
 
@@ -142,7 +191,7 @@ impl Operation {
         self.description
     }
 
-    /// Tags given with `tags = ["..."]`.
+    /// Tags given with `tags = ["..."]` (see [`Route::tags`] for the ones in force).
     #[must_use]
     pub fn tags(&self) -> &'static [&'static str] {
         self.tags
@@ -171,16 +220,26 @@ fn slot(m: &Method) -> Option<usize> {
     METHODS.iter().position(|x| x == m)
 }
 
+/// What one method of one path runs: the handler, the API it belongs to, its auth scheme.
+#[derive(Clone, Debug)]
+pub(crate) struct Target {
+    pub(crate) handler: HandlerFn,
+    pub(crate) api: usize,
+    pub(crate) auth: Option<AuthScheme>,
+}
+
 /// Every handler registered for one path template.
 struct PathRoutes {
-    handlers: [Option<HandlerFn>; METHODS.len()],
+    targets: [Option<Target>; METHODS.len()],
     allow: HeaderValue,
+    api: usize,
 }
 
 /// What a lookup found.
 pub(crate) enum Lookup<'a> {
-    Found(HandlerFn, matchit::Params<'a, 'a>),
-    MethodNotAllowed(&'a HeaderValue),
+    Found(&'a Target, matchit::Params<'a, 'a>),
+    /// The path exists (in API `.1`), the method does not.
+    MethodNotAllowed(&'a HeaderValue, usize),
     NotFound,
 }
 
@@ -199,45 +258,44 @@ impl fmt::Debug for RouteTable {
 }
 
 impl RouteTable {
-    /// Builds the table, reporting every bad route at once (conflicts, duplicates, ids).
-    pub(crate) fn build(routes: &[Route]) -> Result<Self, Vec<String>> {
+    /// Builds the table from `(api, route)` pairs, reporting every bad route at once
+    /// (conflicts, duplicates).
+    pub(crate) fn build<'r>(
+        routes: impl IntoIterator<Item = (usize, &'r Route)>,
+    ) -> Result<Self, Vec<String>> {
         let mut errors = Vec::new();
-        let mut by_path: Vec<(&str, Vec<&Route>)> = Vec::new();
-        for r in routes {
+        let mut by_path: Vec<(&str, Vec<(usize, &Route)>)> = Vec::new();
+        for (api, r) in routes {
             match by_path.iter_mut().find(|(p, _)| *p == r.path) {
-                Some((_, rs)) => rs.push(r),
-                None => by_path.push((&r.path, vec![r])),
-            }
-        }
-        let mut ids: HashMap<&str, &Route> = HashMap::new();
-        for r in routes {
-            if let Some(first) = ids.insert(r.operation.operation_id, r) {
-                errors.push(format!(
-                    "operation id `{}` is used by both `{} {}` and `{} {}`; give one `operation_id = \"...\"`",
-                    r.operation.operation_id, first.method, first.path, r.method, r.path
-                ));
+                Some((_, rs)) => rs.push((api, r)),
+                None => by_path.push((&r.path, vec![(api, r)])),
             }
         }
 
         let mut router = matchit::Router::new();
         let mut paths = Vec::new();
         for (path, rs) in by_path {
-            let mut handlers = [None; METHODS.len()];
-            for r in &rs {
+            let mut targets: [Option<Target>; METHODS.len()] = Default::default();
+            for (api, r) in &rs {
                 let Some(i) = slot(&r.method) else {
                     errors.push(format!("`{} {path}`: unsupported method", r.method));
                     continue;
                 };
-                if handlers[i].replace(r.handler).is_some() {
+                let target = Target {
+                    handler: r.handler,
+                    api: *api,
+                    auth: r.auth.scheme().cloned(),
+                };
+                if targets[i].replace(target).is_some() {
                     errors.push(format!("`{} {path}` is registered twice", r.method));
                 }
             }
-            if handlers[HEAD].is_none() {
-                handlers[HEAD] = handlers[GET];
+            if targets[HEAD].is_none() {
+                targets[HEAD] = targets[GET].clone();
             }
             let allow: Vec<&str> = METHODS
                 .iter()
-                .zip(&handlers)
+                .zip(&targets)
                 .filter(|(_, h)| h.is_some())
                 .map(|(m, _)| m.as_str())
                 .collect();
@@ -246,7 +304,11 @@ impl RouteTable {
             if let Err(e) = router.insert(path, paths.len()) {
                 errors.push(format!("route `{path}`: {e}"));
             }
-            paths.push(PathRoutes { handlers, allow });
+            paths.push(PathRoutes {
+                targets,
+                allow,
+                api: rs[0].0,
+            });
         }
         if errors.is_empty() {
             Ok(Self { router, paths })
@@ -260,9 +322,9 @@ impl RouteTable {
             return Lookup::NotFound;
         };
         let routes = &self.paths[*m.value];
-        match slot(method).and_then(|i| routes.handlers[i]) {
-            Some(h) => Lookup::Found(h, m.params),
-            None => Lookup::MethodNotAllowed(&routes.allow),
+        match slot(method).and_then(|i| routes.targets[i].as_ref()) {
+            Some(t) => Lookup::Found(t, m.params),
+            None => Lookup::MethodNotAllowed(&routes.allow, routes.api),
         }
     }
 }

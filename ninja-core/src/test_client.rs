@@ -9,10 +9,14 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::api::{App, NinjaApi};
+use std::sync::Arc;
+
+use crate::api::{App, Server};
 use crate::body::RequestBody;
 
-/// Sends requests straight into an [`App`], through routing, extraction and the handler.
+/// Sends requests straight into an [`App`], through routing, auth, extraction and the
+/// handler, with the same methods from async tests (`.send().await`) and sync ones
+/// (`.send()`).
 ///
 /// ```
 /// use ninja_core::prelude::*;
@@ -22,32 +26,85 @@ use crate::body::RequestBody;
 /// fn add(a: i32, b: i32) -> String { (a + b).to_string() }
 ///
 /// # #[tokio::main(flavor = "multi_thread")] async fn main() {
+/// // In a `#[tokio::test]`:
 /// let client = TestClient::new(NinjaApi::new("t", "1").routes(routes![add]));
 /// let res = client.get("/add").query("a", 2).query("b", 3).send().await;
 /// assert_eq!(res.status(), 200);
 /// assert_eq!(res.text(), "5");
 /// # }
 /// ```
+///
+/// ```
+/// # use ninja_core::prelude::*;
+/// # use ninja_core::TestClient;
+/// # #[get("/add")]
+/// # fn add(a: i32, b: i32) -> String { (a + b).to_string() }
+/// // In a plain `#[test]`: the same calls, without `.await`.
+/// let client = TestClient::blocking(NinjaApi::new("t", "1").routes(routes![add]));
+/// let res = client.get("/add").query("a", 2).query("b", 3).send();
+/// assert_eq!(res.status(), 200);
+/// assert_eq!(res.text(), "5");
+/// ```
+///
+/// Accepts a [`NinjaApi`] or a [`Server`] of several.
 #[derive(Debug, Clone)]
-pub struct TestClient {
+pub struct TestClient<M = Async> {
     app: App,
+    mode: M,
 }
 
-impl TestClient {
-    /// Builds `api`; panics with every build error if it cannot be built.
+/// [`TestClient`] mode: `send()` returns a future, for `#[tokio::test]`.
+#[derive(Debug, Clone, Copy)]
+pub struct Async;
+
+/// [`TestClient`] mode: `send()` answers at once, for `#[test]`. It drives the app on a
+/// runtime of its own, so it must not be used from inside an async runtime.
+#[derive(Debug, Clone)]
+pub struct Blocking(Arc<tokio::runtime::Runtime>);
+
+#[track_caller]
+fn build(server: Server) -> App {
+    match server.build() {
+        Ok(app) => app,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+impl TestClient<Async> {
+    /// A client for async tests. Builds the API; panics with every build error if it
+    /// cannot be built.
     #[track_caller]
     #[must_use]
-    pub fn new(api: NinjaApi) -> Self {
-        match api.build() {
-            Ok(app) => Self { app },
-            Err(e) => panic!("{e}"),
+    pub fn new(api: impl Into<Server>) -> Self {
+        Self {
+            app: build(api.into()),
+            mode: Async,
         }
     }
+}
 
+impl TestClient<Blocking> {
+    /// A client for sync tests: the same methods, `send()` without `.await`.
+    #[track_caller]
+    #[must_use]
+    pub fn blocking(api: impl Into<Server>) -> Self {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a test runtime");
+        Self {
+            app: build(api.into()),
+            mode: Blocking(Arc::new(rt)),
+        }
+    }
+}
+
+impl<M: Clone> TestClient<M> {
     /// A request with any method.
-    pub fn request(&self, method: Method, path: &str) -> TestRequest {
+    pub fn request(&self, method: Method, path: &str) -> TestRequest<M> {
         TestRequest {
             app: self.app.clone(),
+            mode: self.mode.clone(),
             method,
             uri: path.to_owned(),
             headers: HeaderMap::new(),
@@ -56,27 +113,27 @@ impl TestClient {
     }
 
     /// A `GET` request.
-    pub fn get(&self, path: &str) -> TestRequest {
+    pub fn get(&self, path: &str) -> TestRequest<M> {
         self.request(Method::GET, path)
     }
 
     /// A `POST` request.
-    pub fn post(&self, path: &str) -> TestRequest {
+    pub fn post(&self, path: &str) -> TestRequest<M> {
         self.request(Method::POST, path)
     }
 
     /// A `PUT` request.
-    pub fn put(&self, path: &str) -> TestRequest {
+    pub fn put(&self, path: &str) -> TestRequest<M> {
         self.request(Method::PUT, path)
     }
 
     /// A `PATCH` request.
-    pub fn patch(&self, path: &str) -> TestRequest {
+    pub fn patch(&self, path: &str) -> TestRequest<M> {
         self.request(Method::PATCH, path)
     }
 
     /// A `DELETE` request.
-    pub fn delete(&self, path: &str) -> TestRequest {
+    pub fn delete(&self, path: &str) -> TestRequest<M> {
         self.request(Method::DELETE, path)
     }
 }
@@ -90,16 +147,17 @@ const QUERY: &AsciiSet = &NON_ALPHANUMERIC
 
 /// A request being built by a [`TestClient`].
 #[derive(Debug)]
-#[must_use = "a request is sent by `.send().await`"]
-pub struct TestRequest {
+#[must_use = "a request is sent by `.send()`"]
+pub struct TestRequest<M = Async> {
     app: App,
+    mode: M,
     method: Method,
     uri: String,
     headers: HeaderMap,
     body: Bytes,
 }
 
-impl TestRequest {
+impl<M> TestRequest<M> {
     /// Appends `key=value` to the query string, percent-encoded.
     pub fn query(mut self, key: &str, value: impl Display) -> Self {
         self.uri
@@ -137,9 +195,20 @@ impl TestRequest {
         self
     }
 
-    /// Sends the request through the app and reads the whole response.
-    #[track_caller]
-    pub fn send(self) -> impl Future<Output = TestResponse> + Send {
+    /// Adds `Authorization: Bearer <token>`.
+    pub fn bearer(self, token: &str) -> Self {
+        self.header("authorization", &format!("Bearer {token}"))
+    }
+
+    /// Adds `Authorization: Basic <base64(user:password)>`.
+    pub fn basic_auth(self, user: &str, password: &str) -> Self {
+        use base64::Engine as _;
+        let encoded =
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        self.header("authorization", &format!("Basic {encoded}"))
+    }
+
+    fn into_call(self) -> (M, impl Future<Output = TestResponse> + Send) {
         let mut req = Request::builder()
             .method(self.method)
             .uri(&self.uri)
@@ -151,7 +220,7 @@ impl TestRequest {
         }
         req.headers_mut().extend(self.headers);
         let app = self.app;
-        async move {
+        (self.mode, async move {
             let res = app.call(req).await;
             let (parts, body) = res.into_parts();
             let body = body
@@ -164,7 +233,24 @@ impl TestRequest {
                 headers: parts.headers,
                 body,
             }
-        }
+        })
+    }
+}
+
+impl TestRequest<Async> {
+    /// Sends the request through the app; the future gives the whole response.
+    pub fn send(self) -> impl Future<Output = TestResponse> + Send {
+        self.into_call().1
+    }
+}
+
+impl TestRequest<Blocking> {
+    /// Sends the request through the app and waits for the whole response.
+    ///
+    /// Panics if called from inside an async runtime: use [`TestClient::new`] there.
+    pub fn send(self) -> TestResponse {
+        let (Blocking(rt), call) = self.into_call();
+        rt.block_on(call)
     }
 }
 

@@ -9,6 +9,14 @@ mod kw {
     syn::custom_keyword!(operation_id);
     syn::custom_keyword!(deprecated);
     syn::custom_keyword!(inline);
+    syn::custom_keyword!(auth);
+    syn::custom_keyword!(none);
+}
+
+/// `auth = none` or `auth = <expression giving an AuthScheme>`.
+pub(crate) enum RouteAuth {
+    None(proc_macro2::Span),
+    Scheme(syn::Expr),
 }
 
 /// What `#[get(...)]` says.
@@ -19,6 +27,8 @@ pub(crate) struct RouteArgs {
     pub(crate) deprecated: bool,
     /// `inline`: run a sync handler on the reactor thread instead of the blocking pool.
     pub(crate) inline: Option<proc_macro2::Span>,
+    /// `auth = ...`: this route's own authentication.
+    pub(crate) auth: Option<RouteAuth>,
 }
 
 /// Fails with "`x` is given twice", spanned on the second one.
@@ -41,6 +51,7 @@ impl Parse for RouteArgs {
             )
         })?;
         let (mut tags, mut operation_id, mut deprecated, mut inline) = (None, None, None, None);
+        let mut auth = None;
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
             if input.is_empty() {
@@ -61,6 +72,20 @@ impl Parse for RouteArgs {
             } else if look.peek(kw::deprecated) {
                 let k: kw::deprecated = input.parse()?;
                 once(&mut deprecated, true, k.span, "deprecated")?;
+            } else if look.peek(kw::auth) {
+                let k: kw::auth = input.parse()?;
+                input.parse::<Token![=]>()?;
+                let value = if input.peek(kw::none)
+                    && (input.peek2(Token![,]) || {
+                        let fork = input.fork();
+                        fork.parse::<kw::none>().is_ok() && fork.is_empty()
+                    }) {
+                    let n: kw::none = input.parse()?;
+                    RouteAuth::None(n.span)
+                } else {
+                    RouteAuth::Scheme(input.parse()?)
+                };
+                once(&mut auth, value, k.span, "auth")?;
             } else if look.peek(kw::inline) {
                 let k: kw::inline = input.parse()?;
                 once(&mut inline, k.span, k.span, "inline")?;
@@ -74,6 +99,7 @@ impl Parse for RouteArgs {
             operation_id,
             deprecated: deprecated.unwrap_or(false),
             inline,
+            auth,
         })
     }
 }

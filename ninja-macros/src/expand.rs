@@ -5,7 +5,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, ItemFn, Lit, ReturnType};
 
-use crate::args::RouteArgs;
+use crate::args::{RouteArgs, RouteAuth};
 use crate::doc;
 use crate::path;
 use crate::signature::{self, Errors, Handler, Rule, Source};
@@ -103,7 +103,7 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
                     <#ty as #np::FromBody>::describe(__ninja_op);
                 });
                 quote_spanned! {ty.span()=>
-                    <#ty as #np::FromBody>::from_body(__ninja_parts, __ninja_body, __ninja_exec.limits()).await
+                    <#ty as #np::FromBody>::from_body(__ninja_parts, __ninja_body, __ninja_cx.limits()).await
                 }
             }
             (source, default) => {
@@ -253,7 +253,7 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
         None => quote!(#np::IntoResponse::into_response),
     };
     let call = if h.is_async {
-        quote_spanned!(ident.span()=> #np::run_async(async move { (#respond)(#ident(#(#vars),*).await) }).await)
+        quote_spanned!(ident.span()=> #np::run_async(__ninja_exec, async move { (#respond)(#ident(#(#vars),*).await) }).await)
     } else if args.inline.is_some() {
         quote_spanned!(ident.span()=> #np::run_inline(move || (#respond)(#ident(#(#vars),*))))
     } else {
@@ -269,6 +269,15 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
         .map_or_else(|| ident.to_string(), syn::LitStr::value);
     let tags = &args.tags;
     let deprecated = args.deprecated || f.attrs.iter().any(|a| a.path().is_ident("deprecated"));
+    let auth = match &args.auth {
+        None => quote!(),
+        Some(RouteAuth::None(span)) => {
+            quote_spanned!(*span=> .with_auth(#np::IntoAuthSetting::into_setting(#np::NoAuth)))
+        }
+        Some(RouteAuth::Scheme(e)) => {
+            quote_spanned!(e.span()=> .with_auth(<_ as #np::IntoAuthSetting>::into_setting(#e)))
+        }
+    };
     let body_param = if body_extract.is_some() {
         quote!(__ninja_body)
     } else {
@@ -317,7 +326,7 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
                     __ninja_handler,
                     __ninja_describe,
                     #np::Operation::new(#operation_id, #summary, #description, &[#(#tags),*], #deprecated),
-                )
+                )#auth
             }
         }
     }

@@ -7,6 +7,7 @@
 
 mod args;
 mod doc;
+mod error;
 mod expand;
 mod path;
 mod signature;
@@ -34,4 +35,11 @@ route_attribute! {
     patch => PATCH,
     /// `#[delete("/path")]`: a `DELETE` route.
     delete => DELETE,
+}
+
+/// `#[derive(ApiError)]`: turns an error type into problem-details responses, each variant
+/// with its status (`#[api(status = 404)]`), and documents every status. See `ninja_core`.
+#[proc_macro_derive(ApiError, attributes(api))]
+pub fn derive_api_error(input: TokenStream) -> TokenStream {
+    error::derive(input.into()).into()
 }

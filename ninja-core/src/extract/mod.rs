@@ -24,6 +24,7 @@ use std::sync::{Arc, OnceLock};
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 
+use crate::auth::Identity;
 use crate::body::RequestBody;
 use crate::openapi::{OperationDoc, ParamIn};
 use crate::problem::{FieldError, LocPart, Problem};
@@ -81,7 +82,9 @@ pub struct RequestCx<'a> {
     parts: &'a Parts,
     params: matchit::Params<'a, 'a>,
     state: &'a StateMap,
+    limits: Limits,
     query: OnceLock<Result<QueryPairs<'a>, Problem>>,
+    identity: Option<Identity>,
 }
 
 impl<'a> RequestCx<'a> {
@@ -89,23 +92,45 @@ impl<'a> RequestCx<'a> {
         parts: &'a Parts,
         params: matchit::Params<'a, 'a>,
         state: &'a StateMap,
+        limits: Limits,
     ) -> Self {
         Self {
             parts,
             params,
             state,
+            limits,
             query: OnceLock::new(),
+            identity: None,
         }
+    }
+
+    pub(crate) fn set_identity(&mut self, identity: Identity) {
+        self.identity = Some(identity);
+    }
+
+    /// The identity the route's auth check returned, if it is a `T`.
+    #[must_use]
+    pub fn identity<T: 'static>(&self) -> Option<&T> {
+        self.identity.as_ref()?.downcast_ref::<T>()
+    }
+
+    /// State registered with [`NinjaApi::state`](crate::NinjaApi::state), for extractors of
+    /// your own (a database connection from a pool, say).
+    #[must_use]
+    pub fn state<T: Send + Sync + 'static>(&self) -> Option<&'a T> {
+        self.state.get_ref::<T>()
+    }
+
+    /// The API's body size limits.
+    #[must_use]
+    pub fn limits(&self) -> Limits {
+        self.limits
     }
 
     /// The request head: method, URI, version, headers.
     #[must_use]
     pub fn parts(&self) -> &'a Parts {
         self.parts
-    }
-
-    pub(crate) fn state(&self) -> &'a StateMap {
-        self.state
     }
 
     /// The raw (still percent-encoded) value of path parameter `name`.

@@ -18,6 +18,7 @@ use bytes::Bytes;
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use serde_json::Value;
 
+use crate::auth::AuthScheme;
 use crate::routing::Route;
 use model::{Components, Document, Info, Ordered};
 
@@ -39,20 +40,45 @@ pub(crate) struct ApiInfo<'a> {
     pub(crate) title: &'a str,
     pub(crate) version: &'a str,
     pub(crate) description: Option<&'a str>,
+    /// Describes what the API's error handler answers problems with, when it has one.
+    pub(crate) problem_body: Option<fn(&mut OperationDoc<'_>)>,
 }
 
 /// Builds the document, pretty-printed: the same bytes are served, printed by `--openapi`
 /// and checked in as golden files, so a diff of the API surface reads well in review.
 ///
-/// Fails when a user schema takes a name the framework's own schemas need.
-pub(crate) fn document(info: ApiInfo<'_>, routes: &[Route]) -> Result<Bytes, String> {
+/// Fails when a user schema takes a name the framework's own schemas need, when two auth
+/// schemes share a name, or when a handler takes an identity its route's auth does not give.
+pub(crate) fn document(info: ApiInfo<'_>, routes: &[Route]) -> Result<Bytes, Vec<String>> {
     let mut generator = generator();
     let mut paths: Ordered<Ordered<model::Operation>> = Ordered::default();
     let mut uses_problem = false;
+    let mut errors = Vec::new();
+    let mut security_schemes: Ordered<(AuthScheme, Value)> = Ordered::default();
+    let problem_body = info
+        .problem_body
+        .map(|describe| operation::problem_body(describe, &mut generator));
     // Which route first brought in each component name, to explain collisions.
     let mut introduced_by: Vec<(String, String)> = Vec::new();
     for route in routes {
-        let op = operation::describe(route, &mut generator, &mut uses_problem);
+        let op = operation::describe(
+            route,
+            &mut generator,
+            problem_body.as_ref(),
+            &mut uses_problem,
+            &mut errors,
+        );
+        if let Some(scheme) = route.auth().scheme() {
+            let json = scheme.security_scheme();
+            let (first, first_json) =
+                security_schemes.entry(scheme.name(), || (scheme.clone(), json.clone()));
+            if !first.same(scheme) && *first_json != json {
+                errors.push(format!(
+                    "two different auth schemes are named `{}`; name one apart with `.named(\"...\")`",
+                    scheme.name()
+                ));
+            }
+        }
         let method = route.method().as_str().to_ascii_lowercase();
         let here = format!("{} {}", route.method(), route.path());
         for name in generator.definitions().keys() {
@@ -78,7 +104,7 @@ pub(crate) fn document(info: ApiInfo<'_>, routes: &[Route]) -> Result<Bytes, Str
     if uses_problem {
         for name in [problem_schema::PROBLEM, problem_schema::FIELD_ERROR] {
             if schemas.contains_key(name) {
-                return Err(format!(
+                errors.push(format!(
                     "a schema named `{name}` clashes with the framework's own `{name}` schema; \
                      rename the type's schema with `#[schemars(rename = \"...\")]`"
                 ));
@@ -94,8 +120,20 @@ pub(crate) fn document(info: ApiInfo<'_>, routes: &[Route]) -> Result<Bytes, Str
             description: info.description.map(str::to_owned),
         },
         paths,
-        components: Components { schemas },
+        components: Components {
+            schemas,
+            security_schemes: Ordered(
+                security_schemes
+                    .0
+                    .into_iter()
+                    .map(|(name, (_, json))| (name, json))
+                    .collect(),
+            ),
+        },
     };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
     let mut out = serde_json::to_vec_pretty(&doc).expect("the document always serializes");
     out.push(b'\n');
     Ok(Bytes::from(out))

@@ -82,6 +82,9 @@ pub(crate) struct Operation {
     pub(crate) responses: Ordered<Response>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub(crate) deprecated: bool,
+    /// `[{scheme: []}]` when authenticated.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) security: Vec<Ordered<[(); 0]>>,
 }
 
 /// Where a parameter is read.
@@ -128,6 +131,9 @@ pub(crate) struct Response {
 }
 
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct Components {
     pub(crate) schemas: serde_json::Map<String, Value>,
+    #[serde(skip_serializing_if = "Ordered::is_empty")]
+    pub(crate) security_schemes: Ordered<Value>,
 }

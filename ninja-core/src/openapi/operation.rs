@@ -1,5 +1,7 @@
 //! One operation's description, assembled from its arguments and return type.
 
+use std::any::TypeId;
+
 use http::StatusCode;
 use schemars::JsonSchema;
 use schemars::generate::SchemaGenerator;
@@ -27,6 +29,30 @@ pub struct OperationDoc<'g> {
     /// The status a success response is documented under (`Created<T>` makes it 201).
     success: &'static str,
     uses_problem: bool,
+    /// The body problems are answered with, when an error handler reshapes them.
+    problem_body: Option<&'g ProblemBody>,
+    /// The identity an `Auth<T>` argument needs: its type id and name.
+    identity: Option<(TypeId, &'static str)>,
+}
+
+/// What an API's error handler answers problems with: a media type and schema, or nothing
+/// known (a raw `Response`).
+pub(crate) type ProblemBody = Option<(String, Value)>;
+
+/// Describes the error handler's return type in a scratch operation, keeping its body.
+pub(super) fn problem_body(
+    describe: fn(&mut OperationDoc<'_>),
+    generator: &mut SchemaGenerator,
+) -> ProblemBody {
+    let mut doc = OperationDoc::new(generator, None);
+    describe(&mut doc);
+    let (_, response) = doc.responses.0.into_iter().next()?;
+    response
+        .content
+        .0
+        .into_iter()
+        .next()
+        .map(|(m, t)| (m, t.schema))
 }
 
 /// Whether a parameter of type `T` may be left out: exactly when the runtime accepts no
@@ -36,7 +62,7 @@ fn optional<T: DeserializeOwned>() -> bool {
 }
 
 impl<'g> OperationDoc<'g> {
-    fn new(generator: &'g mut SchemaGenerator) -> Self {
+    fn new(generator: &'g mut SchemaGenerator, problem_body: Option<&'g ProblemBody>) -> Self {
         Self {
             generator,
             params: Vec::new(),
@@ -44,7 +70,14 @@ impl<'g> OperationDoc<'g> {
             responses: Ordered::default(),
             success: "200",
             uses_problem: false,
+            problem_body,
+            identity: None,
         }
+    }
+
+    /// Records that the handler takes the authenticated identity of type `id`.
+    pub fn requires_identity(&mut self, id: TypeId, name: &'static str) {
+        self.identity = Some((id, name));
     }
 
     /// `T`'s schema: a `$ref` into `components.schemas` for named types, inline otherwise.
@@ -179,9 +212,19 @@ impl<'g> OperationDoc<'g> {
     }
 
     /// Adds a problem-details (`application/problem+json`) response under `status`.
+    ///
+    /// When the API's error handler reshapes problems, the body is what it answers with.
     pub fn problem_response(&mut self, status: &str, description: &str) {
-        self.uses_problem = true;
-        self.response(status, description, Some((PROBLEM_JSON, problem_ref())));
+        match self.problem_body {
+            None => {
+                self.uses_problem = true;
+                self.response(status, description, Some((PROBLEM_JSON, problem_ref())));
+            }
+            Some(Some((media, schema))) => {
+                self.response(status, description, Some((media, schema.clone())));
+            }
+            Some(None) => self.response(status, description, None),
+        }
     }
 }
 
@@ -189,12 +232,36 @@ impl<'g> OperationDoc<'g> {
 pub(super) fn describe(
     route: &Route,
     generator: &mut SchemaGenerator,
+    problem_body: Option<&ProblemBody>,
     uses_problem: &mut bool,
+    errors: &mut Vec<String>,
 ) -> model::Operation {
-    let mut doc = OperationDoc::new(generator);
+    let mut doc = OperationDoc::new(generator, problem_body);
     route.describe(&mut doc);
+    let scheme = route.auth().scheme();
+    if let Some((id, name)) = doc.identity {
+        let here = format!("`{} {}`", route.method(), route.path());
+        match scheme {
+            None => errors.push(format!(
+                "{here} takes `Auth<{name}>` but no auth scheme covers it; set one on the route, its router or the API"
+            )),
+            Some(s) if s.identity().0 != id => errors.push(format!(
+                "{here} takes `Auth<{name}>` but its auth scheme `{}` gives a `{}`",
+                s.name(),
+                s.identity().1
+            )),
+            Some(_) => {}
+        }
+    }
     if doc.responses.is_empty() {
         doc.response("default", "The handler's response", None);
+    }
+    let mut security = Vec::new();
+    if let Some(s) = scheme {
+        doc.problem_response("401", "Not authenticated");
+        let mut requirement = Ordered::default();
+        requirement.insert(s.name(), []);
+        security.push(requirement);
     }
     if doc.body.is_some() {
         doc.problem_response("400", "The body is not well-formed");
@@ -214,7 +281,7 @@ pub(super) fn describe(
         .sort_by_key(|(status, _)| response_order(status));
     let op = route.operation();
     model::Operation {
-        tags: op.tags().iter().map(|t| (*t).to_owned()).collect(),
+        tags: route.tags().iter().map(|t| t.to_string()).collect(),
         summary: op.summary().map(str::to_owned),
         description: op.description().map(str::to_owned),
         operation_id: op.operation_id().to_owned(),
@@ -222,6 +289,7 @@ pub(super) fn describe(
         request_body: doc.body,
         responses,
         deprecated: op.deprecated(),
+        security,
     }
 }
 

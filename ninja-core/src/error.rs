@@ -1,0 +1,108 @@
+//! Errors of the user's own: `#[derive(ApiError)]`, and any boxed error as a plain 500.
+//!
+//! ```
+//! use ninja_core::prelude::*;
+//!
+//! #[derive(Debug, ApiError)]
+//! enum ItemError {
+//!     /// No item has this id.
+//!     #[api(status = 404)]
+//!     NotFound(u32),
+//!     /// An item of this name exists.
+//!     #[api(status = 409, type = "/problems/duplicate", title = "Duplicate item")]
+//!     Duplicate { name: String },
+//!     /// The store failed; the cause is logged, never sent.
+//!     #[api(status = 500)]
+//!     Store(std::io::Error),
+//! }
+//!
+//! impl std::fmt::Display for ItemError {
+//!     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+//!         match self {
+//!             Self::NotFound(id) => write!(f, "item {id} does not exist"),
+//!             Self::Duplicate { name } => write!(f, "an item named {name} exists"),
+//!             Self::Store(e) => write!(f, "store failed: {e}"),
+//!         }
+//!     }
+//! }
+//!
+//! impl From<std::io::Error> for ItemError {
+//!     fn from(e: std::io::Error) -> Self { Self::Store(e) }
+//! }
+//!
+//! #[get("/items/{id}")]
+//! fn get_item(id: u32) -> Result<String, ItemError> {
+//!     let text = std::fs::read_to_string(format!("/nonexistent/{id}"))?; // `?` works
+//!     Ok(text)
+//! }
+//! ```
+//!
+//! Each value is answered as an RFC 9457 problem with the variant's status, `title` (the
+//! status's reason phrase unless set) and `type` (`about:blank` unless set); `detail` is the
+//! error's `Display`, except for 5xx statuses, whose detail is generic and whose `Display`
+//! goes to the log. Every declared status is listed in the operation's responses, described
+//! by the first variant's doc comment. Pair it with `thiserror` to write `Display` as
+//! attributes.
+
+use std::borrow::Cow;
+use std::fmt::Display;
+
+use http::StatusCode;
+
+use crate::openapi::OperationDoc;
+use crate::problem::Problem;
+use crate::response::{IntoResponse, Response};
+
+/// The response of a `#[derive(ApiError)]` value.
+#[doc(hidden)]
+pub fn error_response(
+    status: u16,
+    title: Option<&'static str>,
+    kind: Option<&'static str>,
+    error: &dyn Display,
+) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut p = if status.is_server_error() {
+        tracing::error!(%status, error = %error, "a handler returned a server error");
+        Problem::new(status).with_detail("the server failed to handle this request")
+    } else {
+        Problem::new(status).with_detail(error.to_string())
+    };
+    if title.is_some() || kind.is_some() {
+        let reason = Cow::Borrowed(status.canonical_reason().unwrap_or("Error"));
+        p = p.with_type(
+            kind.unwrap_or("about:blank"),
+            title.map_or(reason, Cow::Borrowed),
+        );
+    }
+    p.into_response()
+}
+
+/// Documents one declared status of a `#[derive(ApiError)]` type.
+#[doc(hidden)]
+pub fn error_doc(op: &mut OperationDoc<'_>, status: &str, description: &str) {
+    let description = if description.is_empty() {
+        status
+            .parse::<u16>()
+            .ok()
+            .and_then(|s| StatusCode::from_u16(s).ok())
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("Error")
+    } else {
+        description
+    };
+    op.problem_response(status, description);
+}
+
+/// Any error, boxed: `?` converts every `std::error::Error` into it. Answered 500 with a
+/// generic detail; the error itself goes to the log, never to the client.
+impl IntoResponse for Box<dyn std::error::Error + Send + Sync> {
+    fn into_response(self) -> Response {
+        tracing::error!(error = %self, "a handler returned an error; answered 500");
+        Problem::internal().into_response()
+    }
+
+    fn describe(op: &mut OperationDoc<'_>) {
+        op.problem_response("500", "Internal Server Error");
+    }
+}
