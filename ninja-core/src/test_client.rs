@@ -46,7 +46,7 @@ use crate::body::RequestBody;
 /// assert_eq!(res.text(), "5");
 /// ```
 ///
-/// Accepts a [`NinjaApi`] or a [`Server`] of several.
+/// Accepts a [`NinjaApi`](crate::NinjaApi) or a [`Server`] of several.
 #[derive(Debug, Clone)]
 pub struct TestClient<M = Async> {
     app: App,

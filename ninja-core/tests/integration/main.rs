@@ -1,6 +1,8 @@
 //! Integration tests, one binary (links once): in-process through `TestClient`, and over real
 //! sockets on 127.0.0.1:0.
 
+mod app_errors;
+mod auth;
 mod dispatch;
 mod errors;
 mod extract;
@@ -9,6 +11,8 @@ mod multipart;
 mod openapi;
 mod responses;
 mod server;
+mod state;
+mod structure;
 
 use ninja_core::Problem;
 use serde_json::Value;

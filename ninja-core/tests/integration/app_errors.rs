@@ -1,0 +1,246 @@
+//! Errors of the user's own (`#[derive(ApiError)]`, boxed errors) and an API's error handler.
+
+use ninja_core::TestClient;
+use ninja_core::prelude::*;
+use serde_json::{Value, json};
+
+#[derive(Debug, ApiError)]
+enum ItemError {
+    /// No item has this id.
+    #[api(status = 404)]
+    NotFound(u32),
+    /// An item of this name exists.
+    #[api(status = 409, type = "/problems/duplicate", title = "Duplicate item")]
+    Duplicate { name: String },
+    /// Also a conflict: documented once, under the first variant's description.
+    #[api(status = 409)]
+    Locked,
+    #[api(status = 500)]
+    Store(std::io::Error),
+}
+
+impl std::fmt::Display for ItemError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotFound(id) => write!(f, "item {id} does not exist"),
+            Self::Duplicate { name } => write!(f, "an item named {name} exists"),
+            Self::Locked => write!(f, "the store is locked"),
+            Self::Store(e) => write!(f, "disk says: {e} at /var/secret/db"),
+        }
+    }
+}
+
+impl From<std::io::Error> for ItemError {
+    fn from(e: std::io::Error) -> Self {
+        Self::Store(e)
+    }
+}
+
+fn read_disk(fail: bool) -> std::io::Result<u32> {
+    if fail {
+        Err(std::io::Error::other("sector 7 unreadable"))
+    } else {
+        Ok(1)
+    }
+}
+
+#[get("/items/{id}")]
+fn get_item(id: u32, dup: Option<String>, locked: Option<bool>) -> Result<String, ItemError> {
+    // `?` converts the io::Error into the enum.
+    let n = read_disk(id == 500)?;
+    if let Some(name) = dup {
+        return Err(ItemError::Duplicate { name });
+    }
+    if locked == Some(true) {
+        return Err(ItemError::Locked);
+    }
+    if id > 100 {
+        return Err(ItemError::NotFound(id));
+    }
+    Ok((id + n).to_string())
+}
+
+/// A single-status error as a struct.
+#[derive(Debug, ApiError)]
+#[api(status = 400)]
+struct BadIdea;
+
+impl std::fmt::Display for BadIdea {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("that was a bad idea")
+    }
+}
+
+#[get("/idea")]
+async fn idea() -> Result<&'static str, BadIdea> {
+    Err(BadIdea)
+}
+
+#[get("/boxed")]
+async fn boxed(fail: bool) -> Result<&'static str, Box<dyn std::error::Error + Send + Sync>> {
+    if fail {
+        let n: u32 = "not a number at /etc/passwd".parse()?;
+        return Ok(if n > 0 { "n" } else { "z" });
+    }
+    Ok("fine")
+}
+
+fn api() -> NinjaApi {
+    NinjaApi::new("t", "1").routes(routes![get_item, idea, boxed])
+}
+
+fn problem(res: &ninja_core::TestResponse, status: u16) -> Value {
+    assert_eq!(res.status(), status, "{}", res.text());
+    assert_eq!(res.header("content-type"), Some("application/problem+json"));
+    res.json()
+}
+
+#[tokio::test]
+async fn each_variant_answers_with_its_status_and_a_problem() {
+    let c = TestClient::new(api());
+    assert_eq!(c.get("/items/1").send().await.text(), "2");
+    let body = problem(&c.get("/items/101").send().await, 404);
+    assert_eq!(
+        body,
+        json!({"type": "about:blank", "title": "Not Found", "status": 404, "detail": "item 101 does not exist"})
+    );
+    let body = problem(&c.get("/items/1").query("dup", "x").send().await, 409);
+    assert_eq!(body["type"], "/problems/duplicate");
+    assert_eq!(body["title"], "Duplicate item");
+    assert_eq!(body["detail"], "an item named x exists");
+    let body = problem(&c.get("/items/1").query("locked", true).send().await, 409);
+    assert_eq!(body["title"], "Conflict");
+    let body = problem(&c.get("/idea").send().await, 400);
+    assert_eq!(body["detail"], "that was a bad idea");
+}
+
+#[tokio::test]
+async fn server_errors_keep_their_cause_out_of_the_body() {
+    let c = TestClient::new(api());
+    // Through `?`: the io::Error became `Store`, a 500 whose detail is generic.
+    let res = c.get("/items/500").send().await;
+    let body = problem(&res, 500);
+    for leak in ["sector", "/var/secret", "disk says"] {
+        assert!(!res.text().contains(leak), "{body}");
+    }
+    // Any error, boxed by `?`: a 500 without its message.
+    let res = c.get("/boxed").query("fail", true).send().await;
+    problem(&res, 500);
+    assert!(!res.text().contains("passwd"), "{}", res.text());
+    assert_eq!(
+        c.get("/boxed").query("fail", false).send().await.text(),
+        "fine"
+    );
+}
+
+#[test]
+fn every_declared_status_is_documented() {
+    let d: Value = serde_json::from_str(&api().openapi_json().expect("builds")).expect("JSON");
+    let responses = &d["paths"]["/items/{id}"]["get"]["responses"];
+    let statuses: Vec<&str> = responses
+        .as_object()
+        .expect("map")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(statuses, ["200", "404", "409", "422", "500"]);
+    assert_eq!(responses["404"]["description"], "No item has this id.");
+    assert_eq!(
+        responses["409"]["description"],
+        "An item of this name exists."
+    );
+    assert_eq!(responses["500"]["description"], "Internal Server Error");
+    assert_eq!(
+        responses["409"]["content"]["application/problem+json"]["schema"]["$ref"],
+        "#/components/schemas/ProblemDetails"
+    );
+    let idea = &d["paths"]["/idea"]["get"]["responses"];
+    assert_eq!(
+        idea["400"]["description"],
+        "A single-status error as a struct."
+    );
+    assert!(d["paths"]["/boxed"]["get"]["responses"]["500"].is_object());
+}
+
+#[derive(serde::Serialize, schemars::JsonSchema)]
+struct MyError {
+    code: u16,
+    message: String,
+}
+
+fn reshaped() -> NinjaApi {
+    api().error_handler(|p: Problem| {
+        let message = p.detail().unwrap_or(p.title()).to_owned();
+        (
+            p.status(),
+            Json(MyError {
+                code: p.status().as_u16(),
+                message,
+            }),
+        )
+    })
+}
+
+#[tokio::test]
+async fn an_error_handler_reshapes_every_problem() {
+    let c = TestClient::new(reshaped().routes(routes![post_thing]));
+    // The user's own error.
+    let res = c.get("/items/101").send().await;
+    assert_eq!(res.status(), 404);
+    assert_eq!(res.header("content-type"), Some("application/json"));
+    assert_eq!(
+        res.json::<Value>(),
+        json!({"code": 404, "message": "item 101 does not exist"})
+    );
+    // The framework's: validation, unknown path, wrong method (keeping `Allow`), a 500.
+    let res = c.get("/items/x").send().await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(res.json::<Value>()["code"], 422);
+    let res = c.get("/nowhere").send().await;
+    assert_eq!(
+        res.json::<Value>(),
+        json!({"code": 404, "message": "no route for GET /nowhere"})
+    );
+    let res = c.delete("/idea").send().await;
+    assert_eq!(res.status(), 405);
+    assert_eq!(res.header("allow"), Some("GET, HEAD"));
+    assert_eq!(res.json::<Value>()["code"], 405);
+    let res = c
+        .post("/thing")
+        .header("content-type", "text/plain")
+        .body("x")
+        .send()
+        .await;
+    assert_eq!(res.json::<Value>()["code"], 415);
+    let res = c.get("/items/500").send().await;
+    assert_eq!(
+        res.json::<Value>()["message"],
+        "the server failed to handle this request"
+    );
+    // Success is untouched.
+    assert_eq!(c.get("/items/1").send().await.text(), "2");
+}
+
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+struct Thing {
+    #[allow(dead_code)]
+    name: String,
+}
+
+#[post("/thing")]
+async fn post_thing(Json(_t): Json<Thing>) -> &'static str {
+    "ok"
+}
+
+#[test]
+fn the_document_describes_the_reshaped_body() {
+    let d: Value = serde_json::from_str(&reshaped().openapi_json().expect("builds")).expect("JSON");
+    let r404 = &d["paths"]["/items/{id}"]["get"]["responses"]["404"];
+    assert_eq!(
+        r404["content"],
+        json!({"application/json": {"schema": {"$ref": "#/components/schemas/MyError"}}})
+    );
+    assert!(d["components"]["schemas"].get("MyError").is_some());
+    // Nothing refers to the problem schema any more, so it is not emitted.
+    assert!(d["components"]["schemas"].get("ProblemDetails").is_none());
+}
