@@ -2,6 +2,7 @@
 
 pub mod hello;
 pub mod inputs;
+pub mod shop;
 
 /// What every example binary does: `--openapi` prints the document and exits; otherwise log,
 /// print where the docs are, and serve on `--addr`, `NINJA_ADDR`, `PORT` or 127.0.0.1:8000.
@@ -13,13 +14,69 @@ pub fn run(name: &str, api: ninja_core::NinjaApi) -> std::io::Result<()> {
         print!("{}", api.openapi_json().map_err(std::io::Error::other)?);
         return Ok(());
     }
-    tracing_subscriber::fmt()
+    run_server(name, api.into(), &[""])
+}
+
+/// [`run`] for a server of several APIs, under `prefixes` (where their docs are).
+/// `--openapi` prints each document in turn.
+///
+/// # Errors
+/// When the server cannot be built or the address cannot be bound.
+pub fn run_server(
+    name: &str,
+    server: ninja_core::Server,
+    prefixes: &[&str],
+) -> std::io::Result<()> {
+    if std::env::args().any(|a| a == "--openapi") {
+        let app = server.build().map_err(std::io::Error::other)?;
+        for prefix in prefixes {
+            let doc = app
+                .openapi_json_of(prefix)
+                .ok_or_else(|| std::io::Error::other(format!("no API under `{prefix}`")))?;
+            print!("{doc}");
+        }
+        return Ok(());
+    }
+    init_logging();
+    let addr = ninja_core::addr_from_env("127.0.0.1:8000");
+    for prefix in prefixes {
+        println!("Ninja {name} example: docs on http://{addr}{prefix}/docs");
+    }
+    server
+        .shutdown_timeout(std::time::Duration::from_secs(5))
+        .serve(addr)
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`); once per process.
+pub fn init_logging() {
+    let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
-        .init();
-    let addr = ninja_core::addr_from_env("127.0.0.1:8000");
-    println!("Ninja {name} example: docs on http://{addr}/docs");
-    api.shutdown_timeout(std::time::Duration::from_secs(5))
-        .serve(addr)
+        .try_init();
+}
+
+/// Serves `api` on a free loopback port, on a thread and runtime of its own, for as long as
+/// the process lives; returns its base URL.
+///
+/// # Errors
+/// When no port can be bound.
+pub fn serve_in_background(api: ninja_core::NinjaApi) -> std::io::Result<String> {
+    let app = api.build().map_err(std::io::Error::other)?;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    listener.set_nonblocking(true)?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    std::thread::Builder::new()
+        .name("background-api".to_owned())
+        .spawn(move || {
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener)?;
+                app.serve_on(listener, std::future::pending()).await
+            })
+        })?;
+    Ok(url)
 }

@@ -77,6 +77,17 @@ fn inputs_document_matches_its_golden_file() {
 }
 
 #[test]
+fn shop_documents_match_their_golden_files() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = examples::shop::db::open(&dir.path().join("shop.db")).expect("database opens");
+    let v1 = examples::shop::v1(db.clone(), "token".to_owned());
+    check_golden("shop-v1", &v1.openapi_json().expect("v1 builds"));
+    let partners = examples::shop::Partners::new("http://127.0.0.1:1");
+    let v2 = examples::shop::v2(db, partners);
+    check_golden("shop-v2", &v2.openapi_json().expect("v2 builds"));
+}
+
+#[test]
 fn golden_documents_pass_an_independent_validator() {
     let root = support::workspace();
     let venv_python = root.join("target/ci-venv/bin/python");

@@ -701,6 +701,13 @@ impl App {
         std::str::from_utf8(&self.first().openapi).expect("serde_json writes UTF-8")
     }
 
+    /// The OpenAPI document of the API served under `prefix` (`""` for none).
+    #[must_use]
+    pub fn openapi_json_of(&self, prefix: &str) -> Option<&str> {
+        let api = self.0.apis.iter().find(|a| a.prefix == prefix)?;
+        std::str::from_utf8(&api.openapi).ok()
+    }
+
     /// Every route of the (first) API, in registration order, as served.
     #[must_use]
     pub fn routes(&self) -> &[Route] {

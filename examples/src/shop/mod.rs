@@ -1,0 +1,197 @@
+//! A versioned shop API over SQLite: routers, an authenticated router, error enums, state,
+//! sync handlers on the blocking pool, and an async handler joining two upstream calls.
+//!
+//! - `/api/v1` (Shop 1.0): public `products`, `orders` behind a customer's API key
+//!   (`X-API-Key`, checked against the database), `admin` behind a bearer token.
+//! - `/api/v2` (Shop 2.0): every route needs the API key except the product list
+//!   (`auth = none`); lists come in pages; quotes call the partner services concurrently.
+
+pub mod db;
+pub mod error;
+pub mod model;
+pub mod partners;
+
+use ninja_core::auth::{ApiKeyIn, AuthScheme, constant_time_eq};
+use ninja_core::prelude::*;
+
+pub use db::Db;
+pub use error::ShopError;
+use model::{Currency, Customer, NewOrder, NewProduct, Order, Product, ProductPage, Quote};
+pub use partners::Partners;
+
+/// Is the server up?
+#[get("/health", tags = ["ops"], auth = none)]
+async fn health() -> &'static str {
+    "ok"
+}
+
+/// List products.
+#[get("/")]
+fn list_products(
+    #[param(range(min = 1, max = 100), default = 20)] limit: u32,
+    #[param(default = 0)] offset: u32,
+    db: State<Db>,
+) -> Result<Json<Vec<Product>>, ShopError> {
+    Ok(Json(db::products(&db, limit, offset)?.0))
+}
+
+/// Get one product.
+#[get("/{product_id}")]
+fn get_product(product_id: i64, db: State<Db>) -> Result<Json<Product>, ShopError> {
+    db::product_by_id(&db, product_id).map(Json)
+}
+
+/// Place an order.
+///
+/// Takes the stock and records the order in one transaction.
+#[post("/")]
+fn place_order(
+    customer: Auth<Customer>,
+    db: State<Db>,
+    Json(order): Json<NewOrder>,
+) -> Result<Created<Json<Order>>, ShopError> {
+    let placed = db::place_order(&db, &customer, order.product_id, order.quantity)?;
+    Ok(Created(Json(placed)))
+}
+
+/// List my orders, newest first.
+#[get("/")]
+fn my_orders(customer: Auth<Customer>, db: State<Db>) -> Result<Json<Vec<Order>>, ShopError> {
+    db::orders_of(&db, &customer).map(Json)
+}
+
+/// Get one of my orders.
+#[get("/{order_id}")]
+fn get_order(
+    order_id: i64,
+    customer: Auth<Customer>,
+    db: State<Db>,
+) -> Result<Json<Order>, ShopError> {
+    db::order_of(&db, &customer, order_id).map(Json)
+}
+
+/// Add a product.
+#[post("/products")]
+fn create_product(
+    db: State<Db>,
+    Json(new): Json<NewProduct>,
+) -> Result<Created<Json<Product>>, ShopError> {
+    db::insert_product(&db, &new).map(|p| Created(Json(p)))
+}
+
+/// List products, a page at a time.
+#[get("/products", tags = ["products"], auth = none)]
+fn list_product_page(
+    #[param(range(min = 1, max = 100), default = 20)] limit: u32,
+    #[param(default = 0)] offset: u32,
+    db: State<Db>,
+) -> Result<Json<ProductPage>, ShopError> {
+    let (items, total) = db::products(&db, limit, offset)?;
+    Ok(Json(ProductPage { items, total }))
+}
+
+/// Quote a product, shipped, in a currency.
+///
+/// Reads the product on the blocking pool, then asks the partner services for the exchange
+/// rate and the shipping cost at the same time.
+#[get("/products/{product_id}/quote", tags = ["products"])]
+async fn get_quote(
+    product_id: i64,
+    currency: Currency,
+    #[param(range(min = 1, max = 100), default = 1)] quantity: u32,
+    db: State<Db>,
+    partners: State<Partners>,
+    _customer: Auth<Customer>,
+) -> Result<Json<Quote>, ShopError> {
+    let pool = Db::clone(&db);
+    let product = ninja_core::blocking(move || db::product_by_id(&pool, product_id)).await??;
+    let weight = product.weight_grams.saturating_mul(quantity);
+    let (rate, shipping) = tokio::try_join!(partners.rate(currency), partners.shipping(weight))?;
+    #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+    let convert = |cents: i64| (cents as f64 * rate).round() as i64;
+    let goods = convert(product.price_cents * i64::from(quantity));
+    let shipping = convert(shipping);
+    Ok(Json(Quote {
+        product_id,
+        quantity,
+        currency,
+        goods,
+        shipping,
+        total: goods + shipping,
+    }))
+}
+
+/// The customers' API key (`X-API-Key`), checked against the database. The check is sync,
+/// so it runs on the blocking pool, like a sync handler.
+fn customer_key(db: Db) -> AuthScheme {
+    AuthScheme::api_key(
+        ApiKeyIn::Header,
+        "X-API-Key",
+        move |key: String| match db::customer_by_key(&db, &key) {
+            Ok(Some(customer)) => Ok(customer),
+            Ok(None) => Err(Problem::new(StatusCode::UNAUTHORIZED).with_detail("unknown API key")),
+            Err(e) => {
+                tracing::error!(error = %e, "the API key check failed");
+                Err(Problem::new(StatusCode::SERVICE_UNAVAILABLE)
+                    .with_detail("cannot check API keys right now"))
+            }
+        },
+    )
+    .named("customerKey")
+    .description("A customer's API key")
+}
+
+/// The administrator's bearer token, compared in constant time.
+fn admin_token(token: String) -> AuthScheme {
+    AuthScheme::bearer(move |given: String| {
+        let ok = constant_time_eq(&given, &token);
+        async move { ok.then_some(()) }
+    })
+    .named("adminToken")
+}
+
+/// Version 1: public products, orders behind the customer's key, admin behind a token.
+pub fn v1(db: Db, admin: String) -> NinjaApi {
+    let products = Router::new("/products")
+        .tags(["products"])
+        .routes(routes![list_products, get_product]);
+    let orders = Router::new("/orders")
+        .tags(["orders"])
+        .auth(customer_key(db.clone()))
+        .routes(routes![place_order, my_orders, get_order]);
+    let admin = Router::new("/admin")
+        .tags(["admin"])
+        .auth(admin_token(admin))
+        .routes(routes![create_product]);
+    NinjaApi::new("Ninja shop", "1.0")
+        .description("Products, orders and administration, over SQLite.")
+        .prefix("/api/v1")
+        .state(db)
+        .routes(routes![health])
+        .router(products)
+        .router(orders)
+        .router(admin)
+}
+
+/// Version 2: the customer's key everywhere but the product list; quotes.
+pub fn v2(db: Db, partners: Partners) -> NinjaApi {
+    NinjaApi::new("Ninja shop", "2.0")
+        .description("Version 2: paged lists and quotes in any currency.")
+        .prefix("/api/v2")
+        .auth(customer_key(db.clone()))
+        .state(db)
+        .state(partners)
+        .routes(routes![health, list_product_page, get_quote])
+        .router(
+            Router::new("/orders")
+                .tags(["orders"])
+                .routes(routes![my_orders]),
+        )
+}
+
+/// Both versions in one server.
+pub fn server(db: Db, partners: Partners, admin: String) -> Server {
+    Server::new()
+        .api(v1(db.clone(), admin))
+        .api(v2(db, partners))
+}
