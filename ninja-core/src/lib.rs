@@ -41,10 +41,48 @@
 //! | `Json<T>` | the JSON body (at most one body argument) |
 //! | `Header<T>` | the header named after the argument (`user_agent` → `User-Agent`) |
 //! | `State<T>` | state registered with [`NinjaApi::state`] |
+//! | `Auth<T>` | the identity the route's [`auth`] scheme returned |
 //! | [`RequestHead`] | method, URI, version and headers |
 //!
 //! Bad input never reaches the handler: it gets a 422 listing every failing field, or a
 //! 400/404/405/413/415 [`Problem`].
+//!
+//! ## Structure
+//!
+//! A [`Router`] groups routes under a prefix with default tags and [`auth`]; a
+//! [`NinjaApi`] mounts routers; a [`Server`] serves several APIs (versions), each with its
+//! own document and docs page.
+//!
+//! ## Errors
+//!
+//! `#[derive(ApiError)]` turns an error enum into problem answers, one status per variant,
+//! every status in the document:
+//!
+//! ```
+//! use ninja_core::prelude::*;
+//!
+//! #[derive(Debug, ApiError)]
+//! enum ItemError {
+//!     /// No item has this id.
+//!     #[api(status = 404)]
+//!     NotFound(u32),
+//! }
+//!
+//! impl std::fmt::Display for ItemError {
+//!     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+//!         match self {
+//!             Self::NotFound(id) => write!(f, "item {id} does not exist"),
+//!         }
+//!     }
+//! }
+//!
+//! #[get("/items/{id}")]
+//! fn get_item(id: u32) -> Result<String, ItemError> {
+//!     Err(ItemError::NotFound(id))
+//! }
+//! ```
+//!
+//! The detail is the error's `Display`, except for 5xx statuses, whose cause goes to the log.
 
 mod api;
 pub mod auth;
