@@ -274,18 +274,7 @@ impl NinjaApi {
         R: IntoResponse,
     {
         self.error_handler = Some(ErrorHandler {
-            reshape: Arc::new(move |p| {
-                let headers = p.headers().clone();
-                let mut res = f(p).into_response();
-                // Headers the problem carries (`Allow`, `Retry-After`, `WWW-Authenticate`)
-                // belong to the answer whatever its body.
-                for (name, value) in &headers {
-                    if name != header::CONTENT_TYPE && !res.headers().contains_key(name) {
-                        res.headers_mut().insert(name, value.clone());
-                    }
-                }
-                res
-            }),
+            reshape: Arc::new(move |p| f(p).into_response()),
             describe: R::describe,
         });
         self
@@ -615,12 +604,21 @@ impl fmt::Debug for ApiShared {
 impl ApiShared {
     /// Gives a problem answer to the API's error handler, if it has one.
     fn finish(&self, mut res: Response) -> Response {
-        if let Some(h) = &self.error_handler
-            && let Some(p) = res.extensions_mut().remove::<Problem>()
-        {
-            return (h.reshape)(p);
+        let Some(h) = &self.error_handler else {
+            return res;
+        };
+        let Some(p) = res.body_mut().take_problem() else {
+            return res;
+        };
+        let mut new = (h.reshape)(p);
+        // Headers the problem carried (`Allow`, `Retry-After`, `WWW-Authenticate`) belong
+        // to the answer whatever its body.
+        for (name, value) in res.headers() {
+            if name != header::CONTENT_TYPE && !new.headers().contains_key(name) {
+                new.headers_mut().insert(name, value.clone());
+            }
         }
-        res
+        new
     }
 }
 

@@ -8,23 +8,37 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
+
+use crate::problem::Problem;
 use http_body::{Frame, SizeHint};
 
 /// A response body: the bytes of a response that has been serialized once, up front.
+///
+/// A problem answer also keeps its [`Problem`] here (one pointer, no allocation), for an
+/// API's error handler to reshape; it is never sent.
 #[derive(Debug, Default)]
-pub struct Body(Option<Bytes>);
+pub struct Body(Option<Bytes>, Option<Problem>);
 
 impl Body {
     /// An empty body.
     #[must_use]
     pub const fn empty() -> Self {
-        Self(None)
+        Self(None, None)
+    }
+
+    pub(crate) fn problem(bytes: Bytes, problem: Problem) -> Self {
+        Self(Some(bytes), Some(problem))
+    }
+
+    /// The problem this body was serialized from, if any.
+    pub(crate) fn take_problem(&mut self) -> Option<Problem> {
+        self.1.take()
     }
 }
 
 impl From<Bytes> for Body {
     fn from(b: Bytes) -> Self {
-        Self((!b.is_empty()).then_some(b))
+        Self((!b.is_empty()).then_some(b), None)
     }
 }
 

@@ -178,15 +178,16 @@ impl std::error::Error for Problem {}
 
 impl IntoResponse for Problem {
     /// The problem as `application/problem+json`; the problem itself rides along in the
-    /// response's extensions, for an API's error handler to reshape.
-    fn into_response(self) -> Response {
+    /// body (never sent), for an API's error handler to reshape.
+    fn into_response(mut self) -> Response {
         let bytes = serde_json::to_vec(&self).expect("a Problem always serializes");
-        let mut res = Response::new(Body::from(bytes));
-        *res.status_mut() = self.0.status;
-        *res.headers_mut() = self.0.headers.clone();
+        let status = self.0.status;
+        let headers = std::mem::take(&mut self.0.headers);
+        let mut res = Response::new(Body::problem(bytes.into(), self));
+        *res.status_mut() = status;
+        *res.headers_mut() = headers;
         res.headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-        res.extensions_mut().insert(self);
         res
     }
 
