@@ -50,6 +50,7 @@ pub struct NinjaApi {
     error_handler: Option<ErrorHandler>,
     body_limit: usize,
     part_limit: Option<usize>,
+    body_timeout: Duration,
     openapi_path: Option<String>,
     docs_path: Option<String>,
     server: Settings,
@@ -71,6 +72,9 @@ struct Settings {
     shutdown_timeout: Option<Duration>,
     header_read_timeout: Option<Duration>,
     backlog: Option<u32>,
+    max_connections: Option<usize>,
+    max_uri_len: Option<usize>,
+    max_header_bytes: Option<usize>,
 }
 
 /// [`Settings`] with every value decided.
@@ -81,6 +85,9 @@ pub(crate) struct Config {
     pub(crate) shutdown_timeout: Duration,
     pub(crate) header_read_timeout: Duration,
     pub(crate) backlog: u32,
+    pub(crate) max_connections: usize,
+    pub(crate) max_uri_len: usize,
+    pub(crate) max_header_bytes: usize,
 }
 
 impl Settings {
@@ -147,8 +154,29 @@ impl Settings {
             backlog: pick(
                 "backlog",
                 self.backlog,
-                apis.map(|s| s.backlog),
+                apis.clone().map(|s| s.backlog),
                 4096,
+                errors,
+            ),
+            max_connections: pick(
+                "max_connections",
+                self.max_connections,
+                apis.clone().map(|s| s.max_connections),
+                20_000,
+                errors,
+            ),
+            max_uri_len: pick(
+                "max_uri_len",
+                self.max_uri_len,
+                apis.clone().map(|s| s.max_uri_len),
+                8 * 1024,
+                errors,
+            ),
+            max_header_bytes: pick(
+                "max_header_bytes",
+                self.max_header_bytes,
+                apis.map(|s| s.max_header_bytes),
+                16 * 1024,
                 errors,
             ),
         }
@@ -177,9 +205,33 @@ macro_rules! server_setters {
             self
         }
 
-        /// How long a client may take to send a request's headers (default 30 s).
+        /// How long a client may take to send a request's headers, and how long a
+        /// keep-alive connection may sit idle between requests (default 30 s; one timer in
+        /// hyper covers both). A client trickling its headers (slowloris) is cut off.
         pub fn header_read_timeout(mut self, d: Duration) -> Self {
             self.server_settings().header_read_timeout = Some(d);
+            self
+        }
+
+        /// Connections served at once (default 20,000); beyond, a new connection is
+        /// answered 503 with `Retry-After` and closed.
+        pub fn max_connections(mut self, n: usize) -> Self {
+            self.server_settings().max_connections = Some(n.max(1));
+            self
+        }
+
+        /// The longest request target (path and query) accepted, in bytes (default 8 KiB);
+        /// longer is a 414.
+        pub fn max_uri_len(mut self, n: usize) -> Self {
+            self.server_settings().max_uri_len = Some(n);
+            self
+        }
+
+        /// The largest header section accepted (names and values, in bytes; default
+        /// 16 KiB); larger is a 431. Beyond hyper's own buffer (about 400 KiB) hyper answers
+        /// a bare 431 and closes the connection.
+        pub fn max_header_bytes(mut self, n: usize) -> Self {
+            self.server_settings().max_header_bytes = Some(n);
             self
         }
     };
@@ -210,6 +262,7 @@ impl NinjaApi {
             error_handler: None,
             body_limit: 2 * 1024 * 1024,
             part_limit: None,
+            body_timeout: Duration::from_secs(30),
             openapi_path: Some("/openapi.json".to_owned()),
             docs_path: Some("/docs".to_owned()),
             server: Settings::default(),
@@ -295,6 +348,13 @@ impl NinjaApi {
     /// The largest part of a multipart body, in bytes (default: the body limit); larger is a 413.
     pub fn part_limit(mut self, bytes: usize) -> Self {
         self.part_limit = Some(bytes);
+        self
+    }
+
+    /// How long a client may take to send a whole request body (default 30 s); a body
+    /// that stops arriving is answered 408 and its connection closed.
+    pub fn body_read_timeout(mut self, d: Duration) -> Self {
+        self.body_timeout = d;
         self
     }
 
@@ -408,7 +468,11 @@ impl NinjaApi {
         let api = ApiShared {
             openapi: spec,
             state,
-            limits: Limits::new(self.body_limit, self.part_limit.unwrap_or(self.body_limit)),
+            limits: Limits::new(
+                self.body_limit,
+                self.part_limit.unwrap_or(self.body_limit),
+                self.body_timeout,
+            ),
             error_handler: self.error_handler,
             routes,
             title: self.title,
@@ -627,6 +691,12 @@ impl App {
     pub async fn call(&self, req: Request<RequestBody>) -> Response {
         let (parts, body) = req.into_parts();
         let shared = &*self.0;
+        if let Err(p) = shared.check_head(&parts) {
+            return match shared.api_for(parts.uri.path()) {
+                Some(api) => api.finish(p.into_response()),
+                None => p.into_response(),
+            };
+        }
         match shared.table.lookup(&parts.method, parts.uri.path()) {
             Lookup::Found(target, params) => {
                 let api = &shared.apis[target.api];
@@ -719,9 +789,40 @@ impl App {
     pub(crate) fn shutdown_timeout(&self) -> Duration {
         self.0.config.shutdown_timeout
     }
+
+    pub(crate) fn max_connections(&self) -> usize {
+        self.0.config.max_connections
+    }
 }
 
 impl Shared {
+    /// Refuses request heads over the server's limits: an over-long target (414), an
+    /// oversized header section (431).
+    fn check_head(&self, parts: &http::request::Parts) -> Result<(), Problem> {
+        let config = &self.config;
+        let target = parts.uri.path_and_query().map_or(0, |p| p.as_str().len());
+        if target > config.max_uri_len {
+            return Err(Problem::new(StatusCode::URI_TOO_LONG).with_detail(format!(
+                "the request target is {target} bytes; at most {} are accepted",
+                config.max_uri_len
+            )));
+        }
+        let header_bytes: usize = parts
+            .headers
+            .iter()
+            .map(|(n, v)| n.as_str().len() + v.len())
+            .sum();
+        if header_bytes > config.max_header_bytes {
+            return Err(
+                Problem::new(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE).with_detail(format!(
+                    "the headers are {header_bytes} bytes; at most {} are accepted",
+                    config.max_header_bytes
+                )),
+            );
+        }
+        Ok(())
+    }
+
     /// The API whose prefix `path` is under, the longest prefix winning.
     fn api_for(&self, path: &str) -> Option<&ApiShared> {
         self.by_prefix.iter().map(|&i| &self.apis[i]).find(|a| {

@@ -5,6 +5,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use hyper::body::Incoming;
@@ -78,6 +79,34 @@ async fn speaks_h2(stream: &TcpStream) -> io::Result<bool> {
     }
 }
 
+/// One connection being served, counted against `max_connections` until it ends.
+struct LiveConnection(Arc<AtomicUsize>);
+
+impl Drop for LiveConnection {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// The answer to a connection beyond `max_connections`: a 503 problem, then the close. Sent
+/// without reading the request (whatever it is), bounded in time so a client that never
+/// reads cannot keep the task.
+async fn refuse(mut stream: TcpStream) {
+    use tokio::io::AsyncWriteExt as _;
+    const BODY: &str = r#"{"type":"about:blank","title":"Service Unavailable","status":503,"detail":"the server has too many connections; try again shortly"}"#;
+    let response = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/problem+json\r\n\
+         retry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{BODY}",
+        BODY.len()
+    );
+    let write = async {
+        stream.write_all(response.as_bytes()).await?;
+        stream.shutdown().await
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), write).await;
+    tracing::debug!("refused a connection: `max_connections` reached");
+}
+
 pub(crate) async fn run(
     app: App,
     listener: TcpListener,
@@ -91,6 +120,8 @@ pub(crate) async fn run(
     h2.timer(TokioTimer::new());
     let (h1, h2) = (Arc::new(h1), Arc::new(h2));
     let graceful = GracefulShutdown::new();
+    let max_connections = app.max_connections();
+    let live = Arc::new(AtomicUsize::new(0));
     let mut shutdown = std::pin::pin!(shutdown);
 
     loop {
@@ -107,6 +138,12 @@ pub(crate) async fn run(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
+        if live.fetch_add(1, Ordering::AcqRel) >= max_connections {
+            live.fetch_sub(1, Ordering::AcqRel);
+            tokio::spawn(refuse(stream));
+            continue;
+        }
+        let conn_guard = LiveConnection(Arc::clone(&live));
         let app = app.clone();
         let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
             let app = app.clone();
@@ -115,6 +152,7 @@ pub(crate) async fn run(
         let watcher = graceful.watcher();
         let (h1, h2) = (h1.clone(), h2.clone());
         tokio::spawn(async move {
+            let _live = conn_guard;
             // A client that sends nothing is cut off like one that trickles its headers.
             let Ok(Ok(is_h2)) = tokio::time::timeout(header_timeout, speaks_h2(&stream)).await
             else {

@@ -103,7 +103,10 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
                     <#ty as #np::FromBody>::describe(__ninja_op);
                 });
                 quote_spanned! {ty.span()=>
-                    <#ty as #np::FromBody>::from_body(__ninja_parts, __ninja_body, __ninja_cx.limits()).await
+                    #np::within_body_timeout(
+                        __ninja_cx.limits(),
+                        <#ty as #np::FromBody>::from_body(__ninja_parts, __ninja_body, __ninja_cx.limits()),
+                    ).await
                 }
             }
             (source, default) => {

@@ -170,11 +170,23 @@ pub trait FromRequestParts: Sized {
 pub struct Limits {
     body: usize,
     part: usize,
+    body_timeout: std::time::Duration,
 }
 
 impl Limits {
-    pub(crate) fn new(body: usize, part: usize) -> Self {
-        Self { body, part }
+    pub(crate) fn new(body: usize, part: usize, body_timeout: std::time::Duration) -> Self {
+        Self {
+            body,
+            part,
+            body_timeout,
+        }
+    }
+
+    /// How long reading a whole request body may take (`NinjaApi::body_read_timeout`,
+    /// 30 s by default); longer is a 408.
+    #[must_use]
+    pub fn body_timeout(&self) -> std::time::Duration {
+        self.body_timeout
     }
 
     /// The whole body (`NinjaApi::body_limit`, 2 MiB by default).
@@ -208,6 +220,25 @@ pub trait FromBody: Sized {
     fn describe(op: &mut OperationDoc<'_>) {
         let _ = op;
     }
+}
+
+/// Runs a body extractor within the API's body read timeout: a client that stops sending
+/// its body mid-way gets a 408 instead of holding the request open.
+#[doc(hidden)]
+pub async fn within_body_timeout<T>(
+    limits: Limits,
+    read: impl Future<Output = Result<T, Problem>>,
+) -> Result<T, Problem> {
+    tokio::time::timeout(limits.body_timeout, read)
+        .await
+        .unwrap_or_else(|_| {
+            Err(
+                Problem::new(http::StatusCode::REQUEST_TIMEOUT).with_detail(format!(
+                    "the request body did not arrive within {} s",
+                    limits.body_timeout.as_secs_f64()
+                )),
+            )
+        })
 }
 
 /// One 422 problem holding one field error.

@@ -6,6 +6,7 @@ mod auth;
 mod dispatch;
 mod errors;
 mod extract;
+mod hostile;
 mod inputs;
 mod multipart;
 mod openapi;

@@ -1,0 +1,543 @@
+//! Hostile input and hostile clients over a real socket, written byte by byte: each attack
+//! gets its documented status (a problem body where Ninja answers), and the server keeps
+//! serving afterwards. The table in RELIABILITY.md points here.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use ninja_core::prelude::*;
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+struct Item {
+    #[allow(dead_code)]
+    name: String,
+    #[allow(dead_code)]
+    count: u32,
+}
+
+#[post("/items")]
+async fn create(Json(_item): Json<Item>) -> &'static str {
+    "created"
+}
+
+#[post("/any")]
+async fn any(Json(v): Json<Value>) -> String {
+    v.to_string().len().to_string()
+}
+
+#[get("/items/{id}")]
+async fn item(id: u32, q: Option<String>) -> String {
+    format!("{id} {}", q.unwrap_or_default())
+}
+
+#[get("/hello")]
+async fn hello() -> &'static str {
+    "hello"
+}
+
+#[get("/panic-sync")]
+fn panic_sync(n: u32) -> String {
+    assert!(!n.is_multiple_of(3), "secret panic message /etc/shadow");
+    n.to_string()
+}
+
+#[get("/panic-async")]
+async fn panic_async(n: u32) -> String {
+    assert!(!n.is_multiple_of(3), "secret panic message /etc/shadow");
+    n.to_string()
+}
+
+/// A map with non-string keys: serde_json refuses to serialize it.
+#[get("/unserializable")]
+async fn unserializable() -> Json<std::collections::HashMap<(u8, u8), u8>> {
+    Json([((1, 2), 3)].into_iter().collect())
+}
+
+async fn start_with(api: NinjaApi) -> SocketAddr {
+    let app = api
+        .routes(routes![
+            create,
+            any,
+            item,
+            hello,
+            panic_sync,
+            panic_async,
+            unserializable
+        ])
+        .build()
+        .expect("builds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { app.serve_on(listener, std::future::pending()).await });
+    addr
+}
+
+async fn start() -> SocketAddr {
+    start_with(NinjaApi::new("t", "1").body_limit(1024)).await
+}
+
+/// One answer read off the wire.
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    head: String,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().find_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    }
+
+    /// Asserts a problem answer with `status` and returns its body.
+    #[track_caller]
+    fn problem(&self, status: u16) -> Value {
+        assert_eq!(self.status, status, "{}\n{}", self.head, self.body);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "{}",
+            self.head
+        );
+        let v: Value = serde_json::from_str(&self.body).expect("a JSON problem body");
+        assert_eq!(v["status"], status);
+        v
+    }
+}
+
+/// Splits everything read into answers (by `Content-Length`).
+fn parse_answers(mut raw: &[u8]) -> Vec<Answer> {
+    let mut out = Vec::new();
+    while let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+        let head = String::from_utf8_lossy(&raw[..end]).into_owned();
+        let status = head
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .expect("a status line");
+        let len = head
+            .lines()
+            .find_map(|l| {
+                let (n, v) = l.split_once(':')?;
+                n.eq_ignore_ascii_case("content-length")
+                    .then(|| v.trim().parse().ok())?
+            })
+            .unwrap_or(0usize);
+        let body_end = (end + 4 + len).min(raw.len());
+        let body = String::from_utf8_lossy(&raw[end + 4..body_end]).into_owned();
+        out.push(Answer { status, head, body });
+        raw = &raw[body_end..];
+    }
+    out
+}
+
+/// Sends `bytes`, reads until the server closes (or 5 s pass), returns every answer.
+async fn exchange(addr: SocketAddr, bytes: &[u8]) -> Vec<Answer> {
+    let mut s = TcpStream::connect(addr).await.expect("connects");
+    s.write_all(bytes).await.expect("writes");
+    let mut raw = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut raw)).await;
+    parse_answers(&raw)
+}
+
+/// The single answer to `bytes`.
+async fn one(addr: SocketAddr, bytes: &[u8]) -> Answer {
+    let mut answers = exchange(addr, bytes).await;
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    answers.remove(0)
+}
+
+fn post(path: &str, content_type: &str, body: &[u8]) -> Vec<u8> {
+    let mut r = format!(
+        "POST {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    r.extend_from_slice(body);
+    r
+}
+
+fn get(target: &str) -> Vec<u8> {
+    format!("GET {target} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").into_bytes()
+}
+
+/// The server still answers a plain request.
+async fn still_serving(addr: SocketAddr) {
+    let a = one(addr, &get("/hello")).await;
+    assert_eq!((a.status, a.body.as_str()), (200, "hello"));
+}
+
+#[tokio::test]
+async fn bad_json_bodies() {
+    let addr = start().await;
+    let p = one(addr, &post("/items", "application/json", b"{\"name\": "))
+        .await
+        .problem(400);
+    assert!(
+        p["detail"].as_str().expect("detail").contains("JSON"),
+        "{p}"
+    );
+    let p = one(
+        addr,
+        &post(
+            "/items",
+            "application/json",
+            br#"{"name": 5, "count": "x"}"#,
+        ),
+    )
+    .await
+    .problem(422);
+    assert_eq!(p["errors"][0]["loc"], serde_json::json!(["body", "name"]));
+    // Deeply nested: serde_json's depth limit (128) answers before the stack is at risk.
+    let deep = "[".repeat(100_000);
+    one(addr, &post("/any", "application/json", deep.as_bytes()))
+        .await
+        .problem(413);
+    let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    one(addr, &post("/any", "application/json", deep.as_bytes()))
+        .await
+        .problem(400);
+    // Huge numbers: out of range for the field is a 422; beyond f64 is malformed JSON.
+    one(
+        addr,
+        &post(
+            "/items",
+            "application/json",
+            br#"{"name": "a", "count": 99999999999999999999}"#,
+        ),
+    )
+    .await
+    .problem(422);
+    one(
+        addr,
+        &post(
+            "/items",
+            "application/json",
+            br#"{"name": "a", "count": 1e999}"#,
+        ),
+    )
+    .await
+    .problem(400);
+    // Not UTF-8.
+    one(
+        addr,
+        &post(
+            "/items",
+            "application/json",
+            b"{\"name\": \"\xff\xfe\", \"count\": 1}",
+        ),
+    )
+    .await
+    .problem(400);
+    // Wrong Content-Type.
+    one(
+        addr,
+        &post("/items", "text/plain", br#"{"name": "a", "count": 1}"#),
+    )
+    .await
+    .problem(415);
+    still_serving(addr).await;
+}
+
+#[tokio::test]
+async fn bad_paths_and_queries() {
+    let addr = start().await;
+    // Invalid UTF-8 once percent-decoded, in the path and in the query.
+    one(addr, &get("/items/%FF")).await.problem(400);
+    one(addr, &get("/items/1?q=%FF%FE")).await.problem(400);
+    // A number out of range, a number that is not one.
+    one(addr, &get("/items/99999999999")).await.problem(422);
+    one(addr, &get("/items/1e3")).await.problem(422);
+    // A stray `%` is taken literally, as browsers send it.
+    let a = one(addr, &get("/items/1?q=100%")).await;
+    assert_eq!((a.status, a.body.as_str()), (200, "1 100%"));
+    // Raw bytes that are not visible ASCII never get past hyper's parser: a bare 400.
+    let a = one(
+        addr,
+        b"GET /items/\xff HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(a.status, 400);
+    still_serving(addr).await;
+}
+
+#[tokio::test]
+async fn oversized_heads() {
+    let addr = start().await;
+    // A long target: 414 with a problem body up to hyper's own limit (64 KiB)...
+    let long = format!("/items/1?q={}", "a".repeat(10_000));
+    let p = one(addr, &get(&long)).await.problem(414);
+    assert!(
+        p["detail"].as_str().expect("detail").contains("8192"),
+        "{p}"
+    );
+    // ...and beyond it, hyper's bare 414.
+    let longer = format!("/items/1?q={}", "a".repeat(70_000));
+    assert_eq!(one(addr, &get(&longer)).await.status, 414);
+    // Large headers: 431 with a problem body; beyond hyper's buffer, its bare 431.
+    let big = format!(
+        "GET /hello HTTP/1.1\r\nhost: x\r\nconnection: close\r\nx-big: {}\r\n\r\n",
+        "b".repeat(20_000)
+    );
+    one(addr, big.as_bytes()).await.problem(431);
+    let huge = format!(
+        "GET /hello HTTP/1.1\r\nhost: x\r\nconnection: close\r\nx-big: {}\r\n\r\n",
+        "b".repeat(500_000)
+    );
+    assert_eq!(one(addr, huge.as_bytes()).await.status, 431);
+    still_serving(addr).await;
+}
+
+#[tokio::test]
+async fn bodies_over_the_limit_are_refused_without_reading_them() {
+    let addr = start().await;
+    // Declared too large: the answer comes before any of the 100 MB is sent.
+    let mut s = TcpStream::connect(addr).await.expect("connects");
+    s.write_all(b"POST /items HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100000000\r\n\r\n{").await.expect("writes");
+    let mut buf = vec![0; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf))
+        .await
+        .expect("answered before the body")
+        .expect("reads");
+    let answers = parse_answers(&buf[..n]);
+    answers[0].problem(413);
+    // Chunked, no length: cut off once the limit is passed.
+    let mut chunked = b"POST /items HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n".to_vec();
+    for _ in 0..8 {
+        chunked.extend_from_slice(b"200\r\n");
+        chunked.extend_from_slice(&[b' '; 0x200]);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    one(addr, &chunked).await.problem(413);
+    still_serving(addr).await;
+}
+
+#[tokio::test]
+async fn transfer_encoding_edge_cases() {
+    let addr = start().await;
+    let body = br#"{"name":"a","count":1}"#;
+    // A valid chunked body is read.
+    let mut ok = b"POST /items HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n".to_vec();
+    ok.extend_from_slice(format!("{:x}\r\n", body.len()).as_bytes());
+    ok.extend_from_slice(body);
+    ok.extend_from_slice(b"\r\n0\r\n\r\n");
+    let a = one(addr, &ok).await;
+    assert_eq!((a.status, a.body.as_str()), (200, "created"));
+    // Both Transfer-Encoding and Content-Length (request smuggling shape): refused.
+    let both = b"POST /items HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\ncontent-length: 5\r\n\r\n0\r\n\r\n";
+    assert_eq!(one(addr, both).await.status, 400);
+    // A chunk size that is not hex: the body cannot be read, a 400, the connection closed.
+    let bad = b"POST /items HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n";
+    one(addr, bad).await.problem(400);
+    // A final encoding that is not chunked: no way to find the end, refused.
+    let gzip = b"POST /items HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: gzip\r\n\r\nxx";
+    assert_eq!(one(addr, gzip).await.status, 400);
+    still_serving(addr).await;
+}
+
+#[tokio::test]
+async fn methods_versions_and_pipelining() {
+    let addr = start().await;
+    // An unknown method on a known path: 405 with Allow.
+    let a = one(
+        addr,
+        b"BREW /hello HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+    )
+    .await;
+    a.problem(405);
+    assert_eq!(a.header("allow"), Some("GET, HEAD"));
+    // HTTP/1.0 without keep-alive: answered, then closed (the read reaches EOF).
+    let a = one(addr, b"GET /hello HTTP/1.0\r\n\r\n").await;
+    assert_eq!((a.status, a.body.as_str()), (200, "hello"));
+    assert!(a.head.starts_with("HTTP/1.0 200"), "{}", a.head);
+    // Pipelined: three requests in one write, three answers in order.
+    let mut three = b"GET /items/1?q=a HTTP/1.1\r\nhost: x\r\n\r\n".to_vec();
+    three.extend_from_slice(b"GET /items/x HTTP/1.1\r\nhost: x\r\n\r\n");
+    three.extend_from_slice(b"GET /items/3?q=c HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+    let answers = exchange(addr, &three).await;
+    let got: Vec<(u16, &str)> = answers
+        .iter()
+        .map(|a| (a.status, a.body.as_str()))
+        .collect();
+    assert_eq!(got[0], (200, "1 a"));
+    assert_eq!(got[1].0, 422);
+    assert_eq!(got[2], (200, "3 c"));
+    still_serving(addr).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slowloris_is_cut_off_while_others_are_served() {
+    let addr =
+        start_with(NinjaApi::new("t", "1").header_read_timeout(Duration::from_millis(400))).await;
+    let mut slow = TcpStream::connect(addr).await.expect("connects");
+    slow.write_all(b"GET /hello HTTP/1.1\r\nhost: x\r\n")
+        .await
+        .expect("writes");
+    let started = Instant::now();
+    let trickle = async {
+        // One header byte every 50 ms, never finishing the head.
+        loop {
+            if slow.write_all(b"x").await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            if started.elapsed() > Duration::from_secs(5) {
+                break;
+            }
+        }
+    };
+    let others = async {
+        for _ in 0..5 {
+            still_serving(addr).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::join!(trickle, others);
+    // Cut off at the header timeout (the write fails once the server has closed), not at
+    // the test's 5 s bound.
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_keep_alive_connections_are_closed() {
+    let addr =
+        start_with(NinjaApi::new("t", "1").header_read_timeout(Duration::from_millis(300))).await;
+    let mut s = TcpStream::connect(addr).await.expect("connects");
+    s.write_all(b"GET /hello HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .expect("writes");
+    let mut raw = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut raw)).await;
+    assert!(read.is_ok(), "the idle connection was never closed");
+    assert_eq!(parse_answers(&raw)[0].status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_body_is_a_408() {
+    let addr =
+        start_with(NinjaApi::new("t", "1").body_read_timeout(Duration::from_millis(300))).await;
+    let mut s = TcpStream::connect(addr).await.expect("connects");
+    s.write_all(b"POST /items HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"name\"").await.expect("writes");
+    let mut raw = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut raw)).await;
+    parse_answers(&raw)[0].problem(408);
+    still_serving(addr).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_the_maximum_are_refused_politely() {
+    let addr = start_with(NinjaApi::new("t", "1").max_connections(2)).await;
+    // Two connections held open (served, then idle in keep-alive).
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut s = TcpStream::connect(addr).await.expect("connects");
+        s.write_all(b"GET /hello HTTP/1.1\r\nhost: x\r\n\r\n")
+            .await
+            .expect("writes");
+        let mut buf = [0; 512];
+        let n = s.read(&mut buf).await.expect("answered");
+        assert_eq!(parse_answers(&buf[..n])[0].status, 200);
+        held.push(s);
+    }
+    let a = one(addr, &get("/hello")).await;
+    a.problem(503);
+    assert_eq!(a.header("retry-after"), Some("1"));
+    // One closes: the next is served.
+    drop(held.pop());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    still_serving(addr).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn panics_under_load_fail_only_their_own_requests() {
+    let addr = start_with(NinjaApi::new("t", "1").blocking_threads(4)).await;
+    let mut tasks = Vec::new();
+    for n in 1..=120u32 {
+        let path = if n.is_multiple_of(2) {
+            "panic-sync"
+        } else {
+            "panic-async"
+        };
+        tasks.push(tokio::spawn(async move {
+            let a = one(addr, &get(&format!("/{path}?n={n}"))).await;
+            (n, a)
+        }));
+    }
+    for t in tasks {
+        let (n, a) = t.await.expect("joined");
+        if n.is_multiple_of(3) {
+            let p = a.problem(500);
+            assert!(
+                !a.body.contains("secret") && !a.body.contains("shadow"),
+                "{p}"
+            );
+        } else {
+            assert_eq!((a.status, a.body.clone()), (200, n.to_string()));
+        }
+    }
+    // No pool slot leaked: 4 threads and the default queue still take a burst of sync calls.
+    for n in [1u32, 2, 4, 5] {
+        assert_eq!(
+            one(addr, &get(&format!("/panic-sync?n={n}"))).await.status,
+            200
+        );
+    }
+    still_serving(addr).await;
+}
+
+#[tokio::test]
+async fn a_response_that_fails_to_serialize_is_a_500() {
+    let addr = start().await;
+    let a = one(addr, &get("/unserializable")).await;
+    let p = a.problem(500);
+    assert_eq!(p["detail"], "the server failed to handle this request");
+    still_serving(addr).await;
+}
+
+#[tokio::test]
+async fn security_basics() {
+    let addr = start().await;
+    // The docs page serves its embedded files only: no way out of it.
+    for escape in [
+        "/docs/../../../../etc/passwd",
+        "/docs/%2e%2e/%2e%2e/etc/passwd",
+        "/docs/..%2f..%2fCargo.toml",
+        "/docs/%2e%2e%5c%2e%2e%5cCargo.toml",
+    ] {
+        let a = one(addr, &get(escape)).await;
+        assert!(a.status == 404 || a.status == 400, "{escape}: {}", a.status);
+        assert!(
+            !a.body.contains("root:") && !a.body.contains("[workspace]"),
+            "{escape}"
+        );
+    }
+    // Every answer with a body says what it is; none names the server software.
+    for target in [
+        "/hello",
+        "/items/1",
+        "/items/x",
+        "/nowhere",
+        "/openapi.json",
+        "/docs/",
+        "/unserializable",
+    ] {
+        let a = one(addr, &get(target)).await;
+        if !a.body.is_empty() {
+            assert!(a.header("content-type").is_some(), "{target}: {}", a.head);
+        }
+        assert_eq!(a.header("server"), None, "{target}");
+        assert!(!a.head.to_ascii_lowercase().contains("hyper"), "{target}");
+    }
+}
