@@ -10,6 +10,8 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::wire::{exchange, one, parse_answers};
+
 #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
 struct Item {
     #[allow(dead_code)]
@@ -79,80 +81,6 @@ async fn start_with(api: NinjaApi) -> SocketAddr {
 
 async fn start() -> SocketAddr {
     start_with(NinjaApi::new("t", "1").body_limit(1024)).await
-}
-
-/// One answer read off the wire.
-#[derive(Debug)]
-struct Answer {
-    status: u16,
-    head: String,
-    body: String,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.head.lines().find_map(|l| {
-            let (n, v) = l.split_once(':')?;
-            n.eq_ignore_ascii_case(name).then(|| v.trim())
-        })
-    }
-
-    /// Asserts a problem answer with `status` and returns its body.
-    #[track_caller]
-    fn problem(&self, status: u16) -> Value {
-        assert_eq!(self.status, status, "{}\n{}", self.head, self.body);
-        assert_eq!(
-            self.header("content-type"),
-            Some("application/problem+json"),
-            "{}",
-            self.head
-        );
-        let v: Value = serde_json::from_str(&self.body).expect("a JSON problem body");
-        assert_eq!(v["status"], status);
-        v
-    }
-}
-
-/// Splits everything read into answers (by `Content-Length`).
-fn parse_answers(mut raw: &[u8]) -> Vec<Answer> {
-    let mut out = Vec::new();
-    while let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
-        let head = String::from_utf8_lossy(&raw[..end]).into_owned();
-        let status = head
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .expect("a status line");
-        let len = head
-            .lines()
-            .find_map(|l| {
-                let (n, v) = l.split_once(':')?;
-                n.eq_ignore_ascii_case("content-length")
-                    .then(|| v.trim().parse().ok())?
-            })
-            .unwrap_or(0usize);
-        let body_end = (end + 4 + len).min(raw.len());
-        let body = String::from_utf8_lossy(&raw[end + 4..body_end]).into_owned();
-        out.push(Answer { status, head, body });
-        raw = &raw[body_end..];
-    }
-    out
-}
-
-/// Sends `bytes`, reads until the server closes (or 5 s pass), returns every answer.
-async fn exchange(addr: SocketAddr, bytes: &[u8]) -> Vec<Answer> {
-    let mut s = TcpStream::connect(addr).await.expect("connects");
-    s.write_all(bytes).await.expect("writes");
-    let mut raw = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut raw)).await;
-    parse_answers(&raw)
-}
-
-/// The single answer to `bytes`.
-async fn one(addr: SocketAddr, bytes: &[u8]) -> Answer {
-    let mut answers = exchange(addr, bytes).await;
-    assert_eq!(answers.len(), 1, "{answers:?}");
-    answers.remove(0)
 }
 
 fn post(path: &str, content_type: &str, body: &[u8]) -> Vec<u8> {

@@ -12,8 +12,10 @@ mod multipart;
 mod openapi;
 mod responses;
 mod server;
+mod shutdown;
 mod state;
 mod structure;
+mod wire;
 
 use ninja_core::Problem;
 use serde_json::Value;
