@@ -469,3 +469,84 @@ async fn security_basics() {
         assert!(!a.head.to_ascii_lowercase().contains("hyper"), "{target}");
     }
 }
+
+#[get("/slow-sync")]
+fn slow_sync() -> &'static str {
+    std::thread::sleep(Duration::from_millis(800));
+    "slow"
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saturated_pool_sheds_load_at_once() {
+    let app = NinjaApi::new("t", "1")
+        .blocking_threads(2)
+        .blocking_queue(2)
+        .routes(routes![slow_sync, hello])
+        .build()
+        .expect("builds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { app.serve_on(listener, std::future::pending()).await });
+
+    // 20 sync calls at once for 2 threads + 2 queued: 4 are served, 16 refused, and every
+    // refusal arrives before the first served answer (no waiting in an unbounded queue).
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    for _ in 0..20 {
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            let a = one(addr, &get("/slow-sync")).await;
+            let _ = tx.send((a.status, a.header("retry-after").map(str::to_owned)));
+        });
+    }
+    // Meanwhile async routes answer, also before the first sync call completes.
+    let tx_async = tx.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let a = one(addr, &get("/hello")).await;
+        let _ = tx_async.send((a.status + 1000, None));
+    });
+    drop(tx);
+    let mut order = Vec::new();
+    while let Some(x) = rx.recv().await {
+        order.push(x);
+    }
+    let statuses: Vec<u16> = order.iter().map(|(s, _)| *s).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        4,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 503).count(),
+        16,
+        "{statuses:?}"
+    );
+    let first_served = statuses
+        .iter()
+        .position(|s| *s == 200)
+        .expect("some served");
+    assert!(
+        statuses[..first_served]
+            .iter()
+            .filter(|s| **s == 503)
+            .count()
+            == 16,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses[..first_served].contains(&1200),
+        "async answered late: {statuses:?}"
+    );
+    assert!(
+        order
+            .iter()
+            .filter(|(s, _)| *s == 503)
+            .all(|(_, r)| r.as_deref() == Some("1"))
+    );
+    // Afterwards every slot is free again.
+    let req = get("/slow-sync");
+    let again = futures_util::future::join_all((0..4).map(|_| one(addr, &req))).await;
+    assert!(again.iter().all(|a| a.status == 200));
+}

@@ -10,6 +10,7 @@ mod hostile;
 mod inputs;
 mod multipart;
 mod openapi;
+mod properties;
 mod responses;
 mod server;
 mod shutdown;
