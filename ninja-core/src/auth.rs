@@ -22,8 +22,8 @@
 //! let api = NinjaApi::new("Demo", "1.0").auth(AuthScheme::bearer(check_token)).routes(routes![me]);
 //! ```
 //!
-//! A scheme is set on the API, a [`Router`](crate::Router) or one route (`auth = expr` in
-//! the route attribute), the innermost winning; `auth = none` opens one route under an
+//! A scheme (or [`AuthScheme::any_of`] several) is set on the API, a [`Router`](crate::Router)
+//! or one route (`auth = expr` in the route attribute), the innermost winning; `auth = none` opens one route under an
 //! authenticated router. Each scheme is also an OpenAPI `securityScheme`, and each
 //! authenticated operation lists it under `security`.
 //!
@@ -203,6 +203,8 @@ enum Kind {
         realm: String,
         check: CheckFn<BasicCredentials>,
     },
+    /// Any one of these, tried in order.
+    AnyOf(Vec<AuthScheme>),
 }
 
 /// One way to authenticate: where the credential is, and the check that accepts it.
@@ -312,6 +314,59 @@ impl AuthScheme {
         )
     }
 
+    /// Accepts a request that any one of `schemes` accepts, tried in order (django-ninja's
+    /// `auth=[a, b]`): a missing or rejected credential moves on to the next. Every scheme
+    /// must give the same identity type.
+    ///
+    /// When none accepts, the answer is a problem a scheme gave other than 401 (say, a
+    /// check's 403) if there is one, else a 401 with every scheme's challenge. The document
+    /// lists each scheme as an alternative under `security`.
+    ///
+    /// # Panics
+    /// At start-up, when `schemes` is empty or their identity types differ.
+    #[track_caller]
+    pub fn any_of(schemes: impl IntoIterator<Item = AuthScheme>) -> Self {
+        let schemes: Vec<AuthScheme> = schemes
+            .into_iter()
+            .flat_map(|s| match &s.0.kind {
+                Kind::AnyOf(inner) => inner.clone(),
+                _ => vec![s],
+            })
+            .collect();
+        let Some(first) = schemes.first() else {
+            panic!("`AuthScheme::any_of` needs at least one scheme");
+        };
+        let identity = first.0.identity;
+        if let Some(other) = schemes.iter().find(|s| s.0.identity.0 != identity.0) {
+            panic!(
+                "`AuthScheme::any_of`: `{}` gives a `{}` but `{}` gives a `{}`; every scheme must give the same identity type",
+                first.name(),
+                identity.1,
+                other.name(),
+                other.0.identity.1
+            );
+        }
+        let name = schemes
+            .iter()
+            .map(AuthScheme::name)
+            .collect::<Vec<_>>()
+            .join(" or ");
+        Self(Arc::new(Inner {
+            kind: Kind::AnyOf(schemes),
+            name,
+            description: None,
+            identity,
+        }))
+    }
+
+    /// The schemes a request may use: this one, or each of an `any_of`.
+    pub(crate) fn alternatives(&self) -> &[AuthScheme] {
+        match &self.0.kind {
+            Kind::AnyOf(all) => all,
+            _ => std::slice::from_ref(self),
+        }
+    }
+
     fn edit(mut self, f: impl FnOnce(&mut Inner)) -> Self {
         match Arc::get_mut(&mut self.0) {
             Some(inner) => f(inner),
@@ -383,6 +438,8 @@ impl AuthScheme {
                 None => json!({"type": "http", "scheme": "bearer"}),
             },
             Kind::Basic { .. } => json!({"type": "http", "scheme": "basic"}),
+            // Documented through its alternatives.
+            Kind::AnyOf(_) => json!({}),
         };
         if let Some(d) = &self.0.description {
             v["description"] = Value::String(d.clone());
@@ -397,6 +454,16 @@ impl AuthScheme {
         exec: &Exec,
     ) -> Result<Identity, Problem> {
         match &self.0.kind {
+            Kind::AnyOf(all) => {
+                let mut refusals = Vec::with_capacity(all.len());
+                for scheme in all {
+                    match Box::pin(scheme.authenticate(parts, exec)).await {
+                        Ok(identity) => return Ok(identity),
+                        Err(p) => refusals.push(p),
+                    }
+                }
+                Err(combine(refusals))
+            }
             Kind::ApiKey {
                 location,
                 name,
@@ -434,6 +501,25 @@ impl AuthScheme {
             }
         }
     }
+}
+
+/// One answer for every scheme of an `any_of` refusing: a refusal other than 401 if any
+/// (the credential was recognised and refused), else a 401 carrying every challenge.
+fn combine(refusals: Vec<Problem>) -> Problem {
+    if let Some(p) = refusals
+        .iter()
+        .find(|p| p.status() != StatusCode::UNAUTHORIZED)
+    {
+        return p.clone();
+    }
+    let mut answer =
+        Problem::new(StatusCode::UNAUTHORIZED).with_detail("no accepted credentials were sent");
+    for p in &refusals {
+        for v in p.headers().get_all(header::WWW_AUTHENTICATE) {
+            answer = answer.append_header(header::WWW_AUTHENTICATE, v.clone());
+        }
+    }
+    answer
 }
 
 /// The credential after `Authorization: <scheme> ` (scheme compared without case).

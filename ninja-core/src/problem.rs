@@ -93,6 +93,13 @@ impl Problem {
         self
     }
 
+    /// Adds a response header, keeping earlier values of the same name.
+    #[must_use]
+    pub fn append_header(mut self, name: header::HeaderName, value: HeaderValue) -> Self {
+        self.0.headers.append(name, value);
+        self
+    }
+
     /// `400 Bad Request` with a detail.
     #[must_use]
     pub fn bad_request(detail: impl Into<Cow<'static, str>>) -> Self {

@@ -68,7 +68,8 @@ pub(crate) fn document(info: ApiInfo<'_>, routes: &[Route]) -> Result<Bytes, Vec
             &mut uses_problem,
             &mut errors,
         );
-        if let Some(scheme) = route.auth().scheme() {
+        let alternatives = route.auth().scheme().map_or(&[][..], |s| s.alternatives());
+        for scheme in alternatives {
             let json = scheme.security_scheme();
             let (first, first_json) =
                 security_schemes.entry(scheme.name(), || (scheme.clone(), json.clone()));

@@ -259,9 +259,12 @@ pub(super) fn describe(
     let mut security = Vec::new();
     if let Some(s) = scheme {
         doc.problem_response("401", "Not authenticated");
-        let mut requirement = Ordered::default();
-        requirement.insert(s.name(), []);
-        security.push(requirement);
+        // One requirement per alternative: OpenAPI reads the list as "any of these".
+        for alt in s.alternatives() {
+            let mut requirement = Ordered::default();
+            requirement.insert(alt.name(), []);
+            security.push(requirement);
+        }
     }
     if doc.body.is_some() {
         doc.problem_response("400", "The body is not well-formed");

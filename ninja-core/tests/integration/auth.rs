@@ -343,3 +343,67 @@ async fn a_panicking_check_is_a_500_and_the_next_request_is_served() {
     assert!(!res.text().contains("exploded"), "{body}");
     assert_eq!(c.get("/me").bearer("ok").send().await.text(), "fine");
 }
+
+#[tokio::test]
+async fn any_of_several_schemes() {
+    let either = AuthScheme::any_of([
+        AuthScheme::bearer(check_token),
+        AuthScheme::api_key(ApiKeyIn::Header, "X-Key", check_key),
+        AuthScheme::basic(check_basic),
+    ]);
+    let c = TestClient::new(api_with(either.clone()));
+    assert_eq!(
+        c.get("/me").bearer("t0ken").send().await.text(),
+        "bearer-user"
+    );
+    assert_eq!(
+        c.get("/me").header("x-key", "k3y").send().await.text(),
+        "key-user"
+    );
+    // A wrong credential for one scheme moves on to the next.
+    let res = c
+        .get("/me")
+        .bearer("wrong")
+        .header("x-key", "k3y")
+        .send()
+        .await;
+    assert_eq!(res.text(), "key-user");
+    // None accepted: a 401 with every challenge.
+    let res = c.get("/me").send().await;
+    problem(&res, 401);
+    let challenges: Vec<&str> = res
+        .headers()
+        .get_all("www-authenticate")
+        .iter()
+        .map(|v| v.to_str().expect("ascii"))
+        .collect();
+    assert_eq!(
+        challenges,
+        ["Bearer", "Basic realm=\"api\", charset=\"UTF-8\""]
+    );
+    // A check's own refusal (not a 401) is the answer.
+    problem(&c.get("/me").basic_auth("banned", "pw").send().await, 403);
+
+    // The document offers each as an alternative.
+    let api = NinjaApi::new("t", "1").auth(either).routes(routes![me]);
+    let d: Value = serde_json::from_str(&api.openapi_json().expect("builds")).expect("JSON");
+    assert_eq!(
+        d["paths"]["/me"]["get"]["security"],
+        json!([{"bearerAuth": []}, {"apiKeyHeader": []}, {"basicAuth": []}])
+    );
+    let names: Vec<&String> = d["components"]["securitySchemes"]
+        .as_object()
+        .expect("map")
+        .keys()
+        .collect();
+    assert_eq!(names, ["bearerAuth", "apiKeyHeader", "basicAuth"]);
+}
+
+#[test]
+#[should_panic(expected = "every scheme must give the same identity type")]
+fn any_of_needs_one_identity_type() {
+    let _ = AuthScheme::any_of([
+        AuthScheme::bearer(check_token),
+        AuthScheme::bearer(|t: String| async move { Some(t) }).named("other"),
+    ]);
+}
