@@ -172,6 +172,58 @@ async fn every_operation_renders() {
     .await;
 }
 
+/// A prefixed API with security schemes: its own docs page under `/api/v1/docs/`, every
+/// operation renders, and the page offers to authorize.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prefixed_api_with_auth_renders() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = examples::shop::db::open(&dir.path().join("shop.db")).expect("database opens");
+    in_browser(
+        examples::shop::v1(db, "token".to_owned()),
+        "docs-shop.png",
+        async |c: &Client, addr: SocketAddr| {
+            let err =
+                |what: &'static str| move |e: fantoccini::error::CmdError| format!("{what}: {e}");
+            c.goto(&format!("http://{addr}/api/v1/docs/"))
+                .await
+                .map_err(err("open /api/v1/docs/"))?;
+            c.wait()
+                .at_most(Duration::from_secs(20))
+                .for_element(Locator::Css(".opblock"))
+                .await
+                .map_err(err("operations listed"))?;
+            c.find(Locator::Css(".auth-wrapper .authorize"))
+                .await
+                .map_err(err("an Authorize button"))?;
+            let controls = c
+                .find_all(Locator::Css(".opblock-summary-control"))
+                .await
+                .map_err(err("controls"))?;
+            if controls.len() != 7 {
+                return Err(format!("expected 7 operations, found {}", controls.len()));
+            }
+            for control in controls {
+                control.click().await.map_err(err("expand"))?;
+            }
+            c.wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Css(".opblock.is-open .responses-wrapper"))
+                .await
+                .map_err(err("expanded"))?;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let source = c.source().await.map_err(err("page source"))?;
+            if source.contains("Could not render") {
+                return Err("the docs page could not render part of the document".to_owned());
+            }
+            if !source.contains("/api/v1/orders") {
+                return Err("the prefixed paths are not shown".to_owned());
+            }
+            Ok(())
+        },
+    )
+    .await;
+}
+
 async fn exercise(c: &Client, addr: SocketAddr) -> Result<(), String> {
     let err = |what: &str| {
         let what = what.to_owned();
