@@ -4,4 +4,5 @@
 
 pub mod loadgen;
 pub mod ninja;
+pub mod process;
 pub mod scenario;

@@ -73,14 +73,7 @@ const RUNS: [Run; 6] = [
 ];
 
 fn status_field(pid: u32, field: &str) -> Option<f64> {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
+    benches::process::status_field(pid, field).map(|v| v as f64)
 }
 
 async fn one(port: u16, path: String) -> Result<Duration, String> {

@@ -13,6 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use benches::loadgen::{self, Load};
+use benches::process::{open_fds as fds, status_field};
 use benches::scenario::flag;
 use bytes::Bytes;
 use http::Method;
@@ -20,23 +21,7 @@ use http::Method;
 const PORT: u16 = 28_417;
 
 fn rss_kib(pid: u32) -> u64 {
-    status_field(pid, "VmRSS:")
-}
-
-fn status_field(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-fn fds(pid: u32) -> usize {
-    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, Iterator::count)
+    status_field(pid, "VmRSS:").unwrap_or(0)
 }
 
 struct Server(Child);
@@ -162,7 +147,7 @@ fn main() {
     }
     std::thread::sleep(Duration::from_secs(1));
     let fds_after = fds(pid);
-    let peak = status_field(pid, "VmHWM:");
+    let peak = status_field(pid, "VmHWM:").unwrap_or(0);
     println!("\nfds after (1 s idle): {fds_after}; peak RSS {peak} KiB");
     // Flat: after the first slice (allocator and pool warm-up), RSS grows less than 10 %
     // (or 1 MiB) to the end; every connection's fd is given back; no errors.
