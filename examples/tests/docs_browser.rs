@@ -126,6 +126,49 @@ async fn docs_page_lists_and_runs_operations() {
     in_browser(hello::api(), "docs-browser.png", exercise).await;
 }
 
+fn cmd_err(what: &'static str) -> impl Fn(fantoccini::error::CmdError) -> String {
+    move |e| format!("{what}: {e}")
+}
+
+/// Opens the docs page at `url`, expects `operations` operations, expands them all, and
+/// returns the page source once they have rendered without a render error.
+async fn expand_every_operation(
+    c: &Client,
+    url: &str,
+    operations: usize,
+) -> Result<String, String> {
+    c.goto(url).await.map_err(cmd_err("open the docs page"))?;
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(".opblock"))
+        .await
+        .map_err(cmd_err("operations listed"))?;
+    let controls = c
+        .find_all(Locator::Css(".opblock-summary-control"))
+        .await
+        .map_err(cmd_err("controls"))?;
+    if controls.len() != operations {
+        return Err(format!(
+            "expected {operations} operations, found {}",
+            controls.len()
+        ));
+    }
+    for control in controls {
+        control.click().await.map_err(cmd_err("expand"))?;
+    }
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(".opblock.is-open .responses-wrapper"))
+        .await
+        .map_err(cmd_err("expanded"))?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let source = c.source().await.map_err(cmd_err("page source"))?;
+    if source.contains("Could not render") {
+        return Err("the docs page could not render part of the document".to_owned());
+    }
+    Ok(source)
+}
+
 /// Every operation of the `inputs` example renders when expanded (bodies, uploads, responses).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_operation_renders() {
@@ -133,36 +176,7 @@ async fn every_operation_renders() {
         inputs::api(),
         "docs-inputs.png",
         async |c: &Client, addr: SocketAddr| {
-            let err =
-                |what: &'static str| move |e: fantoccini::error::CmdError| format!("{what}: {e}");
-            c.goto(&format!("http://{addr}/docs/"))
-                .await
-                .map_err(err("open /docs/"))?;
-            c.wait()
-                .at_most(Duration::from_secs(20))
-                .for_element(Locator::Css(".opblock"))
-                .await
-                .map_err(err("operations listed"))?;
-            let controls = c
-                .find_all(Locator::Css(".opblock-summary-control"))
-                .await
-                .map_err(err("controls"))?;
-            if controls.len() != 7 {
-                return Err(format!("expected 7 operations, found {}", controls.len()));
-            }
-            for control in controls {
-                control.click().await.map_err(err("expand"))?;
-            }
-            c.wait()
-                .at_most(Duration::from_secs(10))
-                .for_element(Locator::Css(".opblock.is-open .responses-wrapper"))
-                .await
-                .map_err(err("expanded"))?;
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            let source = c.source().await.map_err(err("page source"))?;
-            if source.contains("Could not render") {
-                return Err("the docs page could not render part of the document".to_owned());
-            }
+            let source = expand_every_operation(c, &format!("http://{addr}/docs/"), 7).await?;
             if !source.contains("multipart/form-data") {
                 return Err("the upload's request body is not shown".to_owned());
             }
@@ -182,39 +196,11 @@ async fn a_prefixed_api_with_auth_renders() {
         examples::shop::v1(db, "token".to_owned()),
         "docs-shop.png",
         async |c: &Client, addr: SocketAddr| {
-            let err =
-                |what: &'static str| move |e: fantoccini::error::CmdError| format!("{what}: {e}");
-            c.goto(&format!("http://{addr}/api/v1/docs/"))
-                .await
-                .map_err(err("open /api/v1/docs/"))?;
-            c.wait()
-                .at_most(Duration::from_secs(20))
-                .for_element(Locator::Css(".opblock"))
-                .await
-                .map_err(err("operations listed"))?;
+            let url = format!("http://{addr}/api/v1/docs/");
+            let source = expand_every_operation(c, &url, 7).await?;
             c.find(Locator::Css(".auth-wrapper .authorize"))
                 .await
-                .map_err(err("an Authorize button"))?;
-            let controls = c
-                .find_all(Locator::Css(".opblock-summary-control"))
-                .await
-                .map_err(err("controls"))?;
-            if controls.len() != 7 {
-                return Err(format!("expected 7 operations, found {}", controls.len()));
-            }
-            for control in controls {
-                control.click().await.map_err(err("expand"))?;
-            }
-            c.wait()
-                .at_most(Duration::from_secs(10))
-                .for_element(Locator::Css(".opblock.is-open .responses-wrapper"))
-                .await
-                .map_err(err("expanded"))?;
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            let source = c.source().await.map_err(err("page source"))?;
-            if source.contains("Could not render") {
-                return Err("the docs page could not render part of the document".to_owned());
-            }
+                .map_err(cmd_err("an Authorize button"))?;
             if !source.contains("/api/v1/orders") {
                 return Err("the prefixed paths are not shown".to_owned());
             }
@@ -225,10 +211,7 @@ async fn a_prefixed_api_with_auth_renders() {
 }
 
 async fn exercise(c: &Client, addr: SocketAddr) -> Result<(), String> {
-    let err = |what: &str| {
-        let what = what.to_owned();
-        move |e: fantoccini::error::CmdError| format!("{what}: {e}")
-    };
+    let err = cmd_err;
     c.goto(&format!("http://{addr}/docs"))
         .await
         .map_err(err("open /docs"))?;
