@@ -122,63 +122,29 @@ impl Settings {
             }
             chosen.unwrap_or(default)
         }
-        Config {
-            blocking_threads: pick(
-                "blocking_threads",
-                self.blocking_threads,
-                apis.clone().map(|s| s.blocking_threads),
-                512,
-                errors,
-            ),
-            blocking_queue: pick(
-                "blocking_queue",
-                self.blocking_queue,
-                apis.clone().map(|s| s.blocking_queue),
-                1024,
-                errors,
-            ),
-            shutdown_timeout: pick(
-                "shutdown_timeout",
-                self.shutdown_timeout,
-                apis.clone().map(|s| s.shutdown_timeout),
-                Duration::from_secs(10),
-                errors,
-            ),
-            header_read_timeout: pick(
-                "header_read_timeout",
-                self.header_read_timeout,
-                apis.clone().map(|s| s.header_read_timeout),
-                Duration::from_secs(30),
-                errors,
-            ),
-            backlog: pick(
-                "backlog",
-                self.backlog,
-                apis.clone().map(|s| s.backlog),
-                4096,
-                errors,
-            ),
-            max_connections: pick(
-                "max_connections",
-                self.max_connections,
-                apis.clone().map(|s| s.max_connections),
-                20_000,
-                errors,
-            ),
-            max_uri_len: pick(
-                "max_uri_len",
-                self.max_uri_len,
-                apis.clone().map(|s| s.max_uri_len),
-                8 * 1024,
-                errors,
-            ),
-            max_header_bytes: pick(
-                "max_header_bytes",
-                self.max_header_bytes,
-                apis.map(|s| s.max_header_bytes),
-                16 * 1024,
-                errors,
-            ),
+        // Each setting by its field name, with its default.
+        macro_rules! config {
+            ($($field:ident: $default:expr),* $(,)?) => {
+                Config {
+                    $($field: pick(
+                        stringify!($field),
+                        self.$field,
+                        apis.clone().map(|s| s.$field),
+                        $default,
+                        errors,
+                    ),)*
+                }
+            };
+        }
+        config! {
+            blocking_threads: 512,
+            blocking_queue: 1024,
+            shutdown_timeout: Duration::from_secs(10),
+            header_read_timeout: Duration::from_secs(30),
+            backlog: 4096,
+            max_connections: 20_000,
+            max_uri_len: 8 * 1024,
+            max_header_bytes: 16 * 1024,
         }
     }
 }
@@ -692,10 +658,7 @@ impl App {
         let (parts, body) = req.into_parts();
         let shared = &*self.0;
         if let Err(p) = shared.check_head(&parts) {
-            return match shared.api_for(parts.uri.path()) {
-                Some(api) => api.finish(p.into_response()),
-                None => p.into_response(),
-            };
+            return shared.unrouted(parts.uri.path(), p);
         }
         match shared.table.lookup(&parts.method, parts.uri.path()) {
             Lookup::Found(target, params) => {
@@ -716,18 +679,14 @@ impl App {
                     .with_header(header::ALLOW, allow.clone())
                     .into_response(),
             ),
-            Lookup::NotFound => {
-                let res = Problem::not_found(format!(
+            Lookup::NotFound => shared.unrouted(
+                parts.uri.path(),
+                Problem::not_found(format!(
                     "no route for {} {}",
                     parts.method,
                     parts.uri.path()
-                ))
-                .into_response();
-                match shared.api_for(parts.uri.path()) {
-                    Some(api) => api.finish(res),
-                    None => res,
-                }
-            }
+                )),
+            ),
         }
     }
 
@@ -823,12 +782,18 @@ impl Shared {
         Ok(())
     }
 
-    /// The API whose prefix `path` is under, the longest prefix winning.
-    fn api_for(&self, path: &str) -> Option<&ApiShared> {
-        self.by_prefix.iter().map(|&i| &self.apis[i]).find(|a| {
+    /// Answers `problem` for a request no route took, through the error handler of the API
+    /// whose prefix `path` is under (the longest prefix winning), if any.
+    fn unrouted(&self, path: &str, problem: Problem) -> Response {
+        let res = problem.into_response();
+        let owner = self.by_prefix.iter().map(|&i| &self.apis[i]).find(|a| {
             path.strip_prefix(a.prefix.as_str())
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-        })
+        });
+        match owner {
+            Some(api) => api.finish(res),
+            None => res,
+        }
     }
 }
 

@@ -43,7 +43,7 @@ use http::request::Parts;
 use http::{HeaderValue, StatusCode, header};
 use serde_json::{Value, json};
 
-use crate::extract::{Arg, FromRequestParts, RequestCx, parse_query};
+use crate::extract::{Arg, FromRequestParts, RequestCx, cookie_values, parse_query};
 use crate::handler::Exec;
 use crate::openapi::OperationDoc;
 use crate::problem::Problem;
@@ -200,7 +200,8 @@ enum Kind {
         check: CheckFn<String>,
     },
     Basic {
-        realm: String,
+        /// `Basic realm="..", charset="UTF-8"`, built once.
+        challenge: HeaderValue,
         check: CheckFn<BasicCredentials>,
     },
     /// Any one of these, tried in order.
@@ -305,7 +306,7 @@ impl AuthScheme {
     pub fn basic<M, F: Check<BasicCredentials, M>>(check: F) -> Self {
         Self::new(
             |check| Kind::Basic {
-                realm: "api".to_owned(),
+                challenge: basic_challenge("api").expect("a valid header value"),
                 check,
             },
             "basicAuth",
@@ -398,12 +399,17 @@ impl AuthScheme {
         })
     }
 
-    /// The realm a Basic challenge names (default `api`).
+    /// The realm a Basic challenge names (default `api`). A realm that cannot be a header
+    /// value (a control character, a `"`) is refused with a warning.
     #[must_use]
     pub fn realm(self, realm: &str) -> Self {
+        let Some(value) = basic_challenge(realm) else {
+            tracing::warn!(realm, "not a valid Basic realm; kept the previous one");
+            return self;
+        };
         self.edit(|i| {
-            if let Kind::Basic { realm: r, .. } = &mut i.kind {
-                realm.clone_into(r);
+            if let Kind::Basic { challenge, .. } = &mut i.kind {
+                *challenge = value;
             }
         })
     }
@@ -477,30 +483,32 @@ impl AuthScheme {
                     .ok_or_else(|| unauthorized(Some("Bearer"), "a bearer token is required"))?;
                 check(token.to_owned(), exec).await
             }
-            Kind::Basic { realm, check } => {
-                let challenge = || {
-                    let v = format!("Basic realm=\"{realm}\", charset=\"UTF-8\"");
-                    let p = Problem::new(StatusCode::UNAUTHORIZED)
-                        .with_detail("a user name and password are required");
-                    match HeaderValue::from_str(&v) {
-                        Ok(v) => p.with_header(header::WWW_AUTHENTICATE, v),
-                        Err(_) => p,
-                    }
+            Kind::Basic { challenge, check } => {
+                let challenged =
+                    |p: Problem| p.with_header(header::WWW_AUTHENTICATE, challenge.clone());
+                let Some(creds) = authorization(parts, "Basic").and_then(basic_credentials) else {
+                    return Err(challenged(
+                        Problem::new(StatusCode::UNAUTHORIZED)
+                            .with_detail("a user name and password are required"),
+                    ));
                 };
-                let creds = authorization(parts, "Basic")
-                    .and_then(basic_credentials)
-                    .ok_or_else(challenge)?;
                 // A rejection challenges again, as RFC 7617 asks.
                 check(creds, exec).await.map_err(|p| {
-                    if p.status() == StatusCode::UNAUTHORIZED && p.headers().is_empty() {
-                        challenge().with_detail("the user name or password is not valid")
-                    } else {
-                        p
-                    }
+                    let unchallenged = p.status() == StatusCode::UNAUTHORIZED
+                        && !p.headers().contains_key(header::WWW_AUTHENTICATE);
+                    if unchallenged { challenged(p) } else { p }
                 })
             }
         }
     }
+}
+
+/// The `WWW-Authenticate` value of a Basic challenge for `realm`.
+fn basic_challenge(realm: &str) -> Option<HeaderValue> {
+    if realm.contains('"') {
+        return None;
+    }
+    HeaderValue::from_str(&format!("Basic realm=\"{realm}\", charset=\"UTF-8\"")).ok()
 }
 
 /// One answer for every scheme of an `any_of` refusing: a refusal other than 401 if any
@@ -550,16 +558,7 @@ fn api_key(location: ApiKeyIn, name: &str, parts: &Parts) -> Option<String> {
             let mut values = pairs.values(name);
             values.next()?.to_owned()
         }
-        ApiKeyIn::Cookie => parts
-            .headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|h| h.to_str().ok())
-            .flat_map(cookie::Cookie::split_parse_encoded)
-            .flatten()
-            .find(|c| c.name() == name)?
-            .value()
-            .to_owned(),
+        ApiKeyIn::Cookie => cookie_values(&parts.headers, name)?.into_iter().next()?,
     };
     (!key.is_empty()).then_some(key)
 }

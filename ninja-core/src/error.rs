@@ -82,12 +82,7 @@ pub fn error_response(
 #[doc(hidden)]
 pub fn error_doc(op: &mut OperationDoc<'_>, status: &str, description: &str) {
     let description = if description.is_empty() {
-        status
-            .parse::<u16>()
-            .ok()
-            .and_then(|s| StatusCode::from_u16(s).ok())
-            .and_then(|s| s.canonical_reason())
-            .unwrap_or("Error")
+        crate::openapi::reason(status).unwrap_or("Error")
     } else {
         description
     };

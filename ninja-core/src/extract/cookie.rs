@@ -29,24 +29,30 @@ impl<T> std::ops::Deref for Cookie<T> {
     }
 }
 
+/// The percent-decoded values of every cookie named `name`, in order; `None` when a
+/// `Cookie` header is not visible ASCII.
+pub(crate) fn cookie_values(headers: &http::HeaderMap, name: &str) -> Option<Vec<String>> {
+    let mut values = Vec::new();
+    for header in headers.get_all(http::header::COOKIE) {
+        for c in cookie::Cookie::split_parse_encoded(header.to_str().ok()?).flatten() {
+            if c.name() == name {
+                values.push(c.value().to_owned());
+            }
+        }
+    }
+    Some(values)
+}
+
 impl<T: DeserializeOwned + schemars::JsonSchema> FromRequestParts for Cookie<T> {
     fn from_request_parts(cx: &RequestCx<'_>, arg: &Arg) -> Result<Self, Problem> {
         let loc = || vec!["cookie".into(), arg.name().into()];
-        let mut values: Vec<String> = Vec::new();
-        for header in cx.parts().headers.get_all(http::header::COOKIE) {
-            let Ok(header) = header.to_str() else {
-                let e = ParamError::new(
-                    "invalid",
-                    "the Cookie header is not visible ASCII".to_owned(),
-                );
-                return Err(invalid(loc(), e));
-            };
-            for c in cookie::Cookie::split_parse_encoded(header).flatten() {
-                if c.name() == arg.name() {
-                    values.push(c.value().to_owned());
-                }
-            }
-        }
+        let Some(values) = cookie_values(&cx.parts().headers, arg.name()) else {
+            let e = ParamError::new(
+                "invalid",
+                "the Cookie header is not visible ASCII".to_owned(),
+            );
+            return Err(invalid(loc(), e));
+        };
         T::deserialize(ParamDe::new(values.iter().map(String::as_str)))
             .map(Cookie)
             .map_err(|e| invalid(loc(), e))

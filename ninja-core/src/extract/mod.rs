@@ -29,6 +29,7 @@ use crate::body::RequestBody;
 use crate::openapi::{OperationDoc, ParamIn};
 use crate::problem::{FieldError, LocPart, Problem};
 pub use cookie::Cookie;
+pub(crate) use cookie::cookie_values;
 pub(crate) use param::{ParamDe, ParamError};
 pub use query::Query;
 pub(crate) use query::{QueryPairs, deserialize_struct, parse_query};

@@ -13,6 +13,7 @@ mod problem_schema;
 
 pub use model::ParamIn;
 pub use operation::OperationDoc;
+pub(crate) use operation::reason;
 
 use bytes::Bytes;
 use schemars::generate::{SchemaGenerator, SchemaSettings};

@@ -195,12 +195,7 @@ impl<'g> OperationDoc<'g> {
     /// `Created<T>` changed it).
     pub fn success(&mut self, body: Option<(&str, Value)>) {
         let status = self.success;
-        let description = status
-            .parse::<u16>()
-            .ok()
-            .and_then(|s| StatusCode::from_u16(s).ok())
-            .and_then(|s| s.canonical_reason())
-            .unwrap_or("Success");
+        let description = reason(status).unwrap_or("Success");
         self.response(status, description, body);
     }
 
@@ -226,6 +221,13 @@ impl<'g> OperationDoc<'g> {
             Some(None) => self.response(status, description, None),
         }
     }
+}
+
+/// The reason phrase of a status written as in the document (`"404"`), if it has one.
+pub(crate) fn reason(status: &str) -> Option<&'static str> {
+    StatusCode::from_bytes(status.as_bytes())
+        .ok()?
+        .canonical_reason()
 }
 
 /// `route`'s operation: what its generated `describe` says, plus the framework's own answers.
