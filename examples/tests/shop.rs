@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use examples::shop::{self, Db, Partners, partners};
-use ninja_core::TestClient;
+use ninja_core::{TestClient, TestRequest};
 use serde_json::{Value, json};
 
 const ADMIN: &str = "test-admin-token";
@@ -13,6 +13,21 @@ struct Shop {
     client: TestClient,
     db: Db,
     _dir: tempfile::TempDir,
+}
+
+impl Shop {
+    /// `GET path` as the customer holding API key `key`.
+    fn get_as(&self, key: &str, path: &str) -> TestRequest {
+        self.client.get(path).header("x-api-key", key)
+    }
+
+    /// `POST /api/v1/orders` of `order` as the customer holding API key `key`.
+    fn order_as(&self, key: &str, order: &Value) -> TestRequest {
+        self.client
+            .post("/api/v1/orders")
+            .header("x-api-key", key)
+            .json(order)
+    }
 }
 
 /// Serves the partner services on 127.0.0.1:0 on the current runtime; their base URL.
@@ -119,38 +134,20 @@ async fn orders_need_a_key_and_take_stock_in_one_transaction() {
     // No key, a wrong key: 401, nothing written.
     let res = s.client.post("/api/v1/orders").json(&order).send().await;
     assert_eq!(res.status(), 401);
-    let res = s
-        .client
-        .post("/api/v1/orders")
-        .header("x-api-key", "nope")
-        .json(&order)
-        .send()
-        .await;
+    let res = s.order_as("nope", &order).send().await;
     assert_eq!(res.status(), 401);
     assert_eq!(res.json::<Value>()["detail"], "unknown API key");
     assert_eq!((stock(&s.db, 3), order_count(&s.db)), (3, 0));
 
     // Placed: the stock went down and the order row exists, together.
-    let res = s
-        .client
-        .post("/api/v1/orders")
-        .header("x-api-key", "ada-key")
-        .json(&order)
-        .send()
-        .await;
+    let res = s.order_as("ada-key", &order).send().await;
     assert_eq!(res.status(), 201, "{}", res.text());
     let placed: Value = res.json();
     assert_eq!(placed["total_cents"], 998);
     assert_eq!((stock(&s.db, 3), order_count(&s.db)), (1, 1));
 
     // More than is left: 409 with the enum's own type and title, and neither row changed.
-    let res = s
-        .client
-        .post("/api/v1/orders")
-        .header("x-api-key", "ada-key")
-        .json(&order)
-        .send()
-        .await;
+    let res = s.order_as("ada-key", &order).send().await;
     assert_eq!(res.status(), 409);
     let body: Value = res.json();
     assert_eq!(body["type"], "/problems/out-of-stock");
@@ -158,10 +155,7 @@ async fn orders_need_a_key_and_take_stock_in_one_transaction() {
     assert_eq!((stock(&s.db, 3), order_count(&s.db)), (1, 1));
     // Validation before anything runs.
     let res = s
-        .client
-        .post("/api/v1/orders")
-        .header("x-api-key", "ada-key")
-        .json(&json!({"product_id": 3, "quantity": 0}))
+        .order_as("ada-key", &json!({"product_id": 3, "quantity": 0}))
         .send()
         .await;
     assert_eq!(res.status(), 422);
@@ -169,25 +163,16 @@ async fn orders_need_a_key_and_take_stock_in_one_transaction() {
     // Orders are private: Ada sees hers, Bob does not.
     let id = placed["id"].as_i64().expect("id");
     let res = s
-        .client
-        .get(&format!("/api/v1/orders/{id}"))
-        .header("x-api-key", "ada-key")
+        .get_as("ada-key", &format!("/api/v1/orders/{id}"))
         .send()
         .await;
     assert_eq!(res.json::<Value>(), placed);
     let res = s
-        .client
-        .get(&format!("/api/v1/orders/{id}"))
-        .header("x-api-key", "bob-key")
+        .get_as("bob-key", &format!("/api/v1/orders/{id}"))
         .send()
         .await;
     assert_eq!(res.status(), 404);
-    let res = s
-        .client
-        .get("/api/v1/orders")
-        .header("x-api-key", "bob-key")
-        .send()
-        .await;
+    let res = s.get_as("bob-key", "/api/v1/orders").send().await;
     assert_eq!(res.json::<Value>(), json!([]));
 }
 
@@ -197,11 +182,7 @@ async fn concurrent_orders_never_oversell() {
     // 3 smoke bombs, 8 customers' requests for one each at once.
     let mut calls = Vec::new();
     for _ in 0..8 {
-        let req = s
-            .client
-            .post("/api/v1/orders")
-            .header("x-api-key", "bob-key")
-            .json(&json!({"product_id": 3, "quantity": 1}));
+        let req = s.order_as("bob-key", &json!({"product_id": 3, "quantity": 1}));
         calls.push(tokio::spawn(req.send()));
     }
     let mut statuses = Vec::new();
@@ -285,12 +266,7 @@ async fn v2_pages_public_and_quotes_behind_the_key() {
     // v2 needs the key everywhere else; v1's orders route exists in v2 under the API auth.
     assert_eq!(s.client.get("/api/v2/orders").send().await.status(), 401);
     assert_eq!(
-        s.client
-            .get("/api/v2/orders")
-            .header("x-api-key", "ada-key")
-            .send()
-            .await
-            .status(),
+        s.get_as("ada-key", "/api/v2/orders").send().await.status(),
         200
     );
     let quote = |cur: &str| {

@@ -67,7 +67,8 @@ async fn start_with(api: NinjaApi) -> SocketAddr {
             hello,
             panic_sync,
             panic_async,
-            unserializable
+            unserializable,
+            slow_sync
         ])
         .build()
         .expect("builds");
@@ -93,6 +94,10 @@ fn post(path: &str, content_type: &str, body: &[u8]) -> Vec<u8> {
     r
 }
 
+fn json_post(path: &str, body: &[u8]) -> Vec<u8> {
+    post(path, "application/json", body)
+}
+
 fn get(target: &str) -> Vec<u8> {
     format!("GET {target} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").into_bytes()
 }
@@ -106,72 +111,32 @@ async fn still_serving(addr: SocketAddr) {
 #[tokio::test]
 async fn bad_json_bodies() {
     let addr = start().await;
-    let p = one(addr, &post("/items", "application/json", b"{\"name\": "))
-        .await
-        .problem(400);
+    let item = async |body: &[u8]| one(addr, &json_post("/items", body)).await;
+    let p = item(b"{\"name\": ").await.problem(400);
     assert!(
         p["detail"].as_str().expect("detail").contains("JSON"),
         "{p}"
     );
-    let p = one(
-        addr,
-        &post(
-            "/items",
-            "application/json",
-            br#"{"name": 5, "count": "x"}"#,
-        ),
-    )
-    .await
-    .problem(422);
+    let p = item(br#"{"name": 5, "count": "x"}"#).await.problem(422);
     assert_eq!(p["errors"][0]["loc"], serde_json::json!(["body", "name"]));
     // Deeply nested: serde_json's depth limit (128) answers before the stack is at risk.
     let deep = "[".repeat(100_000);
-    one(addr, &post("/any", "application/json", deep.as_bytes()))
-        .await
-        .problem(413);
+    let any = async |body: &[u8]| one(addr, &json_post("/any", body)).await;
+    any(deep.as_bytes()).await.problem(413);
     let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
-    one(addr, &post("/any", "application/json", deep.as_bytes()))
+    any(deep.as_bytes()).await.problem(400);
+    // Huge numbers: out of range for the field is a 422; beyond f64 is malformed JSON.
+    item(br#"{"name": "a", "count": 99999999999999999999}"#)
+        .await
+        .problem(422);
+    item(br#"{"name": "a", "count": 1e999}"#).await.problem(400);
+    // Not UTF-8.
+    item(b"{\"name\": \"\xff\xfe\", \"count\": 1}")
         .await
         .problem(400);
-    // Huge numbers: out of range for the field is a 422; beyond f64 is malformed JSON.
-    one(
-        addr,
-        &post(
-            "/items",
-            "application/json",
-            br#"{"name": "a", "count": 99999999999999999999}"#,
-        ),
-    )
-    .await
-    .problem(422);
-    one(
-        addr,
-        &post(
-            "/items",
-            "application/json",
-            br#"{"name": "a", "count": 1e999}"#,
-        ),
-    )
-    .await
-    .problem(400);
-    // Not UTF-8.
-    one(
-        addr,
-        &post(
-            "/items",
-            "application/json",
-            b"{\"name\": \"\xff\xfe\", \"count\": 1}",
-        ),
-    )
-    .await
-    .problem(400);
     // Wrong Content-Type.
-    one(
-        addr,
-        &post("/items", "text/plain", br#"{"name": "a", "count": 1}"#),
-    )
-    .await
-    .problem(415);
+    let plain = post("/items", "text/plain", br#"{"name": "a", "count": 1}"#);
+    one(addr, &plain).await.problem(415);
     still_serving(addr).await;
 }
 
@@ -478,17 +443,12 @@ fn slow_sync() -> &'static str {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_saturated_pool_sheds_load_at_once() {
-    let app = NinjaApi::new("t", "1")
-        .blocking_threads(2)
-        .blocking_queue(2)
-        .routes(routes![slow_sync, hello])
-        .build()
-        .expect("builds");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("binds");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { app.serve_on(listener, std::future::pending()).await });
+    let addr = start_with(
+        NinjaApi::new("t", "1")
+            .blocking_threads(2)
+            .blocking_queue(2),
+    )
+    .await;
 
     // 20 sync calls at once for 2 threads + 2 queued: 4 are served, 16 refused, and every
     // refusal arrives before the first served answer (no waiting in an unbounded queue).

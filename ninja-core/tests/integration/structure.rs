@@ -197,33 +197,18 @@ async fn two_apis_side_by_side() {
 
 #[test]
 fn server_settings_must_agree() {
-    let v1 = NinjaApi::new("a", "1")
-        .prefix("/a")
-        .blocking_threads(4)
-        .routes(routes![version]);
-    let v2 = NinjaApi::new("b", "1")
-        .prefix("/b")
-        .blocking_threads(8)
-        .routes(routes![health]);
-    let err = Server::new().api(v1).api(v2).build().unwrap_err();
+    // Two APIs that disagree on a server-wide setting.
+    let disagreeing = || {
+        let v1 = NinjaApi::new("a", "1").prefix("/a").blocking_threads(4);
+        let v2 = NinjaApi::new("b", "1").prefix("/b").blocking_threads(8);
+        Server::new()
+            .api(v1.routes(routes![version]))
+            .api(v2.routes(routes![health]))
+    };
+    let err = disagreeing().build().unwrap_err();
     assert!(err.to_string().contains("`blocking_threads`"), "{err}");
     // Set on the server, it is decided there.
-    let v1 = NinjaApi::new("a", "1")
-        .prefix("/a")
-        .blocking_threads(4)
-        .routes(routes![version]);
-    let v2 = NinjaApi::new("b", "1")
-        .prefix("/b")
-        .blocking_threads(8)
-        .routes(routes![health]);
-    assert!(
-        Server::new()
-            .blocking_threads(2)
-            .api(v1)
-            .api(v2)
-            .build()
-            .is_ok()
-    );
+    assert!(disagreeing().blocking_threads(2).build().is_ok());
     // Two APIs claiming one path is a conflict.
     let a = NinjaApi::new("a", "1").routes(routes![version]);
     let b = NinjaApi::new("b", "1")
