@@ -7,12 +7,11 @@
 //! scenario per round, in rotating order), and prints per scenario: median req/s, min–max,
 //! median p50 and p99 latency, the ratio to raw hyper's median, and the server's peak RSS.
 
-use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use benches::loadgen::{self, Load, Report};
+use benches::process::ServerProcess;
 use bytes::Bytes;
 
 struct Server {
@@ -141,58 +140,6 @@ fn cpus() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
 }
 
-fn bin_dir() -> PathBuf {
-    std::env::current_exe()
-        .expect("own path")
-        .parent()
-        .expect("a directory")
-        .to_owned()
-}
-
-fn build_servers() {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let status = Command::new(cargo)
-        .args(["build", "--release", "-p", "benches", "--bins", "--quiet"])
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "building the bench servers failed");
-}
-
-/// Starts `server` on `port`; `None` (with a warning) if it does not come up.
-fn start(server: &Server, port: u16, pin: bool) -> Option<Child> {
-    let bin = bin_dir().join(server.bin);
-    let addr = format!("127.0.0.1:{port}");
-    let mut cmd = if pin {
-        let mut c = Command::new("taskset");
-        c.arg("-c").arg("0").arg(&bin);
-        c
-    } else {
-        Command::new(&bin)
-    };
-    let mut child = cmd
-        .args(["--addr", &addr])
-        .env("RUST_LOG", "off")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(&addr).is_err() {
-        let exited = child.try_wait().ok().flatten().is_some();
-        if exited || Instant::now() > deadline {
-            eprintln!(
-                "warning: {} did not listen on {addr}; this measurement is skipped",
-                server.name
-            );
-            let _ = child.kill();
-            let _ = child.wait();
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Some(child)
-}
-
 /// Peak resident memory (VmHWM) of a process, in MiB.
 fn peak_rss_mib(pid: u32) -> f64 {
     benches::process::status_field(pid, "VmHWM:").map_or(f64::NAN, |kb| kb as f64 / 1024.0)
@@ -233,7 +180,7 @@ fn main() {
             "not pinned (one CPU)"
         }
     );
-    build_servers();
+    benches::process::build_servers();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -263,8 +210,15 @@ fn main() {
                 }
                 let server = server_of(label);
                 port += 1;
-                let Some(mut child) = start(server, port, pin) else {
-                    continue;
+                let child = match ServerProcess::start(server.bin, port, pin, &[]) {
+                    Ok(child) => child,
+                    Err(e) => {
+                        eprintln!(
+                            "warning: {e}; this measurement ({}) is skipped",
+                            server.name
+                        );
+                        continue;
+                    }
                 };
                 let mut load = opts.load.clone();
                 load.url = format!("http://127.0.0.1:{port}{path}")
@@ -284,9 +238,7 @@ fn main() {
                 s.p50.push(report.percentile_us(50.0));
                 s.p99.push(report.percentile_us(99.0));
                 s.errors += report.errors;
-                s.rss = s.rss.max(peak_rss_mib(child.id()));
-                let _ = child.kill();
-                let _ = child.wait();
+                s.rss = s.rss.max(peak_rss_mib(child.pid()));
             }
         }
     }

@@ -7,13 +7,12 @@
 //! with the blocking pool raised to 1,000 threads. Reports wall time, slowest request, errors,
 //! the server's peak RSS and peak thread count (sampled every 20 ms).
 
-use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use benches::process::ServerProcess;
 use bytes::Bytes;
 use http::Request;
 use http_body_util::{BodyExt, Empty};
@@ -107,19 +106,7 @@ fn main() {
             .args(["-p", "-c", "1", &std::process::id().to_string()])
             .output();
     }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let built = Command::new(cargo)
-        .args(["build", "--release", "-p", "benches", "--bins", "--quiet"])
-        .status();
-    assert!(
-        built.is_ok_and(|s| s.success()),
-        "building the bench servers failed"
-    );
-    let dir: PathBuf = std::env::current_exe()
-        .expect("own path")
-        .parent()
-        .expect("dir")
-        .to_owned();
+    benches::process::build_servers();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -131,28 +118,14 @@ fn main() {
     for (i, run) in RUNS.iter().enumerate() {
         // Below Linux's ephemeral range (32768-60999), where the client's sockets live.
         let port = 22_000 + u16::try_from(i).expect("few runs");
-        let mut cmd = if pin {
-            let mut c = Command::new("taskset");
-            c.args(["-c", "0"]).arg(dir.join(run.bin));
-            c
-        } else {
-            Command::new(dir.join(run.bin))
+        let threads_arg = run.blocking_threads.map(|t| t.to_string());
+        let args: Vec<&str> = match &threads_arg {
+            Some(t) => vec!["--blocking-threads", t],
+            None => Vec::new(),
         };
-        cmd.args(["--addr", &format!("127.0.0.1:{port}")]);
-        if let Some(t) = run.blocking_threads {
-            cmd.args(["--blocking-threads", &t.to_string()]);
-        }
-        let mut child = cmd
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("server starts");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "{} did not start", run.label);
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let pid = child.id();
+        let child = ServerProcess::start(run.bin, port, pin, &args)
+            .unwrap_or_else(|e| panic!("{}: {e}", run.label));
+        let pid = child.pid();
         let done = Arc::new(AtomicBool::new(false));
         let sampler = {
             let done = done.clone();
@@ -181,8 +154,7 @@ fn main() {
         let wall = start.elapsed();
         done.store(true, Ordering::Relaxed);
         let (rss, threads) = sampler.join().expect("sampler");
-        let _ = child.kill();
-        let _ = child.wait();
+        drop(child);
         let errors = results.iter().filter(|r| r.is_err()).count();
         let slowest = results
             .iter()

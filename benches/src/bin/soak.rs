@@ -9,11 +9,10 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use benches::loadgen::{self, Load};
-use benches::process::{open_fds as fds, status_field};
+use benches::process::{ServerProcess, open_fds as fds, status_field};
 use benches::scenario::flag;
 use bytes::Bytes;
 use http::Method;
@@ -22,40 +21,6 @@ const PORT: u16 = 28_417;
 
 fn rss_kib(pid: u32) -> u64 {
     status_field(pid, "VmRSS:").unwrap_or(0)
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start() -> Server {
-    let bin = std::env::current_exe()
-        .expect("own path")
-        .with_file_name("server-ninja");
-    let addr = format!("127.0.0.1:{PORT}");
-    let child = Command::new(&bin)
-        .args(["--addr", &addr])
-        .env("RUST_LOG", "off")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!(
-                "cannot start {} (build the benches first): {e}",
-                bin.display()
-            )
-        });
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(&addr).is_err() {
-        assert!(Instant::now() < deadline, "the server did not come up");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Server(child)
 }
 
 fn load(path: &str, connections: usize, expect: u16, slice: Duration) -> Load {
@@ -86,8 +51,9 @@ fn churn(until: Instant) -> u64 {
 fn main() {
     let total = Duration::from_secs_f64(flag("--duration").unwrap_or(120.0));
     let slice = Duration::from_secs_f64(flag("--slice").unwrap_or(10.0));
-    let server = start();
-    let pid = server.0.id();
+    let server = ServerProcess::start("server-ninja", PORT, false, &[])
+        .unwrap_or_else(|e| panic!("{e} (build the benches first)"));
+    let pid = server.pid();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
