@@ -665,7 +665,9 @@ impl App {
                 let api = &shared.apis[target.api];
                 let mut cx = RequestCx::new(&parts, params, &api.state, api.limits);
                 if let Some(scheme) = &target.auth {
-                    match scheme.authenticate(&parts, &shared.exec).await {
+                    // Boxed: only authenticated routes pay for the check's state, every
+                    // other request's future stays small.
+                    match Box::pin(scheme.authenticate(&parts, &shared.exec)).await {
                         Ok(identity) => cx.set_identity(identity),
                         Err(p) => return api.finish(p.into_response()),
                     }
