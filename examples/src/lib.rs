@@ -10,10 +10,6 @@ pub mod shop;
 /// # Errors
 /// When the API cannot be built or the address cannot be bound.
 pub fn run(name: &str, api: ninja_core::NinjaApi) -> std::io::Result<()> {
-    if std::env::args().any(|a| a == "--openapi") {
-        print!("{}", api.openapi_json().map_err(std::io::Error::other)?);
-        return Ok(());
-    }
     run_server(name, api.into(), &[""])
 }
 
