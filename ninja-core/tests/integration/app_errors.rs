@@ -1,6 +1,8 @@
 //! Errors of the user's own (`#[derive(ApiError)]`, boxed errors) and an API's error handler.
 
 use ninja_core::TestClient;
+
+use crate::problem;
 use ninja_core::prelude::*;
 use serde_json::{Value, json};
 
@@ -87,12 +89,6 @@ async fn boxed(fail: bool) -> Result<&'static str, Box<dyn std::error::Error + S
 
 fn api() -> NinjaApi {
     NinjaApi::new("t", "1").routes(routes![get_item, idea, boxed])
-}
-
-fn problem(res: &ninja_core::TestResponse, status: u16) -> Value {
-    assert_eq!(res.status(), status, "{}", res.text());
-    assert_eq!(res.header("content-type"), Some("application/problem+json"));
-    res.json()
 }
 
 #[tokio::test]

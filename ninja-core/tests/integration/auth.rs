@@ -4,6 +4,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ninja_core::TestClient;
+
+use crate::problem;
 use ninja_core::auth::{ApiKeyIn, AuthScheme, BasicCredentials, constant_time_eq};
 use ninja_core::prelude::*;
 use serde_json::{Value, json};
@@ -84,12 +86,6 @@ fn api_with(scheme: AuthScheme) -> NinjaApi {
     NinjaApi::new("t", "1")
         .auth(scheme)
         .routes(routes![me, open, count])
-}
-
-fn problem(res: &ninja_core::TestResponse, status: u16) -> Value {
-    assert_eq!(res.status(), status, "{}", res.text());
-    assert_eq!(res.header("content-type"), Some("application/problem+json"));
-    res.json()
 }
 
 #[tokio::test]

@@ -42,6 +42,14 @@ fn locs(body: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Asserts a problem answer with `status` (and its media type) and returns its body.
+#[track_caller]
+fn problem(res: &ninja_core::TestResponse, status: u16) -> Value {
+    assert_eq!(res.status(), status, "{}", res.text());
+    assert_eq!(res.header("content-type"), Some("application/problem+json"));
+    res.json()
+}
+
 /// Keeps `Problem` referenced so the helper module compiles standalone.
 #[allow(dead_code)]
 fn _uses(_: Problem) {}
