@@ -198,47 +198,23 @@ async fn concurrent_orders_never_oversell() {
 async fn admin_needs_the_bearer_token() {
     let s = shop().await;
     let new = json!({"name": "Katana", "price_cents": 25000, "stock": 2, "weight_grams": 1100});
-    let res = s
-        .client
-        .post("/api/v1/admin/products")
-        .json(&new)
-        .send()
-        .await;
+    let add_product = || s.client.post("/api/v1/admin/products");
+    let res = add_product().json(&new).send().await;
     assert_eq!(res.status(), 401);
     assert_eq!(res.header("www-authenticate"), Some("Bearer"));
-    let res = s
-        .client
-        .post("/api/v1/admin/products")
-        .bearer("guess")
-        .json(&new)
-        .send()
-        .await;
+    let res = add_product().bearer("guess").json(&new).send().await;
     assert_eq!(res.status(), 401);
     // A customer's key is not an admin token.
-    let res = s
-        .client
-        .post("/api/v1/admin/products")
+    let res = add_product()
         .header("x-api-key", "ada-key")
         .json(&new)
         .send()
         .await;
     assert_eq!(res.status(), 401);
-    let res = s
-        .client
-        .post("/api/v1/admin/products")
-        .bearer(ADMIN)
-        .json(&new)
-        .send()
-        .await;
+    let res = add_product().bearer(ADMIN).json(&new).send().await;
     assert_eq!(res.status(), 201, "{}", res.text());
     assert_eq!(res.json::<Value>()["id"], 4);
-    let res = s
-        .client
-        .post("/api/v1/admin/products")
-        .bearer(ADMIN)
-        .json(&new)
-        .send()
-        .await;
+    let res = add_product().bearer(ADMIN).json(&new).send().await;
     assert_eq!(res.status(), 409);
     assert_eq!(
         res.json::<Value>()["detail"],
