@@ -10,6 +10,16 @@
 //!
 //! Workers are plain threads, not tokio's, so shutting the runtime down never waits for a
 //! stuck handler.
+//!
+//! On Linux, workers run under `SCHED_BATCH` (same nice value, same CPU share): a woken worker
+//! does not preempt the thread running on its CPU, it waits for that thread to block or for
+//! the next scheduler tick. Without it, when the reactor and a worker share a CPU (one core,
+//! or a server pinned to one), every hand-off is a context switch: the woken worker preempts
+//! the reactor, runs one job, parks, and the reactor resumes to hand over the next job
+//! (measured: 1.26 switches per request, 62k req/s). With it, the reactor reads every ready
+//! request first and the worker then drains them in one go (86k req/s, against 81k for an
+//! async handler in the same run). The cost: on a busy CPU a woken worker may wait up to one
+//! tick; with a CPU free it runs at once, as before.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -105,6 +115,7 @@ impl Shared {
     }
 
     fn work_loop(self: Arc<Self>) {
+        prefer_not_to_preempt();
         let mut state = self.lock();
         // A new worker starts out waking: it was made to take the queued work.
         let mut waking = true;
@@ -141,6 +152,26 @@ impl Shared {
         }
     }
 }
+
+/// Puts the calling thread under `SCHED_BATCH` (see the module docs); a failure only costs
+/// speed, so it is logged and ignored.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+fn prefer_not_to_preempt() {
+    let param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: `param` is a valid `sched_param` for the duration of the call; pid 0 is the
+    // calling thread; SCHED_BATCH with priority 0 needs no privilege and touches nothing else.
+    let rc = unsafe { libc::sched_setscheduler(0, libc::SCHED_BATCH, &raw const param) };
+    if rc != 0 {
+        tracing::debug!(
+            error = %std::io::Error::last_os_error(),
+            "could not set SCHED_BATCH on a blocking-pool thread"
+        );
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn prefer_not_to_preempt() {}
 
 #[cfg(test)]
 mod tests {
@@ -186,6 +217,28 @@ mod tests {
             "{:?}",
             start.elapsed()
         );
+    }
+
+    /// Workers run under `SCHED_BATCH` (policy 3, field 41 of `/proc/thread-self/stat`).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn workers_do_not_preempt_on_wake_up() {
+        fn policy() -> String {
+            let stat = std::fs::read_to_string("/proc/thread-self/stat").expect("procfs");
+            // Fields after the `(comm)` one, which may hold spaces: the 3rd field onwards.
+            let after_comm = &stat[stat.rfind(')').expect("comm") + 2..];
+            after_comm
+                .split(' ')
+                .nth(41 - 3)
+                .expect("policy field")
+                .to_owned()
+        }
+        let pool = Pool::new(1);
+        let (tx, rx) = mpsc::channel();
+        pool.execute(Box::new(move || tx.send(policy()).expect("receiver alive")));
+        let in_pool = rx.recv_timeout(Duration::from_secs(5)).expect("ran");
+        assert_eq!(in_pool, "3", "SCHED_BATCH in the pool");
+        assert_eq!(policy(), "0", "the caller's thread is left as it was");
     }
 
     #[test]
