@@ -654,41 +654,51 @@ impl ApiShared {
 
 impl App {
     /// Answers one request: route, authenticate, extract, run the handler, respond.
-    pub async fn call(&self, req: Request<RequestBody>) -> Response {
+    ///
+    /// The future owns what it needs (an `App` handle and the request head), so it is
+    /// `'static`, as hyper wants, without another wrapper. It is written as one `async`
+    /// block because every value alive across an `.await` takes room in it for as long as
+    /// the request lasts, and hyper keeps one per connection: no second copy of the request.
+    pub fn call(&self, req: Request<RequestBody>) -> impl Future<Output = Response> + Send + use<> {
+        let app = self.clone();
         let (parts, body) = req.into_parts();
-        let shared = &*self.0;
-        if let Err(p) = shared.check_head(&parts) {
-            return shared.unrouted(parts.uri.path(), p);
-        }
-        match shared.table.lookup(&parts.method, parts.uri.path()) {
-            Lookup::Found(target, params) => {
-                let api = &shared.apis[target.api];
-                let mut cx = RequestCx::new(&parts, params, &api.state, api.limits);
-                if let Some(scheme) = &target.auth {
-                    // Boxed: only authenticated routes pay for the check's state, every
-                    // other request's future stays small.
-                    match Box::pin(scheme.authenticate(&parts, &shared.exec)).await {
-                        Ok(identity) => cx.set_identity(identity),
-                        Err(p) => return api.finish(p.into_response()),
-                    }
-                }
-                let res = (target.handler)(cx, body, &shared.exec).await;
-                api.finish(res)
+        async move {
+            let shared = &*app.0;
+            if let Err(p) = shared.check_head(&parts) {
+                return shared.unrouted(parts.uri.path(), p);
             }
-            Lookup::MethodNotAllowed(allow, api) => shared.apis[api].finish(
-                Problem::new(StatusCode::METHOD_NOT_ALLOWED)
-                    .with_detail(format!("{} is not allowed here; see `Allow`", parts.method))
-                    .with_header(header::ALLOW, allow.clone())
-                    .into_response(),
-            ),
-            Lookup::NotFound => shared.unrouted(
-                parts.uri.path(),
-                Problem::not_found(format!(
-                    "no route for {} {}",
-                    parts.method,
-                    parts.uri.path()
-                )),
-            ),
+            match shared.table.lookup(&parts.method, parts.uri.path()) {
+                Lookup::Found(target, params) => {
+                    let api = &shared.apis[target.api];
+                    let identity = match &target.auth {
+                        // Boxed: only authenticated routes pay for the check's state.
+                        Some(scheme) => {
+                            match Box::pin(scheme.authenticate(&parts, &shared.exec)).await {
+                                Ok(identity) => Some(identity),
+                                Err(p) => return api.finish(p.into_response()),
+                            }
+                        }
+                        None => None,
+                    };
+                    let cx = RequestCx::new(&parts, params, &api.state, api.limits, identity);
+                    let res = (target.handler)(cx, body, &shared.exec).await;
+                    api.finish(res)
+                }
+                Lookup::MethodNotAllowed(allow, api) => shared.apis[api].finish(
+                    Problem::new(StatusCode::METHOD_NOT_ALLOWED)
+                        .with_detail(format!("{} is not allowed here; see `Allow`", parts.method))
+                        .with_header(header::ALLOW, allow.clone())
+                        .into_response(),
+                ),
+                Lookup::NotFound => shared.unrouted(
+                    parts.uri.path(),
+                    Problem::not_found(format!(
+                        "no route for {} {}",
+                        parts.method,
+                        parts.uri.path()
+                    )),
+                ),
+            }
         }
     }
 

@@ -8,6 +8,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use futures_util::FutureExt;
+use futures_util::future::Either;
 use http::{HeaderValue, StatusCode, header};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::oneshot;
@@ -95,19 +96,23 @@ impl Exec {
         }
     }
 
-    /// Runs a sync handler (and its response serialization) on the blocking pool.
-    pub async fn run_blocking<F, R>(&self, f: F) -> Response
+    /// Runs a sync handler (and its response serialization) on the blocking pool: queued
+    /// now, answered when the returned future is awaited.
+    pub fn run_blocking<F, R>(&self, f: F) -> impl Future<Output = Response> + Send + use<F, R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: IntoResponse,
     {
-        match self.spawn(move || f().into_response()) {
-            Ok(rx) => match rx.await {
-                Ok(Ok(res)) => res,
-                Ok(Err(payload)) => log_panic(&payload).into_response(),
-                Err(_) => shutting_down().into_response(),
-            },
-            Err(busy) => busy.into_response(),
+        let queued = self.spawn(move || f().into_response());
+        async move {
+            match queued {
+                Ok(rx) => match rx.await {
+                    Ok(Ok(res)) => res,
+                    Ok(Err(payload)) => log_panic(&payload).into_response(),
+                    Err(_) => shutting_down().into_response(),
+                },
+                Err(busy) => busy.into_response(),
+            }
         }
     }
 }
@@ -167,17 +172,38 @@ impl Drop for Slot {
     }
 }
 
-/// Awaits an async handler in the connection's task, turning a panic into a 500.
-pub async fn run_async<Fut, R>(exec: &Exec, fut: Fut) -> Response
+/// Awaits an async handler in the connection's task, turning a panic (in the handler or in
+/// `respond`) into a 500.
+pub fn run_async<'a, Fut, R>(
+    exec: &'a Exec,
+    fut: Fut,
+    respond: fn(R) -> Response,
+) -> impl Future<Output = Response> + 'a
 where
-    Fut: Future<Output = R> + Send,
-    R: IntoResponse,
+    // No `Send` bound here: `handle` checks it once, on the user's function (the returned
+    // future is `Send` exactly when `Fut` is).
+    Fut: Future<Output = R> + 'a,
+    R: 'a,
 {
-    let fut = CURRENT.scope(exec.clone(), async move { fut.await.into_response() });
-    match AssertUnwindSafe(fut).catch_unwind().await {
-        Ok(res) => res,
-        Err(payload) => panicked(&payload),
-    }
+    let fut = CURRENT.scope(exec.clone(), fut.map(respond));
+    AssertUnwindSafe(fut)
+        .catch_unwind()
+        .map(|r| r.unwrap_or_else(|payload| panicked(&payload)))
+}
+
+/// A route's request future: `extract` (which borrows the request) and then `call` with
+/// its values. The two are states of one enum, so while the handler runs the future holds
+/// the handler's own state, not also the request context and the extraction's locals.
+pub fn handle<'a, T, E, C, F>(extract: E, call: C) -> BoxFuture<'a>
+where
+    E: Future<Output = Result<T, Response>> + Send + 'a,
+    C: FnOnce(T) -> F + Send + 'a,
+    F: Future<Output = Response> + Send + 'a,
+{
+    Box::pin(extract.then(move |values| match values {
+        Ok(values) => Either::Left(call(values)),
+        Err(res) => Either::Right(std::future::ready(res)),
+    }))
 }
 
 /// Runs a sync handler right here, on the reactor thread (route option `inline`): no hand-off,

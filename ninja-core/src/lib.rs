@@ -157,7 +157,7 @@ pub mod __private {
     pub use crate::endpoint::{ParamFns, ResponseFns, parts, path, responds};
     pub use crate::error::{error_doc, error_response};
     pub use crate::extract::{Arg, FromBody, FromRequestParts, RequestCx, within_body_timeout};
-    pub use crate::handler::{BoxFuture, Errors, Exec, HandlerFn, run_async, run_inline};
+    pub use crate::handler::{BoxFuture, Errors, Exec, HandlerFn, handle, run_async, run_inline};
     pub use crate::openapi::{OperationDoc, ParamIn};
     pub use crate::routing::{Operation, Route};
     pub use crate::validate::{

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use futures_util::FutureExt as _;
 use hyper::body::Incoming;
 use std::sync::Arc;
 
@@ -146,8 +147,8 @@ pub(crate) async fn run(
         let conn_guard = LiveConnection(Arc::clone(&live));
         let app = app.clone();
         let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
-            let app = app.clone();
-            async move { Ok::<_, Infallible>(app.call(req.map(RequestBody::from)).await) }
+            app.call(req.map(RequestBody::from))
+                .map(Ok::<_, Infallible>)
         });
         let watcher = graceful.watcher();
         let (h1, h2) = (h1.clone(), h2.clone());

@@ -234,7 +234,7 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
     } else {
         quote! {
             let (#(::std::option::Option::Some(#vars),)*) = (#(#temps,)*) else {
-                return __ninja_errors.into_response();
+                return ::std::result::Result::Err(__ninja_errors.into_response());
             };
         }
     };
@@ -255,12 +255,14 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
         }
         None => quote!(#np::IntoResponse::into_response),
     };
+    // The call, given the extracted values: a future, so that `handle` can chain it after the
+    // extraction without keeping the request context alive while the handler runs.
     let call = if h.is_async {
-        quote_spanned!(ident.span()=> #np::run_async(__ninja_exec, async move { (#respond)(#ident(#(#vars),*).await) }).await)
+        quote_spanned!(ident.span()=> move |(#(#vars,)*)| #np::run_async(__ninja_exec, #ident(#(#vars),*), #respond))
     } else if args.inline.is_some() {
-        quote_spanned!(ident.span()=> #np::run_inline(move || (#respond)(#ident(#(#vars),*))))
+        quote_spanned!(ident.span()=> move |(#(#vars,)*)| ::std::future::ready(#np::run_inline(move || (#respond)(#ident(#(#vars),*)))))
     } else {
-        quote_spanned!(ident.span()=> __ninja_exec.run_blocking(move || (#respond)(#ident(#(#vars),*))).await)
+        quote_spanned!(ident.span()=> move |(#(#vars,)*)| __ninja_exec.run_blocking(move || (#respond)(#ident(#(#vars),*))))
     };
 
     let (summary, description) = doc::summary_and_description(&f.attrs);
@@ -310,15 +312,18 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
                 ) -> #np::BoxFuture<'a> {
                     #[allow(unused_imports)]
                     use #np::{ViaGarde as _, ViaNothing as _};
-                    ::std::boxed::Box::pin(async move {
-                        let __ninja_parts = __ninja_cx.parts();
-                        let _ = __ninja_parts;
-                        let mut __ninja_errors = #np::Errors::default();
-                        #(#extract)*
-                        #body_extract
-                        #unpack
-                        #call
-                    })
+                    #np::handle(
+                        async move {
+                            let __ninja_parts = __ninja_cx.parts();
+                            let _ = __ninja_parts;
+                            let mut __ninja_errors = #np::Errors::default();
+                            #(#extract)*
+                            #body_extract
+                            #unpack
+                            ::std::result::Result::Ok((#(#vars,)*))
+                        },
+                        #call,
+                    )
                 }
                 fn __ninja_describe(__ninja_op: &mut #np::OperationDoc<'_>) {
                     #(#describe)*

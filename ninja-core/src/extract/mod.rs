@@ -94,6 +94,7 @@ impl<'a> RequestCx<'a> {
         params: matchit::Params<'a, 'a>,
         state: &'a StateMap,
         limits: Limits,
+        identity: Option<Identity>,
     ) -> Self {
         Self {
             parts,
@@ -101,12 +102,8 @@ impl<'a> RequestCx<'a> {
             state,
             limits,
             query: OnceLock::new(),
-            identity: None,
+            identity,
         }
-    }
-
-    pub(crate) fn set_identity(&mut self, identity: Identity) {
-        self.identity = Some(identity);
     }
 
     /// The identity the route's auth check returned, if it is a `T`.

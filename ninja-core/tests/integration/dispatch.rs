@@ -37,12 +37,35 @@ async fn panic_async() -> &'static str {
     panic!("async handler exploded: secret /etc/passwd")
 }
 
+/// A value whose serialization panics: the response is built inside the panic guard too.
+#[derive(schemars::JsonSchema)]
+struct Bomb;
+
+impl serde::Serialize for Bomb {
+    fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+        panic!("serializer exploded: secret /etc/passwd")
+    }
+}
+
+#[get("/bomb-sync")]
+fn bomb_sync() -> Json<Bomb> {
+    Json(Bomb)
+}
+
+#[get("/bomb-async")]
+async fn bomb_async() -> Json<Bomb> {
+    tokio::task::yield_now().await;
+    Json(Bomb)
+}
+
 fn client() -> TestClient {
     TestClient::new(NinjaApi::new("t", "1").routes(routes![
         on_sync,
         on_async,
         panic_sync,
-        panic_async
+        panic_async,
+        bomb_sync,
+        bomb_async,
     ]))
 }
 
@@ -72,7 +95,7 @@ async fn sync_runs_off_the_reactor_and_async_on_it() {
 #[tokio::test]
 async fn panics_are_500_and_serving_goes_on() {
     let c = client();
-    for path in ["/panic-sync", "/panic-async"] {
+    for path in ["/panic-sync", "/panic-async", "/bomb-sync", "/bomb-async"] {
         let res = c.get(path).send().await;
         assert_eq!(res.status(), 500, "{path}");
         assert_eq!(res.header("content-type"), Some("application/problem+json"));
@@ -149,4 +172,28 @@ async fn inline_sync_handlers_run_on_the_reactor() {
     assert_eq!(res.status(), 500);
     assert!(!res.text().contains("exploded"));
     assert_eq!(c.get("/inline").send().await.status(), 200);
+}
+
+#[get("/say-after")]
+async fn say_after(delay: u64, word: String) -> String {
+    tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    word
+}
+
+/// hyper keeps one request future per connection for the connection's life, so its size is
+/// memory per connection: ~540 bytes now, 896 when `call` was an `async fn` (its argument and
+/// the parts taken from it each took room), and a wrapper in the server copied the request
+/// once more. Measured effect: 10,000 waiting connections 163.8 → 149.5 MiB
+/// (`target/release/concurrency`). This catches a value kept across an `.await` by mistake.
+#[test]
+fn the_request_future_stays_small() {
+    let app = NinjaApi::new("t", "1")
+        .routes(routes![say_after])
+        .build()
+        .expect("builds");
+    let req = http::Request::get("/say-after?delay=1&word=x")
+        .body(ninja_core::RequestBody::empty())
+        .expect("request");
+    let size = std::mem::size_of_val(&app.call(req));
+    assert!(size <= 640, "App::call's future is {size} bytes");
 }
