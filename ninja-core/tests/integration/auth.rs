@@ -1,7 +1,6 @@
 //! Authentication: every scheme accepting and rejecting, its document entries, and where a
 //! scheme applies (API, router, route, `auth = none`).
 
-
 use ninja_core::TestClient;
 
 use crate::problem;
@@ -196,7 +195,12 @@ async fn rejected_requests_never_reach_extraction_or_the_handler() {
     problem(&c.get("/count").query("n", "x").send().await, 401);
     problem(&c.get("/count").query("n", 4711).send().await, 401);
     assert!(!ran(4711), "the handler ran without credentials");
-    let res = c.get("/count").query("n", 4711).bearer("t0ken").send().await;
+    let res = c
+        .get("/count")
+        .query("n", 4711)
+        .bearer("t0ken")
+        .send()
+        .await;
     assert_eq!(res.text(), "4711");
     assert!(ran(4711));
 }

@@ -68,7 +68,8 @@ async fn start_with(api: NinjaApi) -> SocketAddr {
             panic_sync,
             panic_async,
             unserializable,
-            slow_sync
+            slow_sync,
+            big
         ])
         .build()
         .expect("builds");
@@ -315,6 +316,46 @@ async fn idle_keep_alive_connections_are_closed() {
     let read = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut raw)).await;
     assert!(read.is_ok(), "the idle connection was never closed");
     assert_eq!(parse_answers(&raw)[0].status, 200);
+}
+
+#[get("/big")]
+async fn big() -> String {
+    "x".repeat(BIG)
+}
+
+const BIG: usize = 16 << 20;
+
+/// The idle timeout is not a request timeout: a handler slower than it, and a download that
+/// takes longer than it, both finish.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_handlers_and_slow_downloads_are_not_idle() {
+    let addr =
+        start_with(NinjaApi::new("t", "1").header_read_timeout(Duration::from_millis(200))).await;
+    // An 800 ms handler.
+    assert_eq!(one(addr, &get("/slow-sync")).await.status, 200);
+    // 16 MiB read in 256 KiB sips every 20 ms: over a second, most of it spent with the
+    // server waiting to write.
+    let mut s = TcpStream::connect(addr).await.expect("connects");
+    s.write_all(b"GET /big HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        .await
+        .expect("writes");
+    let started = Instant::now();
+    let mut got = 0;
+    let mut buf = vec![0; 256 << 10];
+    loop {
+        let n = s.read(&mut buf).await.expect("reads");
+        if n == 0 {
+            break;
+        }
+        got += n;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        started.elapsed() > Duration::from_millis(400),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(got > BIG, "the download was cut off after {got} bytes");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
