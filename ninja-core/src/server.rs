@@ -115,11 +115,12 @@ impl Activity {
 /// instructions of a small request and ~9 % of hello's req/s in interleaved A/B rounds; this
 /// is three counter updates per request and one timer reset per period.
 async fn watch_idle<F: Future>(
-    conn: F,
+    mut conn: Pin<&mut F>,
     activity: &Activity,
     period: Duration,
 ) -> Option<F::Output> {
-    let mut conn = std::pin::pin!(conn);
+    // `conn` comes pinned by the caller: moved in here, it would take room twice in the
+    // connection's task (once as the argument, once pinned), for the connection's life.
     let mut tick = std::pin::pin!(tokio::time::sleep(period));
     let mut last = None;
     loop {
@@ -287,7 +288,7 @@ pub(crate) async fn run(
                     stream,
                     activity: Arc::clone(&activity),
                 });
-                let conn = watcher.watch(h1.serve_connection(io, service));
+                let conn = std::pin::pin!(watcher.watch(h1.serve_connection(io, service)));
                 match watch_idle(conn, &activity, header_timeout).await {
                     Some(result) => result,
                     None => {
