@@ -2,6 +2,7 @@
 # Instructions per request, counted by callgrind: stable where req/s is not (shared machine).
 #
 #   scripts/callgrind.sh [path] [servers...]     e.g. scripts/callgrind.sh /hello hyper ninja
+#   EXPECT=404 scripts/callgrind.sh /nope         (the status loadgen counts as a success)
 #
 # Each server runs twice under callgrind, serving a short and a longer load of `path` from
 # `loadgen` (8 connections); the difference in instructions over the difference in requests
@@ -31,6 +32,7 @@ measure() {
     done
     local requests
     requests=$(taskset -c 1 target/release/loadgen "http://127.0.0.1:$port$path" -c 8 -d "$seconds" \
+        --expect "${EXPECT:-200}" \
         | sed -n 's/.* \([0-9]*\) requests.*/\1/p')
     kill -TERM "$pid"
     wait "$pid" 2>/dev/null || true
