@@ -172,10 +172,10 @@ macro_rules! server_setters {
         }
 
         /// How long a client may take to send a request's headers, and how long a
-        /// keep-alive connection may sit idle between requests (default 30 s). Checked once
-        /// per period, so a quiet connection is closed one to two periods after it went
-        /// quiet; a client trickling its headers (slowloris) is cut off; a request being
-        /// answered, or a response being written, keeps the connection.
+        /// keep-alive or HTTP/2 connection may sit idle between requests (default 30 s).
+        /// Checked once per period, so a quiet connection is closed one to two periods after
+        /// it went quiet; a client trickling its headers (slowloris) is cut off; a request
+        /// being answered, or a response being written, keeps the connection.
         pub fn header_read_timeout(mut self, d: Duration) -> Self {
             self.server_settings().header_read_timeout = Some(d);
             self

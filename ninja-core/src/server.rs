@@ -105,7 +105,7 @@ impl Activity {
     }
 }
 
-/// The header-read and idle timeout of an HTTP/1 connection, checked once per `period`: a
+/// The header-read and idle timeout of a connection, checked once per `period`: a
 /// connection that for a whole period began no request, had none being answered and wrote
 /// nothing (idle in keep-alive, or trickling a head that never ends) is closed, one to two
 /// periods after it went quiet. `None` when it was.
@@ -281,21 +281,21 @@ pub(crate) async fn run(
             else {
                 return;
             };
-            let result = if is_h2 {
-                Box::pin(watcher.watch(h2.serve_connection(TokioIo::new(stream), service))).await
+            let io = TokioIo::new(Watched {
+                stream,
+                activity: Arc::clone(&activity),
+            });
+            let watched = if is_h2 {
+                // Boxed: HTTP/2's connection state is larger, and rarer here.
+                let mut conn = Box::pin(watcher.watch(h2.serve_connection(io, service)));
+                watch_idle(conn.as_mut(), &activity, header_timeout).await
             } else {
-                let io = TokioIo::new(Watched {
-                    stream,
-                    activity: Arc::clone(&activity),
-                });
                 let conn = std::pin::pin!(watcher.watch(h1.serve_connection(io, service)));
-                match watch_idle(conn, &activity, header_timeout).await {
-                    Some(result) => result,
-                    None => {
-                        tracing::debug!("closed a connection idle for the header read timeout");
-                        return;
-                    }
-                }
+                watch_idle(conn, &activity, header_timeout).await
+            };
+            let Some(result) = watched else {
+                tracing::debug!("closed a connection idle for the header read timeout");
+                return;
             };
             if let Err(e) = result {
                 tracing::debug!(error = %e, "connection ended with an error");

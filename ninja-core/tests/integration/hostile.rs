@@ -318,6 +318,24 @@ async fn idle_keep_alive_connections_are_closed() {
     assert_eq!(parse_answers(&raw)[0].status, 200);
 }
 
+/// HTTP/2 (prior knowledge) gets the same idle limit: a client that opens a connection and
+/// sends nothing after its preface does not keep a connection slot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_http2_connections_are_closed() {
+    let addr =
+        start_with(NinjaApi::new("t", "1").header_read_timeout(Duration::from_millis(300))).await;
+    let mut s = TcpStream::connect(addr).await.expect("connects");
+    // The preface, then an empty SETTINGS frame (length 0, type 4, no flags, stream 0).
+    s.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0")
+        .await
+        .expect("writes");
+    let mut raw = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut raw)).await;
+    assert!(read.is_ok(), "the idle HTTP/2 connection was never closed");
+    // The server spoke HTTP/2 before closing: its own SETTINGS frame (type 4) comes first.
+    assert_eq!(raw.get(3), Some(&4), "{raw:?}");
+}
+
 #[get("/big")]
 async fn big() -> String {
     "x".repeat(BIG)
