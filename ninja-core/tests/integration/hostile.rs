@@ -304,17 +304,22 @@ async fn slowloris_is_cut_off_while_others_are_served() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn idle_keep_alive_connections_are_closed() {
+/// Sends `bytes` on a new connection to a server with a 300 ms idle limit, then nothing;
+/// returns what the server wrote before it closed the connection (within 5 s, or it fails).
+async fn written_before_idle_close(bytes: &[u8]) -> Vec<u8> {
     let addr =
         start_with(NinjaApi::new("t", "1").header_read_timeout(Duration::from_millis(300))).await;
     let mut s = TcpStream::connect(addr).await.expect("connects");
-    s.write_all(b"GET /hello HTTP/1.1\r\nhost: x\r\n\r\n")
-        .await
-        .expect("writes");
+    s.write_all(bytes).await.expect("writes");
     let mut raw = Vec::new();
     let read = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut raw)).await;
     assert!(read.is_ok(), "the idle connection was never closed");
+    raw
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_keep_alive_connections_are_closed() {
+    let raw = written_before_idle_close(b"GET /hello HTTP/1.1\r\nhost: x\r\n\r\n").await;
     assert_eq!(parse_answers(&raw)[0].status, 200);
 }
 
@@ -322,16 +327,9 @@ async fn idle_keep_alive_connections_are_closed() {
 /// sends nothing after its preface does not keep a connection slot.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_http2_connections_are_closed() {
-    let addr =
-        start_with(NinjaApi::new("t", "1").header_read_timeout(Duration::from_millis(300))).await;
-    let mut s = TcpStream::connect(addr).await.expect("connects");
     // The preface, then an empty SETTINGS frame (length 0, type 4, no flags, stream 0).
-    s.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0")
-        .await
-        .expect("writes");
-    let mut raw = Vec::new();
-    let read = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut raw)).await;
-    assert!(read.is_ok(), "the idle HTTP/2 connection was never closed");
+    let raw =
+        written_before_idle_close(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0").await;
     // The server spoke HTTP/2 before closing: its own SETTINGS frame (type 4) comes first.
     assert_eq!(raw.get(3), Some(&4), "{raw:?}");
 }
