@@ -22,10 +22,11 @@
 //! let api = NinjaApi::new("Demo", "1.0").auth(AuthScheme::bearer(check_token)).routes(routes![me]);
 //! ```
 //!
-//! A scheme (or [`AuthScheme::any_of`] several) is set on the API, a [`Router`](crate::Router)
-//! or one route (`auth = expr` in the route attribute), the innermost winning; `auth = none` opens one route under an
-//! authenticated router. Each scheme is also an OpenAPI `securityScheme`, and each
-//! authenticated operation lists it under `security`.
+//! A scheme (or [`AuthScheme::any_of`] several) is set on the API, a
+//! [`Router`](crate::Router) or one route (`auth = expr` in the route attribute), the
+//! innermost winning; `auth = none` opens one route under an authenticated router. Each
+//! scheme is also an OpenAPI `securityScheme`, and each authenticated operation lists it
+//! under `security`.
 //!
 //! A sync check (`fn(String) -> Option<User>`) runs on the blocking pool like a sync handler,
 //! so it may query a database; an async one is awaited. Either returns `Option<T>` (`None` →

@@ -212,8 +212,9 @@ impl<T> crate::validate::Validatable for Json<T> {
 impl<T: Serialize + JsonSchema> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
         // A `Vec`, not a `BytesMut` writer: serde_json writes in many small pieces, and
-        // `Vec`'s `io::Write` is the cheaper sink (callgrind: 721 → ~390 instructions for a
-        // one-field struct); both become `Bytes` the same way.
+        // `Vec`'s `io::Write` is the cheaper sink (callgrind, the bench's one-field hello:
+        // 721 instructions to serialize through `BytesMut`, 386 in the hyper bench's `Vec`);
+        // both become `Bytes` the same way.
         let mut buf = Vec::with_capacity(128);
         if let Err(e) = serde_json::to_writer(&mut buf, &self.0) {
             tracing::error!(error = %e, "failed to serialize a JSON response");

@@ -16,10 +16,10 @@
 //! the next scheduler tick. Without it, when the reactor and a worker share a CPU (one core,
 //! or a server pinned to one), every hand-off is a context switch: the woken worker preempts
 //! the reactor, runs one job, parks, and the reactor resumes to hand over the next job
-//! (measured: 1.26 switches per request, 62k req/s). With it, the reactor reads every ready
-//! request first and the worker then drains them in one go (86k req/s, against 81k for an
-//! async handler in the same run). The cost: on a busy CPU a woken worker may wait up to one
-//! tick; with a CPU free it runs at once, as before.
+//! (measured: 1.26 switches per request; a sync hello at 0.68–0.82× raw hyper). With it, the
+//! reactor reads every ready request first and the worker then drains them in one go (0.86–
+//! 0.95× in `compare`, BENCHMARKS.md). The cost: on a busy CPU a woken worker may wait up to
+//! one tick; with a CPU free it runs at once, as before.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
