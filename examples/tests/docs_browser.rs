@@ -130,6 +130,17 @@ fn cmd_err(what: &'static str) -> impl Fn(fantoccini::error::CmdError) -> String
     move |e| format!("{what}: {e}")
 }
 
+/// Opens the docs page at `url` and waits until it lists operations.
+async fn open_docs(c: &Client, url: &str) -> Result<(), String> {
+    c.goto(url).await.map_err(cmd_err("open the docs page"))?;
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(".opblock"))
+        .await
+        .map_err(cmd_err("operations listed"))?;
+    Ok(())
+}
+
 /// Opens the docs page at `url`, expects `operations` operations, expands them all, and
 /// returns the page source once they have rendered without a render error.
 async fn expand_every_operation(
@@ -137,12 +148,7 @@ async fn expand_every_operation(
     url: &str,
     operations: usize,
 ) -> Result<String, String> {
-    c.goto(url).await.map_err(cmd_err("open the docs page"))?;
-    c.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(".opblock"))
-        .await
-        .map_err(cmd_err("operations listed"))?;
+    open_docs(c, url).await?;
     let controls = c
         .find_all(Locator::Css(".opblock-summary-control"))
         .await
@@ -212,14 +218,7 @@ async fn a_prefixed_api_with_auth_renders() {
 
 async fn exercise(c: &Client, addr: SocketAddr) -> Result<(), String> {
     let err = cmd_err;
-    c.goto(&format!("http://{addr}/docs"))
-        .await
-        .map_err(err("open /docs"))?;
-    c.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(".opblock"))
-        .await
-        .map_err(err("operations listed"))?;
+    open_docs(c, &format!("http://{addr}/docs")).await?;
 
     // Every operation of the example is listed, with its method and path.
     let mut listed = Vec::new();
