@@ -1,26 +1,27 @@
-//! [`NinjaApi`]: the builder users start from, and [`App`], what it builds.
+//! [`NinjaApi`] and [`Server`]: the builders users start from; they build an [`App`].
 
 use std::collections::HashMap;
 use std::fmt;
-use std::future::Future;
 use std::io;
 use std::net::ToSocketAddrs;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::{Request, StatusCode, header};
-use tokio::net::TcpListener;
+use bytes::Bytes;
+use http::Request;
+use tower::{Layer, Service};
 
+use crate::app::{ApiShared, App, Config, ErrorHandler};
 use crate::auth::{AuthScheme, AuthSetting};
-use crate::body::RequestBody;
+use crate::body::{BoxError, RequestBody};
 use crate::docs_ui;
-use crate::extract::{Limits, RequestCx, StateMap};
-use crate::handler::Exec;
+use crate::extract::{Limits, StateMap};
+use crate::middleware::{self, LayerFn, Stack};
 use crate::openapi;
 use crate::problem::Problem;
-use crate::response::{IntoResponse, Response};
+use crate::response::IntoResponse;
 use crate::router::Router;
-use crate::routing::{Lookup, Route, RouteTable, join};
+use crate::routing::{Mount, Route, RouteTable, join};
 use crate::server;
 
 /// An API: its title and version, its routes, its state and its limits.
@@ -54,13 +55,8 @@ pub struct NinjaApi {
     openapi_path: Option<String>,
     docs_path: Option<String>,
     server: Settings,
-}
-
-/// Reshapes every problem answer of one API (see [`NinjaApi::error_handler`]).
-#[derive(Clone)]
-struct ErrorHandler {
-    reshape: Arc<dyn Fn(Problem) -> Response + Send + Sync>,
-    describe: fn(&mut openapi::OperationDoc<'_>),
+    layers: Vec<LayerFn>,
+    mounts: Vec<(String, middleware::BoxedService)>,
 }
 
 /// Server-wide settings: one pool, one listener, one shutdown for every API served.
@@ -75,19 +71,6 @@ struct Settings {
     max_connections: Option<usize>,
     max_uri_len: Option<usize>,
     max_header_bytes: Option<usize>,
-}
-
-/// [`Settings`] with every value decided.
-#[derive(Debug, Clone)]
-pub(crate) struct Config {
-    pub(crate) blocking_threads: usize,
-    pub(crate) blocking_queue: usize,
-    pub(crate) shutdown_timeout: Duration,
-    pub(crate) header_read_timeout: Duration,
-    pub(crate) backlog: u32,
-    pub(crate) max_connections: usize,
-    pub(crate) max_uri_len: usize,
-    pub(crate) max_header_bytes: usize,
 }
 
 impl Settings {
@@ -234,6 +217,8 @@ impl NinjaApi {
             openapi_path: Some("/openapi.json".to_owned()),
             docs_path: Some("/docs".to_owned()),
             server: Settings::default(),
+            layers: Vec::new(),
+            mounts: Vec::new(),
         }
     }
 
@@ -259,6 +244,68 @@ impl NinjaApi {
     /// Adds routes, usually `routes![a, b, c]`.
     pub fn routes(mut self, routes: impl IntoIterator<Item = Route>) -> Self {
         self.routes.extend(routes);
+        self
+    }
+
+    /// Wraps the whole API in a tower `layer` (tower-http's `CorsLayer`, `TraceLayer`,
+    /// `CompressionLayer`...). The layer sees every request under the API's prefix and every
+    /// answer, the framework's own included: 401, 404, 405, 413, 415, 422, 503 problems, the
+    /// document, the docs page and mounted services. The last layer added runs first
+    /// (outermost), as in axum. Requests whose head is over the server's limits (414, 431)
+    /// are refused before any layer.
+    ///
+    /// ```
+    /// use ninja_core::prelude::*;
+    /// # #[get("/hello")] async fn hello() -> &'static str { "hi" }
+    /// let api = NinjaApi::new("Demo", "1.0")
+    ///     .routes(routes![hello])
+    ///     .layer(tower::limit::ConcurrencyLimitLayer::new(64));
+    /// ```
+    ///
+    /// The layer wraps a [`Stack`](crate::Stack): a service taking `http::Request<B>` for any
+    /// body `B` of [`Bytes`] frames and answering a [`Response`](crate::Response). Its own
+    /// service must take `http::Request<RequestBody>`, answer `http::Response<ResB>` for any
+    /// body `ResB` of [`Bytes`] frames (boxed once unless it is a [`Body`](crate::Body)), be
+    /// `Clone + Send + Sync + 'static` with a `Send` future; its errors become problems
+    /// (tower's `Overloaded` a 503, `Elapsed` a 408, others a logged 500). An API without
+    /// layers calls its routes directly: layers cost only where they are added.
+    pub fn layer<L, ResB>(mut self, layer: L) -> Self
+    where
+        L: Layer<Stack> + Send + Sync + 'static,
+        L::Service: Service<Request<RequestBody>, Response = http::Response<ResB>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <L::Service as Service<Request<RequestBody>>>::Error: Into<BoxError>,
+        <L::Service as Service<Request<RequestBody>>>::Future: Send + 'static,
+        ResB: http_body::Body<Data = Bytes> + Send + 'static,
+        ResB::Error: Into<BoxError>,
+    {
+        self.layers.push(middleware::layer_fn(layer));
+        self
+    }
+
+    /// Serves any tower service under `prefix` (under the API's prefix), for every method:
+    /// static files (tower-http's `ServeDir`), an axum `Router`, a proxy. The service sees
+    /// the path below the prefix (`/static/app.js` → `/app.js`), as axum's `nest_service`
+    /// does, and [`MatchedPath`](crate::MatchedPath) holds the prefix. The API's layers
+    /// wrap it; the document does not list it. Bounds as for [`layer`](Self::layer)'s
+    /// service.
+    pub fn mount<S, ResB>(mut self, prefix: impl Into<String>, service: S) -> Self
+    where
+        S: Service<Request<RequestBody>, Response = http::Response<ResB>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Error: Into<BoxError>,
+        S::Future: Send + 'static,
+        ResB: http_body::Body<Data = Bytes> + Send + 'static,
+        ResB::Error: Into<BoxError>,
+    {
+        self.mounts
+            .push((prefix.into(), middleware::boxed(service)));
         self
     }
 
@@ -371,7 +418,7 @@ impl NinjaApi {
     fn resolved_routes(&self) -> Vec<Route> {
         let mut routes = self.routes.clone();
         for r in &mut routes {
-            r.nest(&self.prefix, &[], &self.auth);
+            r.nest(&self.prefix, &[], &self.auth, &[]);
         }
         routes
     }
@@ -390,12 +437,28 @@ impl NinjaApi {
     /// Serves on `addr` until SIGINT or SIGTERM, on a runtime of its own; then stops
     /// accepting, lets in-flight requests finish, and returns within the shutdown timeout
     /// even if a sync handler is stuck.
+    ///
+    /// For plain `fn main`; inside an async runtime (`#[tokio::main]`) it returns an error
+    /// at once: await [`run`](Self::run) there.
     pub fn serve(self, addr: impl ToSocketAddrs) -> io::Result<()> {
         Server::new().api(self).serve(addr)
     }
 
+    /// Serves on `addr` until SIGINT or SIGTERM, on the caller's runtime: what a
+    /// `#[tokio::main]` program awaits (`api.run("127.0.0.1:8000").await`).
+    pub async fn run(self, addr: impl ToSocketAddrs) -> io::Result<()> {
+        Server::new().api(self).run(addr).await
+    }
+
     /// Checks this API and turns it into what the server runs.
-    fn assemble(self, errors: &mut Vec<String>) -> (ApiShared, Vec<Route>) {
+    fn assemble(
+        self,
+        errors: &mut Vec<String>,
+    ) -> (
+        ApiShared,
+        Vec<Route>,
+        Vec<(String, middleware::BoxedService)>,
+    ) {
         if !self.prefix.is_empty() && (!self.prefix.starts_with('/') || self.prefix.ends_with('/'))
         {
             errors.push(format!(
@@ -447,8 +510,15 @@ impl NinjaApi {
             version: self.version,
             description: self.description,
             prefix: self.prefix,
+            layers: self.layers,
+            stack: None,
         };
-        (api, served)
+        let mounts = self
+            .mounts
+            .into_iter()
+            .map(|(path, service)| (join(&api.prefix, &path), service))
+            .collect();
+        (api, served, mounts)
     }
 }
 
@@ -521,12 +591,18 @@ impl Server {
             .resolve(self.apis.iter().map(|a| &a.server), &mut errors);
         let mut apis = Vec::new();
         let mut served = Vec::new();
+        let mut mounts = Vec::new();
         for (i, api) in self.apis.into_iter().enumerate() {
-            let (api, routes) = api.assemble(&mut errors);
+            let (api, routes, api_mounts) = api.assemble(&mut errors);
             apis.push(api);
             served.extend(routes.into_iter().map(|r| (i, r)));
+            mounts.extend(api_mounts.into_iter().map(|(prefix, service)| Mount {
+                api: i,
+                prefix,
+                service,
+            }));
         }
-        let table = RouteTable::build(served.iter().map(|(i, r)| (*i, r)));
+        let table = RouteTable::build(served.iter().map(|(i, r)| (*i, r)), mounts);
         let table = match table {
             Ok(t) if errors.is_empty() => t,
             Ok(_) => return Err(BuildError(errors)),
@@ -538,43 +614,55 @@ impl Server {
         // The longest prefix first: the API a path that matches no route belongs to.
         let mut by_prefix: Vec<usize> = (0..apis.len()).collect();
         by_prefix.sort_by_key(|&i| std::cmp::Reverse(apis[i].prefix.len()));
-        Ok(App(Arc::new(Shared {
-            exec: Exec::new(config.blocking_threads, config.blocking_queue),
-            table,
-            apis,
-            by_prefix,
-            config,
-        })))
+        Ok(App::new(table, apis, by_prefix, config))
     }
 
-    /// Serves on `addr` until SIGINT or SIGTERM; see [`NinjaApi::serve`].
+    /// Serves on `addr` until SIGINT or SIGTERM, on a runtime of its own; see
+    /// [`NinjaApi::serve`]. Inside an async runtime (`#[tokio::main]`) it returns an error
+    /// at once: await [`run`](Self::run) there.
     pub fn serve(self, addr: impl ToSocketAddrs) -> io::Result<()> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(io::Error::other(
+                "`serve` runs its own runtime and cannot be called inside one (such as \
+                 `#[tokio::main]`): use `.run(addr).await` there",
+            ));
+        }
         let app = self.build().map_err(io::Error::other)?;
-        let addr = addr
-            .to_socket_addrs()?
-            .next()
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to bind"))?;
-        let config = &app.0.config;
         let rt = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()?;
-        let grace = config.shutdown_timeout;
-        let result = rt.block_on(async {
-            let listener = server::bind(addr, app.0.config.backlog)?;
-            for api in &app.0.apis {
-                tracing::info!(
-                    "{} {} listening on http://{}{}",
-                    api.title,
-                    api.version,
-                    listener.local_addr()?,
-                    api.prefix
-                );
-            }
-            app.serve_on(listener, server::shutdown_signal()).await
-        });
+        let grace = app.0.config.shutdown_timeout;
+        let result = rt.block_on(run_app(app, addr));
         rt.shutdown_timeout(grace);
         result
     }
+
+    /// Serves on `addr` until SIGINT or SIGTERM, on the caller's runtime: what a
+    /// `#[tokio::main]` program awaits. Then stops accepting and lets in-flight requests
+    /// finish within the shutdown timeout.
+    pub async fn run(self, addr: impl ToSocketAddrs) -> io::Result<()> {
+        let app = self.build().map_err(io::Error::other)?;
+        run_app(app, addr).await
+    }
+}
+
+/// Binds `addr` and serves `app` there until a shutdown signal.
+async fn run_app(app: App, addr: impl ToSocketAddrs) -> io::Result<()> {
+    let addr = addr
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to bind"))?;
+    let listener = server::bind(addr, app.0.config.backlog)?;
+    for api in &app.0.apis {
+        tracing::info!(
+            "{} {} listening on http://{}{}",
+            api.title,
+            api.version,
+            listener.local_addr()?,
+            api.prefix
+        );
+    }
+    app.serve_on(listener, server::shutdown_signal()).await
 }
 
 /// Routes that could not be built, one message each.
@@ -596,220 +684,6 @@ impl fmt::Display for BuildError {
 }
 
 impl std::error::Error for BuildError {}
-
-/// A built server: cheap to clone, ready to serve or to call in-process.
-#[derive(Clone, Debug)]
-pub struct App(Arc<Shared>);
-
-#[derive(Debug)]
-struct Shared {
-    table: RouteTable,
-    apis: Vec<ApiShared>,
-    /// API indexes, longest prefix first.
-    by_prefix: Vec<usize>,
-    exec: Exec,
-    config: Config,
-}
-
-/// What one API keeps at run time.
-struct ApiShared {
-    openapi: bytes::Bytes,
-    state: StateMap,
-    limits: Limits,
-    error_handler: Option<ErrorHandler>,
-    routes: Vec<Route>,
-    title: String,
-    version: String,
-    description: Option<String>,
-    prefix: String,
-}
-
-impl fmt::Debug for ApiShared {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ApiShared")
-            .field("title", &self.title)
-            .field("prefix", &self.prefix)
-            .finish_non_exhaustive()
-    }
-}
-
-impl ApiShared {
-    /// Gives a problem answer to the API's error handler, if it has one.
-    fn finish(&self, mut res: Response) -> Response {
-        let Some(h) = &self.error_handler else {
-            return res;
-        };
-        let Some(p) = res.body_mut().take_problem() else {
-            return res;
-        };
-        let mut new = (h.reshape)(p);
-        // Headers the problem carried (`Allow`, `Retry-After`, `WWW-Authenticate`) belong
-        // to the answer whatever its body.
-        for (name, value) in res.headers() {
-            if name != header::CONTENT_TYPE && !new.headers().contains_key(name) {
-                new.headers_mut().insert(name, value.clone());
-            }
-        }
-        new
-    }
-}
-
-impl App {
-    /// Answers one request: route, authenticate, extract, run the handler, respond.
-    ///
-    /// The future owns what it needs (an `App` handle and the request head), so it is
-    /// `'static`, as hyper wants, without another wrapper. It is written as one `async`
-    /// block because every value alive across an `.await` takes room in it for as long as
-    /// the request lasts, and hyper keeps one per connection: no second copy of the request.
-    pub fn call(&self, req: Request<RequestBody>) -> impl Future<Output = Response> + Send + use<> {
-        let app = self.clone();
-        let (parts, body) = req.into_parts();
-        async move {
-            let shared = &*app.0;
-            if let Err(p) = shared.check_head(&parts) {
-                return shared.unrouted(parts.uri.path(), p);
-            }
-            match shared.table.lookup(&parts.method, parts.uri.path()) {
-                Lookup::Found(target, params) => {
-                    let api = &shared.apis[target.api];
-                    let identity = match &target.auth {
-                        // Boxed: only authenticated routes pay for the check's state.
-                        Some(scheme) => {
-                            match Box::pin(scheme.authenticate(&parts, &shared.exec)).await {
-                                Ok(identity) => Some(identity),
-                                Err(p) => return api.finish(p.into_response()),
-                            }
-                        }
-                        None => None,
-                    };
-                    let cx = RequestCx::new(&parts, params, &api.state, api.limits, identity);
-                    let res = (target.handler)(cx, body, &shared.exec).await;
-                    api.finish(res)
-                }
-                Lookup::MethodNotAllowed(allow, api) => shared.apis[api].finish(
-                    Problem::new(StatusCode::METHOD_NOT_ALLOWED)
-                        .with_detail(format!("{} is not allowed here; see `Allow`", parts.method))
-                        .with_header(header::ALLOW, allow.clone())
-                        .into_response(),
-                ),
-                Lookup::NotFound => shared.unrouted(
-                    parts.uri.path(),
-                    Problem::not_found(format!(
-                        "no route for {} {}",
-                        parts.method,
-                        parts.uri.path()
-                    )),
-                ),
-            }
-        }
-    }
-
-    /// Serves connections from `listener` until `shutdown` completes, then drains in-flight
-    /// requests for at most the shutdown timeout. Runs on the caller's runtime.
-    pub async fn serve_on(
-        &self,
-        listener: TcpListener,
-        shutdown: impl Future<Output = ()>,
-    ) -> io::Result<()> {
-        server::run(self.clone(), listener, shutdown).await
-    }
-
-    fn first(&self) -> &ApiShared {
-        &self.0.apis[0]
-    }
-
-    /// The (first) API's title.
-    #[must_use]
-    pub fn title(&self) -> &str {
-        &self.first().title
-    }
-
-    /// The (first) API's version.
-    #[must_use]
-    pub fn version(&self) -> &str {
-        &self.first().version
-    }
-
-    /// The (first) API's description.
-    #[must_use]
-    pub fn description(&self) -> Option<&str> {
-        self.first().description.as_deref()
-    }
-
-    /// The (first) API's OpenAPI 3.1 document, built once at start-up.
-    #[must_use]
-    pub fn openapi_json(&self) -> &str {
-        std::str::from_utf8(&self.first().openapi).expect("serde_json writes UTF-8")
-    }
-
-    /// The OpenAPI document of the API served under `prefix` (`""` for none).
-    #[must_use]
-    pub fn openapi_json_of(&self, prefix: &str) -> Option<&str> {
-        let api = self.0.apis.iter().find(|a| a.prefix == prefix)?;
-        std::str::from_utf8(&api.openapi).ok()
-    }
-
-    /// Every route of the (first) API, in registration order, as served.
-    #[must_use]
-    pub fn routes(&self) -> &[Route] {
-        &self.first().routes
-    }
-
-    pub(crate) fn header_read_timeout(&self) -> Duration {
-        self.0.config.header_read_timeout
-    }
-
-    pub(crate) fn shutdown_timeout(&self) -> Duration {
-        self.0.config.shutdown_timeout
-    }
-
-    pub(crate) fn max_connections(&self) -> usize {
-        self.0.config.max_connections
-    }
-}
-
-impl Shared {
-    /// Refuses request heads over the server's limits: an over-long target (414), an
-    /// oversized header section (431).
-    fn check_head(&self, parts: &http::request::Parts) -> Result<(), Problem> {
-        let config = &self.config;
-        let target = parts.uri.path_and_query().map_or(0, |p| p.as_str().len());
-        if target > config.max_uri_len {
-            return Err(Problem::new(StatusCode::URI_TOO_LONG).with_detail(format!(
-                "the request target is {target} bytes; at most {} are accepted",
-                config.max_uri_len
-            )));
-        }
-        let header_bytes: usize = parts
-            .headers
-            .iter()
-            .map(|(n, v)| n.as_str().len() + v.len())
-            .sum();
-        if header_bytes > config.max_header_bytes {
-            return Err(
-                Problem::new(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE).with_detail(format!(
-                    "the headers are {header_bytes} bytes; at most {} are accepted",
-                    config.max_header_bytes
-                )),
-            );
-        }
-        Ok(())
-    }
-
-    /// Answers `problem` for a request no route took, through the error handler of the API
-    /// whose prefix `path` is under (the longest prefix winning), if any.
-    fn unrouted(&self, path: &str, problem: Problem) -> Response {
-        let res = problem.into_response();
-        let owner = self.by_prefix.iter().map(|&i| &self.apis[i]).find(|a| {
-            path.strip_prefix(a.prefix.as_str())
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-        });
-        match owner {
-            Some(api) => api.finish(res),
-            None => res,
-        }
-    }
-}
 
 /// Resolves the address to serve on: `--addr HOST:PORT` on the command line, else the
 /// `NINJA_ADDR` environment variable, else `PORT` (on 127.0.0.1), else `default`.

@@ -85,6 +85,7 @@
 //! The detail is the error's `Display`, except for 5xx statuses, whose cause goes to the log.
 
 mod api;
+mod app;
 pub mod auth;
 mod body;
 mod docs_ui;
@@ -94,6 +95,7 @@ mod extract;
 mod form;
 mod handler;
 mod json;
+mod middleware;
 mod multipart;
 pub mod openapi;
 mod pool;
@@ -105,15 +107,17 @@ mod server;
 pub mod test_client;
 mod validate;
 
-pub use api::{App, BuildError, NinjaApi, Server, addr_from_env};
+pub use api::{BuildError, NinjaApi, Server, addr_from_env};
+pub use app::App;
 pub use auth::Auth;
-pub use body::{Body, RequestBody};
+pub use body::{Body, BoxError, RequestBody};
 pub use extract::{
     Arg, Cookie, FromBody, FromRequestParts, Header, Limits, Query, RequestCx, RequestHead, State,
 };
 pub use form::Form;
 pub use handler::blocking;
 pub use json::Json;
+pub use middleware::{MatchedPath, Stack};
 pub use multipart::{Multipart, UploadedFile};
 pub use problem::{FieldError, LocPart, PROBLEM_JSON, Problem};
 pub use response::{Created, IntoResponse, Response};

@@ -1,8 +1,15 @@
 //! [`Router`]: routes grouped under a path prefix, with default tags and auth.
 
 use std::borrow::Cow;
+use std::fmt;
+
+use bytes::Bytes;
+use http::Request;
+use tower::{Layer, Service};
 
 use crate::auth::{AuthScheme, AuthSetting};
+use crate::body::{BoxError, RequestBody};
+use crate::middleware::{LayerFn, Stack, layer_fn};
 use crate::routing::Route;
 
 /// A group of routes under a path prefix, with the tags and auth they default to.
@@ -25,13 +32,26 @@ use crate::routing::Route;
 /// What a route says for itself wins: its own `tags = [..]` replace the router's, its own
 /// `auth = ..` (or `auth = none`) replaces the router's scheme. Routers nest, the innermost
 /// setting winning. The route `/` under a prefix is the prefix itself.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 #[must_use = "a router does nothing until an API mounts it"]
 pub struct Router {
     prefix: String,
     tags: Vec<Cow<'static, str>>,
     auth: AuthSetting,
     routes: Vec<Route>,
+    layers: Vec<LayerFn>,
+}
+
+impl fmt::Debug for Router {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Router")
+            .field("prefix", &self.prefix)
+            .field("tags", &self.tags)
+            .field("auth", &self.auth)
+            .field("routes", &self.routes)
+            .field("layers", &self.layers.len())
+            .finish()
+    }
 }
 
 impl Router {
@@ -67,6 +87,32 @@ impl Router {
         self
     }
 
+    /// Wraps every route of this router (nested routers' too) in a tower `layer`, which then
+    /// sees each request from authentication to the handler's answer, including the
+    /// framework's 401/413/415/422/503 problems. The last layer added runs first
+    /// (outermost), as in axum; a nested router's layers run inside its parent's.
+    ///
+    /// Answers for paths no route of the router matches (404, 405) belong to the API: use
+    /// [`NinjaApi::layer`](crate::NinjaApi::layer) for those. An `OPTIONS` request on a
+    /// router's path goes through its layers, so a router-level CORS layer answers
+    /// preflights. The bounds are those of [`NinjaApi::layer`](crate::NinjaApi::layer).
+    pub fn layer<L, ResB>(mut self, layer: L) -> Self
+    where
+        L: Layer<Stack> + Send + Sync + 'static,
+        L::Service: Service<Request<RequestBody>, Response = http::Response<ResB>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <L::Service as Service<Request<RequestBody>>>::Error: Into<BoxError>,
+        <L::Service as Service<Request<RequestBody>>>::Future: Send + 'static,
+        ResB: http_body::Body<Data = Bytes> + Send + 'static,
+        ResB::Error: Into<BoxError>,
+    {
+        self.layers.push(layer_fn(layer));
+        self
+    }
+
     /// Nests `child` under this router's prefix.
     pub fn router(mut self, child: Router) -> Self {
         self.routes.extend(child.into_routes());
@@ -77,7 +123,7 @@ impl Router {
     pub(crate) fn into_routes(self) -> Vec<Route> {
         let mut routes = self.routes;
         for r in &mut routes {
-            r.nest(&self.prefix, &self.tags, &self.auth);
+            r.nest(&self.prefix, &self.tags, &self.auth, &self.layers);
         }
         routes
     }

@@ -3,11 +3,13 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 use http::{HeaderValue, Method};
 
 use crate::auth::{AuthScheme, AuthSetting};
 use crate::handler::HandlerFn;
+use crate::middleware::{BoxedService, LayerFn};
 use crate::openapi::OperationDoc;
 
 /// The generated function that describes a route's arguments and responses.
@@ -27,6 +29,8 @@ pub struct Route {
     /// The attribute's `tags`, or the innermost router's.
     tags: Vec<Cow<'static, str>>,
     auth: AuthSetting,
+    /// The layers of the routers it is nested in, innermost first.
+    layers: Vec<LayerFn>,
 }
 
 impl Route {
@@ -47,6 +51,7 @@ impl Route {
             tags: operation.tags.iter().map(|t| Cow::Borrowed(*t)).collect(),
             operation,
             auth: AuthSetting::Inherit,
+            layers: Vec::new(),
         }
     }
 
@@ -59,7 +64,15 @@ impl Route {
     }
 
     /// Puts the route under `prefix` and fills what it inherits (tags, auth) from there.
-    pub(crate) fn nest(&mut self, prefix: &str, tags: &[Cow<'static, str>], auth: &AuthSetting) {
+    /// Puts the route under `prefix` and fills what it inherits (tags, auth) from there; the
+    /// router's `layers` wrap the route's own.
+    pub(crate) fn nest(
+        &mut self,
+        prefix: &str,
+        tags: &[Cow<'static, str>],
+        auth: &AuthSetting,
+        layers: &[LayerFn],
+    ) {
         if !prefix.is_empty() {
             self.path = Cow::Owned(join(prefix, &self.path));
         }
@@ -67,6 +80,7 @@ impl Route {
             self.tags = tags.to_vec();
         }
         self.auth.inherit(auth);
+        self.layers.extend(layers.iter().cloned());
     }
 
     pub(crate) fn auth(&self) -> &AuthSetting {
@@ -94,6 +108,7 @@ impl Route {
             operation: Operation::new(id, None, None, &[], false),
             tags: Vec::new(),
             auth: AuthSetting::Off,
+            layers: Vec::new(),
         }
     }
 
@@ -204,7 +219,7 @@ impl Operation {
     }
 }
 
-/// The methods a route can have, each with its slot in [`PathRoutes::handlers`].
+/// The methods a route can have, each with its slot in [`PathRoutes::targets`].
 const METHODS: [Method; 6] = [
     Method::GET,
     Method::POST,
@@ -220,28 +235,59 @@ fn slot(m: &Method) -> Option<usize> {
     METHODS.iter().position(|x| x == m)
 }
 
-/// What one method of one path runs: the handler, the API it belongs to, its auth scheme.
-#[derive(Clone, Debug)]
+/// What one method of one path runs: the handler, the API it belongs to, its auth scheme,
+/// and the stack of its routers' layers, if any.
+#[derive(Clone)]
 pub(crate) struct Target {
     pub(crate) handler: HandlerFn,
     pub(crate) api: usize,
     pub(crate) auth: Option<AuthScheme>,
+    pub(crate) stack: Option<BoxedService>,
+    layers: Vec<LayerFn>,
 }
 
-/// Every handler registered for one path template.
-struct PathRoutes {
+impl fmt::Debug for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Target")
+            .field("api", &self.api)
+            .field("auth", &self.auth)
+            .field("layers", &self.layers.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Everything served at one path template: a handler per method, or a mounted service.
+pub(crate) struct PathRoutes {
     targets: [Option<Target>; METHODS.len()],
     allow: HeaderValue,
-    api: usize,
+    pub(crate) api: usize,
+    /// The template (or the mount's prefix), for [`crate::MatchedPath`].
+    pub(crate) template: Arc<str>,
+    mount: Option<BoxedService>,
 }
 
 /// What a lookup found.
-pub(crate) enum Lookup<'a> {
-    Found(&'a Target, matchit::Params<'a, 'a>),
+pub(crate) enum Lookup<'a, 'p> {
+    Found(&'a Target, matchit::Params<'a, 'p>, &'a PathRoutes),
+    /// `OPTIONS` on a path without an `OPTIONS` handler: answered with `Allow`, through the
+    /// stack of the path's first layered route (so a router's CORS layer sees preflights).
+    Options(&'a HeaderValue, Option<&'a BoxedService>, &'a PathRoutes),
+    /// A service mounted under a prefix; `.1` is the path below the prefix.
+    Mount(&'a BoxedService, &'p str, &'a PathRoutes),
     /// The path exists (in API `.1`), the method does not.
     MethodNotAllowed(&'a HeaderValue, usize),
     NotFound,
 }
+
+/// A service mounted under a prefix of one API.
+pub(crate) struct Mount {
+    pub(crate) api: usize,
+    pub(crate) prefix: String,
+    pub(crate) service: BoxedService,
+}
+
+/// The name of a mount's catch-all parameter: the path below its prefix.
+const REST: &str = "__ninja_rest";
 
 /// The route table: path template → handlers by method.
 pub(crate) struct RouteTable {
@@ -258,10 +304,11 @@ impl fmt::Debug for RouteTable {
 }
 
 impl RouteTable {
-    /// Builds the table from `(api, route)` pairs, reporting every bad route at once
-    /// (conflicts, duplicates).
+    /// Builds the table from `(api, route)` pairs and mounts, reporting every bad route at
+    /// once (conflicts, duplicates).
     pub(crate) fn build<'r>(
         routes: impl IntoIterator<Item = (usize, &'r Route)>,
+        mounts: Vec<Mount>,
     ) -> Result<Self, Vec<String>> {
         let mut errors = Vec::new();
         let mut by_path: Vec<(&str, Vec<(usize, &Route)>)> = Vec::new();
@@ -285,6 +332,8 @@ impl RouteTable {
                     handler: r.handler,
                     api: *api,
                     auth: r.auth.scheme().cloned(),
+                    stack: None,
+                    layers: r.layers.clone(),
                 };
                 if targets[i].replace(target).is_some() {
                     errors.push(format!("`{} {path}` is registered twice", r.method));
@@ -298,6 +347,7 @@ impl RouteTable {
                 .zip(&targets)
                 .filter(|(_, h)| h.is_some())
                 .map(|(m, _)| m.as_str())
+                .chain(["OPTIONS"])
                 .collect();
             let allow = HeaderValue::from_str(&allow.join(", "))
                 .expect("method names are valid header values");
@@ -308,7 +358,25 @@ impl RouteTable {
                 targets,
                 allow,
                 api: rs[0].0,
+                template: path.into(),
+                mount: None,
             });
+        }
+        for m in mounts {
+            let prefix = m.prefix.trim_end_matches('/');
+            let exact = if prefix.is_empty() { "/" } else { prefix };
+            for path in [exact.to_owned(), format!("{prefix}/{{*{REST}}}")] {
+                if let Err(e) = router.insert(&path, paths.len()) {
+                    errors.push(format!("service mounted at `{}`: {e}", m.prefix));
+                }
+                paths.push(PathRoutes {
+                    targets: Default::default(),
+                    allow: HeaderValue::from_static(""),
+                    api: m.api,
+                    template: exact.into(),
+                    mount: Some(m.service.clone()),
+                });
+            }
         }
         if errors.is_empty() {
             Ok(Self { router, paths })
@@ -317,13 +385,35 @@ impl RouteTable {
         }
     }
 
-    pub(crate) fn lookup<'a>(&'a self, method: &Method, path: &'a str) -> Lookup<'a> {
+    /// Builds the stack of every route that has layers, with `make`.
+    pub(crate) fn stack_routes(&mut self, mut make: impl FnMut(&[LayerFn]) -> BoxedService) {
+        for p in &mut self.paths {
+            for t in p.targets.iter_mut().flatten() {
+                if !t.layers.is_empty() {
+                    t.stack = Some(make(&t.layers));
+                }
+            }
+        }
+    }
+
+    pub(crate) fn lookup<'a, 'p>(&'a self, method: &Method, path: &'p str) -> Lookup<'a, 'p> {
         let Ok(m) = self.router.at(path) else {
             return Lookup::NotFound;
         };
         let routes = &self.paths[*m.value];
+        if let Some(service) = &routes.mount {
+            return Lookup::Mount(service, m.params.get(REST).unwrap_or(""), routes);
+        }
         match slot(method).and_then(|i| routes.targets[i].as_ref()) {
-            Some(t) => Lookup::Found(t, m.params),
+            Some(t) => Lookup::Found(t, m.params, routes),
+            None if method == Method::OPTIONS => {
+                let stack = routes
+                    .targets
+                    .iter()
+                    .flatten()
+                    .find_map(|t| t.stack.as_ref());
+                Lookup::Options(&routes.allow, stack, routes)
+            }
             None => Lookup::MethodNotAllowed(&routes.allow, routes.api),
         }
     }

@@ -19,7 +19,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
-use crate::api::App;
+use crate::app::App;
 use crate::body::RequestBody;
 
 /// Binds with a listen backlog deep enough for a burst of thousands of connections (the

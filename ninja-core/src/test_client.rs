@@ -11,7 +11,8 @@ use serde::de::DeserializeOwned;
 
 use std::sync::Arc;
 
-use crate::api::{App, Server};
+use crate::api::Server;
+use crate::app::App;
 use crate::body::RequestBody;
 
 /// Sends requests straight into an [`App`], through routing, auth, extraction and the

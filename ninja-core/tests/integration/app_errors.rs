@@ -199,7 +199,7 @@ async fn an_error_handler_reshapes_every_problem() {
     );
     let res = c.delete("/idea").send().await;
     assert_eq!(res.status(), 405);
-    assert_eq!(res.header("allow"), Some("GET, HEAD"));
+    assert_eq!(res.header("allow"), Some("GET, HEAD, OPTIONS"));
     assert_eq!(res.json::<Value>()["code"], 405);
     let res = c
         .post("/thing")

@@ -59,7 +59,7 @@ async fn unknown_path_is_404() {
 async fn wrong_method_is_405_with_allow() {
     let res = client().delete("/in").send().await;
     assert_problem(&res, 405);
-    assert_eq!(res.header("allow"), Some("GET, POST, HEAD"));
+    assert_eq!(res.header("allow"), Some("GET, POST, HEAD, OPTIONS"));
 }
 
 #[tokio::test]

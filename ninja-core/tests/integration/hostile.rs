@@ -247,7 +247,7 @@ async fn methods_versions_and_pipelining() {
     )
     .await;
     a.problem(405);
-    assert_eq!(a.header("allow"), Some("GET, HEAD"));
+    assert_eq!(a.header("allow"), Some("GET, HEAD, OPTIONS"));
     // HTTP/1.0 without keep-alive: answered, then closed (the read reaches EOF).
     let a = one(addr, b"GET /hello HTTP/1.0\r\n\r\n").await;
     assert_eq!((a.status, a.body.as_str()), (200, "hello"));

@@ -8,6 +8,7 @@ mod errors;
 mod extract;
 mod hostile;
 mod inputs;
+mod layers;
 mod multipart;
 mod openapi;
 mod properties;

@@ -1,0 +1,192 @@
+//! tower in: layers on an API or a router, foreign services mounted under a prefix.
+//!
+//! Every layer and mounted service is adapted once, at start-up, to one boxed service type
+//! ([`BoxedService`]): requests carry a [`RequestBody`], responses a [`Body`], errors are
+//! turned into problem answers. An API or route without layers keeps `None` and is called
+//! directly: no box, no virtual call.
+
+use std::convert::Infallible;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures_util::FutureExt as _;
+use http::{HeaderValue, Request, StatusCode, header};
+use tower::util::{BoxCloneSyncService, ServiceExt as _};
+use tower::{Layer, Service};
+
+use crate::body::{Body, BoxError, RequestBody};
+use crate::problem::Problem;
+use crate::response::{IntoResponse, Response};
+
+/// What every layer stack and mounted service becomes.
+pub(crate) type BoxedService = BoxCloneSyncService<Request<RequestBody>, Response, Infallible>;
+
+/// A layer, kept until the API is built: wraps a stack into a bigger one.
+pub(crate) type LayerFn = Arc<dyn Fn(Stack) -> BoxedService + Send + Sync>;
+
+/// The service a layer wraps: the rest of the stack below it, down to routing and the
+/// handler. Takes a request with any [`Bytes`] body (so a layer may change the body type)
+/// and answers a [`Response`]; never fails.
+#[derive(Clone)]
+pub struct Stack(BoxedService);
+
+impl fmt::Debug for Stack {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Stack").finish_non_exhaustive()
+    }
+}
+
+impl Stack {
+    pub(crate) fn new(inner: BoxedService) -> Self {
+        Self(inner)
+    }
+}
+
+impl<B> Service<Request<B>> for Stack
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        self.0.call(req.map(RequestBody::new))
+    }
+}
+
+/// Adapts `layer` to [`LayerFn`]; the bounds are those of [`crate::NinjaApi::layer`].
+pub(crate) fn layer_fn<L, ResB>(layer: L) -> LayerFn
+where
+    L: Layer<Stack> + Send + Sync + 'static,
+    L::Service: Service<Request<RequestBody>, Response = http::Response<ResB>>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    <L::Service as Service<Request<RequestBody>>>::Error: Into<BoxError>,
+    <L::Service as Service<Request<RequestBody>>>::Future: Send + 'static,
+    ResB: http_body::Body<Data = Bytes> + Send + 'static,
+    ResB::Error: Into<BoxError>,
+{
+    Arc::new(move |stack| boxed(layer.layer(stack)))
+}
+
+/// Any service answering `http::Response<B>` as a [`BoxedService`]: bodies boxed (unless
+/// they are already a [`Body`]), errors answered as problems.
+pub(crate) fn boxed<S, ResB>(service: S) -> BoxedService
+where
+    S: Service<Request<RequestBody>, Response = http::Response<ResB>>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send + 'static,
+    ResB: http_body::Body<Data = Bytes> + Send + 'static,
+    ResB::Error: Into<BoxError>,
+{
+    BoxCloneSyncService::new(Adapt {
+        inner: service,
+        failed: None,
+    })
+}
+
+/// A service made infallible, with a [`Body`]: see [`boxed`].
+#[derive(Clone)]
+struct Adapt<S> {
+    inner: S,
+    /// An error `poll_ready` gave, answered by the next `call`.
+    failed: Option<Arc<BoxError>>,
+}
+
+impl<S, ResB> Service<Request<RequestBody>> for Adapt<S>
+where
+    S: Service<Request<RequestBody>, Response = http::Response<ResB>>,
+    S::Error: Into<BoxError>,
+    S::Future: Send + 'static,
+    ResB: http_body::Body<Data = Bytes> + Send + 'static,
+    ResB::Error: Into<BoxError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        match self.inner.poll_ready(cx) {
+            Poll::Ready(Err(e)) => {
+                self.failed = Some(Arc::new(e.into()));
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Ok(())) => Poll::Ready(Ok(())),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn call(&mut self, req: Request<RequestBody>) -> Self::Future {
+        if let Some(e) = self.failed.take() {
+            return Box::pin(std::future::ready(Ok(error_response(&**e))));
+        }
+        Box::pin(self.inner.call(req).map(|r| {
+            Ok(match r {
+                Ok(res) => res.map(Body::new),
+                Err(e) => error_response(&*e.into()),
+            })
+        }))
+    }
+}
+
+/// The problem answer for a layer's error: tower's load shedding (`Overloaded`) is a 503,
+/// its `Timeout` a 408 (as tower-http's `TimeoutLayer` answers), anything else a 500.
+fn error_response(e: &(dyn std::error::Error + Send + Sync + 'static)) -> Response {
+    if e.is::<tower::load_shed::error::Overloaded>() {
+        return Problem::new(StatusCode::SERVICE_UNAVAILABLE)
+            .with_detail("the server is overloaded; try again shortly")
+            .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
+            .into_response();
+    }
+    if e.is::<tower::timeout::error::Elapsed>() {
+        return Problem::new(StatusCode::REQUEST_TIMEOUT)
+            .with_detail("the request took longer than the server's time limit")
+            .into_response();
+    }
+    tracing::error!(error = %e, "a layer failed");
+    Problem::internal().into_response()
+}
+
+/// Calls a stack with a request, to completion.
+pub(crate) fn enter(
+    stack: &BoxedService,
+    req: Request<RequestBody>,
+) -> Pin<Box<dyn Future<Output = Response> + Send>> {
+    Box::pin(stack.clone().oneshot(req).map(|r| match r {
+        Ok(res) => res,
+        Err(never) => match never {},
+    }))
+}
+
+/// The path template of the route a request matched (`/items/{item_id}`), or the prefix of
+/// the service mounted there: a request extension that layers can read, for instance to
+/// name a trace span after the route rather than the raw path.
+///
+/// Set on requests that go through at least one layer (a route without layers does not pay
+/// for it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchedPath(pub(crate) Arc<str>);
+
+impl MatchedPath {
+    /// The template, as the route was registered.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}

@@ -1,0 +1,471 @@
+//! tower in and out, through real sockets: tower-http layers on an API and on a router, foreign
+//! services mounted beside Ninja's routes, Ninja nested in axum, `OPTIONS` and `HEAD`.
+
+use std::io::Read as _;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request, StatusCode, header};
+use http_body_util::{BodyExt as _, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use ninja_core::auth::AuthScheme;
+use ninja_core::prelude::*;
+use ninja_core::{App, MatchedPath};
+use tower_http::cors::CorsLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+
+#[derive(serde::Serialize, schemars::JsonSchema)]
+struct Item {
+    id: u32,
+    name: String,
+}
+
+#[get("/items/{id}")]
+async fn get_item(id: u32) -> Json<Item> {
+    Json(Item {
+        id,
+        name: "widget".repeat(200),
+    })
+}
+
+#[get("/hello")]
+async fn hello() -> &'static str {
+    "hello"
+}
+
+#[get("/slow")]
+async fn slow() -> &'static str {
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    "slow"
+}
+
+#[derive(Clone)]
+struct User;
+
+#[get("/me")]
+async fn me(_user: Auth<User>) -> &'static str {
+    "me"
+}
+
+fn api() -> NinjaApi {
+    NinjaApi::new("Layers", "1.0")
+        .routes(routes![get_item, hello, slow])
+        .router(
+            Router::new("/private")
+                .auth(AuthScheme::bearer(|t: String| async move {
+                    (t == "good").then_some(User)
+                }))
+                .routes(routes![me]),
+        )
+}
+
+/// Serves `app` on 127.0.0.1:0 for the rest of the test.
+async fn serve(app: App) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let addr = listener.local_addr().expect("an address");
+    tokio::spawn(async move { app.serve_on(listener, std::future::pending()).await });
+    addr
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: http::HeaderMap,
+    body: Bytes,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+async fn send(addr: SocketAddr, method: Method, path: &str, headers: &[(&str, &str)]) -> Answer {
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let mut req = Request::builder()
+        .method(method)
+        .uri(format!("http://{addr}{path}"));
+    for (n, v) in headers {
+        req = req.header(*n, *v);
+    }
+    let res = client
+        .request(req.body(Full::new(Bytes::new())).expect("a request"))
+        .await
+        .expect("an answer");
+    let (parts, body) = res.into_parts();
+    let body = body.collect().await.expect("a body").to_bytes();
+    Answer {
+        status: parts.status,
+        headers: parts.headers,
+        body,
+    }
+}
+
+async fn get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Answer {
+    send(addr, Method::GET, path, headers).await
+}
+
+const ORIGIN: &str = "http://localhost:5173";
+
+fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(HeaderValue::from_static(ORIGIN))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::HeaderName::from_static("x-custom")])
+}
+
+#[tokio::test]
+async fn cors_answers_preflights_and_marks_every_answer() {
+    let addr = serve(api().layer(cors()).build().expect("builds")).await;
+    let preflight = send(
+        addr,
+        Method::OPTIONS,
+        "/items/1",
+        &[
+            ("origin", ORIGIN),
+            ("access-control-request-method", "GET"),
+            ("access-control-request-headers", "x-custom"),
+        ],
+    )
+    .await;
+    assert!(preflight.status.is_success(), "{}", preflight.status);
+    assert_eq!(preflight.header("access-control-allow-origin"), Some(ORIGIN));
+    assert_eq!(
+        preflight.header("access-control-allow-headers"),
+        Some("x-custom")
+    );
+    let origin = [("origin", ORIGIN)];
+    // A success, the framework's 422, 401, 404 and 405: each carries the header.
+    for (method, path, status) in [
+        (Method::GET, "/items/1", 200),
+        (Method::GET, "/items/minus-one", 422),
+        (Method::GET, "/private/me", 401),
+        (Method::GET, "/nowhere", 404),
+        (Method::DELETE, "/items/1", 405),
+    ] {
+        let a = send(addr, method.clone(), path, &origin).await;
+        assert_eq!(a.status, status, "{method} {path}");
+        assert_eq!(
+            a.header("access-control-allow-origin"),
+            Some(ORIGIN),
+            "{method} {path}"
+        );
+    }
+    // Another origin is not allowed: the header names the one allowed origin, so a browser
+    // on another one refuses the answer.
+    let other = get(addr, "/hello", &[("origin", "http://evil.example")]).await;
+    assert_eq!(other.header("access-control-allow-origin"), Some(ORIGIN));
+}
+
+#[tokio::test]
+async fn without_cors_options_is_204_with_allow_and_head_has_no_body() {
+    let addr = serve(api().build().expect("builds")).await;
+    let a = send(addr, Method::OPTIONS, "/items/1", &[]).await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT);
+    assert_eq!(a.header("allow"), Some("GET, HEAD, OPTIONS"));
+    assert_eq!(a.header("access-control-allow-origin"), None);
+    // An unknown path is still a 404.
+    assert_eq!(
+        send(addr, Method::OPTIONS, "/nowhere", &[]).await.status,
+        404
+    );
+    let get = get(addr, "/items/7", &[]).await;
+    let head = send(addr, Method::HEAD, "/items/7", &[]).await;
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+    assert_eq!(
+        head.header("content-length"),
+        Some(get.body.len().to_string().as_str())
+    );
+    assert_eq!(head.header("content-type"), get.header("content-type"));
+}
+
+/// A `Write` into a shared buffer, for a subscriber whose output the test reads.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("not poisoned").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The access-log stack of the shop example: a span per request named after the route
+/// template, with the request id; one INFO line per response with status and latency.
+fn access_log(api: NinjaApi) -> NinjaApi {
+    let x_request_id = header::HeaderName::from_static("x-request-id");
+    api.layer(
+        TraceLayer::new_for_http()
+            .make_span_with(|req: &Request<ninja_core::RequestBody>| {
+                let route = req
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map_or("-", MatchedPath::as_str);
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", method = %req.method(), route, id)
+            })
+            .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+    )
+    .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+    .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+}
+
+#[tokio::test]
+async fn trace_logs_one_line_per_request_with_route_status_latency_and_id() {
+    let log = Captured::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .finish();
+    // Current-thread runtime: the server's tasks run on this thread, under this subscriber.
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let addr = serve(access_log(api()).build().expect("builds")).await;
+
+    let given = get(addr, "/items/42", &[("x-request-id", "abc-123")]).await;
+    assert_eq!(given.status, 200);
+    assert_eq!(given.header("x-request-id"), Some("abc-123"));
+    let made = get(addr, "/items/x", &[]).await;
+    assert_eq!(made.status, 422);
+    let id = made.header("x-request-id").expect("an id was made").to_owned();
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+
+    let text = String::from_utf8(log.0.lock().expect("not poisoned").clone()).expect("UTF-8");
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("finished processing request"))
+        .collect();
+    assert_eq!(lines.len(), 2, "one access-log line per request:\n{text}");
+    for (line, status, id) in [(lines[0], "200", "abc-123"), (lines[1], "422", id.as_str())] {
+        assert!(line.contains("method=GET"), "{line}");
+        assert!(line.contains("route=\"/items/{id}\""), "{line}");
+        assert!(line.contains(&format!("status={status}")), "{line}");
+        assert!(line.contains("latency="), "{line}");
+        assert!(line.contains(id), "{line}");
+    }
+}
+
+#[tokio::test]
+async fn compression_gzip_and_br_decode_to_the_same_body() {
+    let addr = serve(
+        api()
+            .layer(tower_http::compression::CompressionLayer::new())
+            .build()
+            .expect("builds"),
+    )
+    .await;
+    let plain = get(addr, "/items/5", &[]).await;
+    assert_eq!(plain.header("content-encoding"), None);
+
+    let gz = get(addr, "/items/5", &[("accept-encoding", "gzip")]).await;
+    assert_eq!(gz.header("content-encoding"), Some("gzip"));
+    assert!(gz.body.len() < plain.body.len() / 4, "{}", gz.body.len());
+    let mut unzipped = Vec::new();
+    flate2::read::GzDecoder::new(&gz.body[..])
+        .read_to_end(&mut unzipped)
+        .expect("valid gzip");
+    assert_eq!(unzipped, plain.body);
+
+    let br = get(addr, "/items/5", &[("accept-encoding", "br")]).await;
+    assert_eq!(br.header("content-encoding"), Some("br"));
+    let mut unbr = Vec::new();
+    brotli::Decompressor::new(&br.body[..], 4096)
+        .read_to_end(&mut unbr)
+        .expect("valid brotli");
+    assert_eq!(unbr, plain.body);
+}
+
+#[tokio::test]
+async fn timeouts_answer_in_time() {
+    // tower-http's layer answers 408 itself.
+    let addr = serve(
+        api()
+            .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                Duration::from_millis(50),
+            ))
+            .build()
+            .expect("builds"),
+    )
+    .await;
+    assert_eq!(get(addr, "/slow", &[]).await.status, 408);
+    assert_eq!(get(addr, "/hello", &[]).await.status, 200);
+    // tower's fails with `Elapsed`: Ninja answers it as a 408 problem.
+    let addr = serve(
+        api()
+            .layer(tower::timeout::TimeoutLayer::new(Duration::from_millis(50)))
+            .build()
+            .expect("builds"),
+    )
+    .await;
+    let a = get(addr, "/slow", &[]).await;
+    assert_eq!(a.status, 408);
+    assert_eq!(a.header("content-type"), Some("application/problem+json"));
+}
+
+#[tokio::test]
+async fn load_shedding_answers_503_when_the_limit_is_reached() {
+    let stack = tower::ServiceBuilder::new()
+        .load_shed()
+        .concurrency_limit(1)
+        .into_inner();
+    let addr = serve(api().layer(stack).build().expect("builds")).await;
+    let first = tokio::spawn(async move { get(addr, "/slow", &[]).await.status });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let shed = get(addr, "/hello", &[]).await;
+    assert_eq!(shed.status, 503);
+    assert_eq!(shed.header("retry-after"), Some("1"));
+    assert_eq!(first.await.expect("joins"), 200);
+    // The slot is free again.
+    assert_eq!(get(addr, "/hello", &[]).await.status, 200);
+}
+
+#[tokio::test]
+async fn the_last_layer_added_runs_first() {
+    let order = header::HeaderName::from_static("x-order");
+    let addr = serve(
+        api()
+            .layer(SetResponseHeaderLayer::appending(
+                order.clone(),
+                HeaderValue::from_static("first-added"),
+            ))
+            .layer(SetResponseHeaderLayer::appending(
+                order.clone(),
+                HeaderValue::from_static("last-added"),
+            ))
+            .build()
+            .expect("builds"),
+    )
+    .await;
+    let a = get(addr, "/hello", &[]).await;
+    // A response passes the innermost layer first: the last added is outermost.
+    let seen: Vec<_> = a.headers.get_all(&order).iter().collect();
+    assert_eq!(seen, ["first-added", "last-added"]);
+}
+
+#[tokio::test]
+async fn a_router_layer_wraps_its_routes_only() {
+    let tag = header::HeaderName::from_static("x-router");
+    let layered = Router::new("/private")
+        .auth(AuthScheme::bearer(|t: String| async move {
+            (t == "good").then_some(User)
+        }))
+        .routes(routes![me])
+        .layer(SetResponseHeaderLayer::overriding(
+            tag.clone(),
+            HeaderValue::from_static("private"),
+        ))
+        .layer(cors());
+    let app = NinjaApi::new("Layers", "1.0")
+        .routes(routes![hello])
+        .router(layered)
+        .build()
+        .expect("builds");
+    let addr = serve(app).await;
+    let ok = get(addr, "/private/me", &[("authorization", "Bearer good")]).await;
+    assert_eq!(ok.status, 200);
+    assert_eq!(ok.header("x-router"), Some("private"));
+    // The router's 401 is inside its layers.
+    let denied = get(addr, "/private/me", &[("origin", ORIGIN)]).await;
+    assert_eq!(denied.status, 401);
+    assert_eq!(denied.header("x-router"), Some("private"));
+    assert_eq!(denied.header("access-control-allow-origin"), Some(ORIGIN));
+    // Its CORS layer answers preflights on its paths.
+    let preflight = send(
+        addr,
+        Method::OPTIONS,
+        "/private/me",
+        &[("origin", ORIGIN), ("access-control-request-method", "GET")],
+    )
+    .await;
+    assert_eq!(preflight.header("access-control-allow-origin"), Some(ORIGIN));
+    // Other routes are untouched.
+    let other = get(addr, "/hello", &[("origin", ORIGIN)]).await;
+    assert_eq!(other.header("x-router"), None);
+    assert_eq!(other.header("access-control-allow-origin"), None);
+}
+
+#[tokio::test]
+async fn serve_dir_and_an_axum_router_mounted_beside_ninja_routes() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(dir.path().join("hello.txt"), "static hello").expect("writes");
+    let legacy = axum::Router::new().route(
+        "/ping",
+        axum::routing::get(|| async { "pong from axum" }),
+    );
+    let app = api()
+        .mount("/static", tower_http::services::ServeDir::new(dir.path()))
+        .mount("/legacy", legacy)
+        .layer(cors())
+        .build()
+        .expect("builds");
+    let addr = serve(app).await;
+    let file = get(addr, "/static/hello.txt", &[("origin", ORIGIN)]).await;
+    assert_eq!(file.status, 200);
+    assert_eq!(file.body, "static hello");
+    assert_eq!(file.header("content-type"), Some("text/plain"));
+    // The API's layers wrap mounted services too.
+    assert_eq!(file.header("access-control-allow-origin"), Some(ORIGIN));
+    assert_eq!(get(addr, "/static/missing.txt", &[]).await.status, 404);
+    let pong = get(addr, "/legacy/ping?x=1", &[]).await;
+    assert_eq!(pong.status, 200);
+    assert_eq!(pong.body, "pong from axum");
+    assert_eq!(get(addr, "/hello", &[]).await.body, "hello");
+    // Mounted services are not in the document.
+    let doc = get(addr, "/openapi.json", &[]).await;
+    let doc = String::from_utf8(doc.body.to_vec()).expect("UTF-8");
+    assert!(!doc.contains("/static") && !doc.contains("/legacy"), "{doc}");
+}
+
+#[test]
+fn a_mount_that_collides_with_a_route_is_a_build_error() {
+    let err = api()
+        .mount("/items/{id}", tower::service_fn(|_req| async {
+            Ok::<_, std::convert::Infallible>(http::Response::new(Full::new(Bytes::new())))
+        }))
+        .build()
+        .expect_err("a conflict");
+    assert!(
+        err.to_string().contains("service mounted at `/items/{id}`"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn ninja_nested_in_axum_serves_its_routes_and_docs() {
+    let app = api().build().expect("builds");
+    let outer = axum::Router::new()
+        .route("/", axum::routing::get(|| async { "axum home" }))
+        .nest_service("/api", app);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let addr = listener.local_addr().expect("an address");
+    tokio::spawn(async move { axum::serve(listener, outer).await });
+    assert_eq!(get(addr, "/", &[]).await.body, "axum home");
+    let item = get(addr, "/api/items/3", &[]).await;
+    assert_eq!(item.status, 200);
+    assert!(item.body.starts_with(b"{\"id\":3"));
+    let docs = get(addr, "/api/docs/", &[]).await;
+    assert_eq!(docs.status, 200);
+    assert!(
+        String::from_utf8_lossy(&docs.body).contains("swagger"),
+        "the docs page"
+    );
+    assert_eq!(get(addr, "/api/items/x", &[]).await.status, 422);
+}
