@@ -5,5 +5,5 @@
 //! OpenAPI document and exits.
 
 fn main() -> std::io::Result<()> {
-    examples::run("hello", examples::hello::api())
+    examples::run("hello", examples::access_log(examples::hello::api()))
 }

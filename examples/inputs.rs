@@ -4,5 +4,5 @@
 //! `--addr HOST:PORT`, `NINJA_ADDR` or `PORT` moves it; `--openapi` prints the document.
 
 fn main() -> std::io::Result<()> {
-    examples::run("inputs", examples::inputs::api())
+    examples::run("inputs", examples::access_log(examples::inputs::api()))
 }

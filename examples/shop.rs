@@ -4,7 +4,9 @@
 //! `ninja-shop.db` in the temp directory), created and migrated at start-up; the admin
 //! token is `SHOP_ADMIN_TOKEN` (default `admin-token`); the partner services are served on
 //! another port of this process unless `SHOP_PARTNERS` gives their base URL. Customers
-//! `ada-key` and `bob-key` are seeded. `--openapi` prints both documents.
+//! `ada-key` and `bob-key` are seeded. Browsers may call it from the origins in
+//! `SHOP_CORS_ORIGINS` (comma-separated; default `http://localhost:5173`, a Vite dev server).
+//! Every request is logged (`RUST_LOG`, default `info`). `--openapi` prints both documents.
 
 use std::path::PathBuf;
 
@@ -24,9 +26,15 @@ fn main() -> std::io::Result<()> {
         "database: {}; partner services: {partners_url}",
         db_path.display()
     );
+    let origins = std::env::var("SHOP_CORS_ORIGINS").unwrap_or_else(|_| shop::DEV_ORIGIN.into());
+    let origins = origins
+        .split(',')
+        .map(|o| http::HeaderValue::from_str(o.trim()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| std::io::Error::other("SHOP_CORS_ORIGINS: not a list of origins"))?;
     examples::run_server(
         "shop",
-        shop::server(db, Partners::new(partners_url), admin),
+        shop::server(db, Partners::new(partners_url), admin, &origins),
         &["/api/v1", "/api/v2"],
     )
 }

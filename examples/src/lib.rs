@@ -43,6 +43,37 @@ pub fn run_server(
         .serve(addr)
 }
 
+/// The access log every example serves with: an `x-request-id` on each request (the
+/// client's, else a new UUID) and on its answer, and one span per request (method, route
+/// template, request id) that logs one INFO line when the answer is sent (status, latency).
+/// `RUST_LOG=tower_http=off` silences it.
+pub fn access_log(api: ninja_core::NinjaApi) -> ninja_core::NinjaApi {
+    use ninja_core::MatchedPath;
+    use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+    use tower_http::trace::{DefaultOnResponse, TraceLayer};
+
+    let request_id = http::HeaderName::from_static("x-request-id");
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|req: &http::Request<ninja_core::RequestBody>| {
+            let route = req
+                .extensions()
+                .get::<MatchedPath>()
+                .map_or("-", MatchedPath::as_str);
+            let id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), route, id)
+        })
+        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO));
+    // The last layer added runs first: the id is set, then the span opens, then the id is
+    // copied onto the answer.
+    api.layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(trace)
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
 /// Logs to stderr, filtered by `RUST_LOG` (default `info`); once per process.
 pub fn init_logging() {
     let _ = tracing_subscriber::fmt()

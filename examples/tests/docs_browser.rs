@@ -320,3 +320,82 @@ async fn exercise(c: &Client, addr: SocketAddr) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// The web page of the CORS test: on load, calls the shop's order list from its own origin
+/// with an `X-API-Key` header (so the browser sends a preflight first) and writes what it got
+/// into `#result`.
+#[ninja_core::get("/")]
+async fn front_end(
+    shop: ninja_core::State<ShopUrl>,
+) -> ([(http::HeaderName, &'static str); 1], String) {
+    let html = format!(
+        r#"<!doctype html><html><body><h1>Front end</h1><p id="result">pending</p><script>
+fetch("{}/api/v1/orders", {{ headers: {{ "X-API-Key": "ada-key" }} }})
+  .then(r => r.json().then(b => "ok " + r.status + ": " + b.length + " orders"))
+  .catch(e => "failed: " + e)
+  .then(t => {{ const p = document.getElementById("result"); p.textContent = t; p.className = "done"; }});
+</script></body></html>"#,
+        shop.0.0
+    );
+    ([(http::header::CONTENT_TYPE, "text/html; charset=utf-8")], html)
+}
+
+struct ShopUrl(String);
+
+/// A page served from one origin calls the shop on another: with the shop's CORS layer the
+/// preflight passes and the data arrives; without it, the browser refuses the same call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_on_another_origin_calls_the_shop_through_cors() {
+    let chromium = support::find_tool(&["/usr/bin/chromium".into()], "chromium");
+    let chromedriver = support::find_tool(&["/usr/bin/chromedriver".into()], "chromedriver");
+    let (Some(chromium), Some(chromedriver)) = (chromium, chromedriver) else {
+        support::missing(
+            "chromium and chromedriver",
+            "apt-get install chromium chromium-driver",
+        );
+        return;
+    };
+    let (_driver, port) = start_driver(&chromedriver).await;
+    let c = browser(&chromium, port).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = examples::shop::db::open(&dir.path().join("shop.db")).expect("database opens");
+
+    let mut seen = Vec::new();
+    for with_cors in [true, false] {
+        let page = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binds");
+        let origin = format!("http://{}", page.local_addr().expect("address"));
+        let shop = examples::shop::v1(db.clone(), "token".to_owned());
+        let shop = if with_cors {
+            let origin = http::HeaderValue::from_str(&origin).expect("an origin");
+            examples::shop::with_middleware(shop, &[origin])
+        } else {
+            shop
+        };
+        let shop = serve(shop).await;
+        let front = ninja_core::NinjaApi::new("front", "1")
+            .no_openapi()
+            .state(ShopUrl(format!("http://{shop}")))
+            .routes(ninja_core::routes![front_end])
+            .build()
+            .expect("builds");
+        tokio::spawn(async move { front.serve_on(page, std::future::pending()).await });
+        c.goto(&format!("{origin}/")).await.expect("the page opens");
+        let result = c
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#result.done"))
+            .await
+            .expect("the call ends");
+        seen.push(result.text().await.expect("the result"));
+        if with_cors {
+            let png = c.screenshot().await.expect("a screenshot");
+            let path = support::workspace().join("target/cors-browser.png");
+            std::fs::write(&path, png).expect("screenshot written");
+        }
+    }
+    let _ = c.close().await;
+    assert_eq!(seen[0], "ok 200: 0 orders", "with CORS");
+    assert!(seen[1].starts_with("failed: TypeError"), "without CORS: {}", seen[1]);
+}

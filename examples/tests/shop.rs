@@ -48,6 +48,7 @@ async fn shop_with(partners_url: &str) -> Shop {
         db.clone(),
         Partners::new(partners_url),
         ADMIN.to_owned(),
+        &[http::HeaderValue::from_static(shop::DEV_ORIGIN)],
     ));
     Shop {
         client,
@@ -125,6 +126,47 @@ async fn public_products_and_error_enums() {
         .await;
     assert_eq!(res.status(), 422);
     assert_eq!(s.client.get("/api/v1/health").send().await.text(), "ok");
+}
+
+/// The shop's middleware: CORS for the front end's origin (on a 401 too), a request id on
+/// every answer, gzip when asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cors_request_ids_and_compression() {
+    let s = shop().await;
+    let preflight = s
+        .client
+        .request(http::Method::OPTIONS, "/api/v1/orders")
+        .header("origin", shop::DEV_ORIGIN)
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "x-api-key,content-type")
+        .send()
+        .await;
+    assert_eq!(preflight.status(), 200);
+    assert_eq!(
+        preflight.header("access-control-allow-origin"),
+        Some(shop::DEV_ORIGIN)
+    );
+    let denied = s
+        .client
+        .get("/api/v1/orders")
+        .header("origin", shop::DEV_ORIGIN)
+        .send()
+        .await;
+    assert_eq!(denied.status(), 401);
+    assert_eq!(
+        denied.header("access-control-allow-origin"),
+        Some(shop::DEV_ORIGIN)
+    );
+    assert_eq!(denied.header("x-request-id").map(str::len), Some(36));
+    let gz = s
+        .client
+        .get("/api/v2/products")
+        .header("accept-encoding", "gzip")
+        .send()
+        .await;
+    assert_eq!(gz.status(), 200);
+    assert_eq!(gz.header("content-encoding"), Some("gzip"));
+    assert_eq!(gz.bytes()[..2], [0x1f, 0x8b], "a gzip stream");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -189,9 +189,34 @@ pub fn v2(db: Db, partners: Partners) -> NinjaApi {
         )
 }
 
-/// Both versions in one server.
-pub fn server(db: Db, partners: Partners, admin: String) -> Server {
+/// The origin of the shop's web front end in development (Vite's default port).
+pub const DEV_ORIGIN: &str = "http://localhost:5173";
+
+/// What the shop serves with: CORS for the web front end's `origins` (any method the API
+/// has, `Authorization`, `X-API-Key`, `Content-Type` and `X-Request-Id` headers, the
+/// request id readable), compression (gzip, br), and the access log with request ids.
+pub fn with_middleware(api: NinjaApi, origins: &[http::HeaderValue]) -> NinjaApi {
+    use http::{HeaderName, Method, header};
+    use tower_http::compression::CompressionLayer;
+    use tower_http::cors::CorsLayer;
+
+    let request_id = HeaderName::from_static("x-request-id");
+    let cors = CorsLayer::new()
+        .allow_origin(origins.to_vec())
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("x-api-key"),
+            request_id.clone(),
+        ])
+        .expose_headers([request_id]);
+    crate::access_log(api.layer(CompressionLayer::new()).layer(cors))
+}
+
+/// Both versions in one server, each with [`with_middleware`] for `origins`.
+pub fn server(db: Db, partners: Partners, admin: String, origins: &[http::HeaderValue]) -> Server {
     Server::new()
-        .api(v1(db.clone(), admin))
-        .api(v2(db, partners))
+        .api(with_middleware(v1(db.clone(), admin), origins))
+        .api(with_middleware(v2(db, partners), origins))
 }
