@@ -2,7 +2,7 @@
 # Runs every test. First installs what some tests need, when it is missing:
 #   - Debian's chromium and chromium-driver (the docs-page browser test),
 #   - a Python venv in target/ci-venv with openapi-spec-validator (the golden-spec check).
-# Then runs the workspace tests with NINJA_REQUIRE_TOOLS=1, so a missing tool fails the run
+# Then runs the workspace tests, every feature on (TLS), with NINJA_REQUIRE_TOOLS=1, so a missing tool fails the run
 # instead of being skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,4 +21,4 @@ if ! target/ci-venv/bin/python -c "import openapi_spec_validator, jsonschema" 2>
   target/ci-venv/bin/pip install -q "openapi-spec-validator==0.9.0"
 fi
 
-NINJA_REQUIRE_TOOLS=1 cargo test --workspace
+NINJA_REQUIRE_TOOLS=1 cargo test --workspace --all-features

@@ -337,7 +337,10 @@ fetch("{}/api/v1/orders", {{ headers: {{ "X-API-Key": "ada-key" }} }})
 </script></body></html>"#,
         shop.0.0
     );
-    ([(http::header::CONTENT_TYPE, "text/html; charset=utf-8")], html)
+    (
+        [(http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        html,
+    )
 }
 
 struct ShopUrl(String);
@@ -397,5 +400,9 @@ async fn a_page_on_another_origin_calls_the_shop_through_cors() {
     }
     let _ = c.close().await;
     assert_eq!(seen[0], "ok 200: 0 orders", "with CORS");
-    assert!(seen[1].starts_with("failed: TypeError"), "without CORS: {}", seen[1]);
+    assert!(
+        seen[1].starts_with("failed: TypeError"),
+        "without CORS: {}",
+        seen[1]
+    );
 }

@@ -23,6 +23,7 @@ use crate::response::IntoResponse;
 use crate::router::Router;
 use crate::routing::{Mount, Route, RouteTable, join};
 use crate::server;
+use crate::tls::{self, TlsFiles};
 
 /// An API: its title and version, its routes, its state and its limits.
 ///
@@ -71,6 +72,7 @@ struct Settings {
     max_connections: Option<usize>,
     max_uri_len: Option<usize>,
     max_header_bytes: Option<usize>,
+    tls: Option<TlsFiles>,
 }
 
 impl Settings {
@@ -80,7 +82,7 @@ impl Settings {
         apis: impl Iterator<Item = &'a Settings> + Clone,
         errors: &mut Vec<String>,
     ) -> Config {
-        fn pick<T: PartialEq + Copy + fmt::Debug>(
+        fn pick<T: PartialEq + Clone + fmt::Debug>(
             name: &str,
             own: Option<T>,
             apis: impl Iterator<Item = Option<T>>,
@@ -90,15 +92,15 @@ impl Settings {
             if let Some(v) = own {
                 return v;
             }
-            let mut chosen = None;
+            let mut chosen: Option<T> = None;
             for v in apis.flatten() {
-                match chosen {
-                    Some(c) if c != v => {
+                match &chosen {
+                    Some(c) if *c != v => {
                         errors.push(format!(
                             "two APIs set `{name}` differently ({c:?} and {v:?}); it is one \
                              setting for the whole server: set it on the `Server`"
                         ));
-                        return c;
+                        return c.clone();
                     }
                     _ => chosen = Some(v),
                 }
@@ -111,11 +113,19 @@ impl Settings {
                 Config {
                     $($field: pick(
                         stringify!($field),
-                        self.$field,
-                        apis.clone().map(|s| s.$field),
+                        self.$field.clone(),
+                        apis.clone().map(|s| s.$field.clone()),
                         $default,
                         errors,
                     ),)*
+                    // An `Option` setting: "not set" and "none" are one.
+                    tls: pick(
+                        "tls",
+                        self.tls.clone().map(Some),
+                        apis.clone().map(|s| s.tls.clone().map(Some)),
+                        None,
+                        errors,
+                    ),
                 }
             };
         }
@@ -175,6 +185,23 @@ macro_rules! server_setters {
         /// longer is a 414.
         pub fn max_uri_len(mut self, n: usize) -> Self {
             self.server_settings().max_uri_len = Some(n);
+            self
+        }
+
+        /// Serves HTTPS with the certificate chain and private key in these PEM files (read
+        /// when the server is built; a bad file is a [`BuildError`]). ALPN offers HTTP/2 and
+        /// HTTP/1.1; the header, idle and connection limits apply as on plain connections.
+        #[cfg(feature = "tls")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+        pub fn tls_pem(
+            mut self,
+            cert: impl Into<std::path::PathBuf>,
+            key: impl Into<std::path::PathBuf>,
+        ) -> Self {
+            self.server_settings().tls = Some(TlsFiles {
+                cert: cert.into(),
+                key: key.into(),
+            });
             self
         }
 
@@ -614,7 +641,12 @@ impl Server {
         // The longest prefix first: the API a path that matches no route belongs to.
         let mut by_prefix: Vec<usize> = (0..apis.len()).collect();
         by_prefix.sort_by_key(|&i| std::cmp::Reverse(apis[i].prefix.len()));
-        Ok(App::new(table, apis, by_prefix, config))
+        let tls = config.tls.as_ref().map(tls::load).transpose();
+        let tls = match tls {
+            Ok(tls) => tls,
+            Err(e) => return Err(BuildError(vec![e])),
+        };
+        Ok(App::new(table, apis, by_prefix, config, tls))
     }
 
     /// Serves on `addr` until SIGINT or SIGTERM, on a runtime of its own; see

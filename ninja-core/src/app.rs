@@ -29,6 +29,7 @@ use crate::problem::Problem;
 use crate::response::{IntoResponse, Response};
 use crate::routing::{Lookup, PathRoutes, Route, RouteTable};
 use crate::server;
+use crate::tls::{Tls, TlsFiles};
 
 /// Reshapes every problem answer of one API (see [`NinjaApi::error_handler`](crate::NinjaApi::error_handler)).
 #[derive(Clone)]
@@ -48,6 +49,7 @@ pub(crate) struct Config {
     pub(crate) max_connections: usize,
     pub(crate) max_uri_len: usize,
     pub(crate) max_header_bytes: usize,
+    pub(crate) tls: Option<TlsFiles>,
 }
 
 /// A built server: cheap to clone, ready to serve or to call in-process.
@@ -65,6 +67,8 @@ pub(crate) struct Shared {
     pub(crate) by_prefix: Vec<usize>,
     pub(crate) exec: Exec,
     pub(crate) config: Config,
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
+    pub(crate) tls: Option<Tls>,
 }
 
 /// What one API keeps at run time.
@@ -189,6 +193,7 @@ impl App {
         mut apis: Vec<ApiShared>,
         by_prefix: Vec<usize>,
         config: Config,
+        tls: Option<Tls>,
     ) -> Self {
         Self(Arc::new_cyclic(|weak: &Weak<Shared>| {
             let inner = |depth| Inner {
@@ -207,6 +212,7 @@ impl App {
                 apis,
                 by_prefix,
                 config,
+                tls,
             }
         }))
     }
@@ -280,6 +286,11 @@ impl App {
 
     pub(crate) fn shutdown_timeout(&self) -> Duration {
         self.0.config.shutdown_timeout
+    }
+
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
+    pub(crate) fn tls(&self) -> Option<&Tls> {
+        self.0.tls.as_ref()
     }
 
     pub(crate) fn max_connections(&self) -> usize {

@@ -105,6 +105,7 @@ mod router;
 mod routing;
 mod server;
 pub mod test_client;
+mod tls;
 mod validate;
 
 pub use api::{BuildError, NinjaApi, Server, addr_from_env};

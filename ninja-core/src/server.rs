@@ -139,13 +139,14 @@ async fn watch_idle<F: Future>(
     }
 }
 
-/// A connection's socket, counting its writes for the watchdog (a slow download is not idle).
-struct Watched {
-    stream: TcpStream,
+/// A connection's socket (TCP, or TLS over TCP), counting its writes for the watchdog (a
+/// slow download is not idle).
+struct Watched<S> {
+    stream: S,
     activity: Arc<Activity>,
 }
 
-impl Watched {
+impl<S> Watched<S> {
     fn count(&self, res: Poll<io::Result<usize>>) -> Poll<io::Result<usize>> {
         if matches!(res, Poll::Ready(Ok(n)) if n > 0) {
             bump(&self.activity.writes);
@@ -154,7 +155,7 @@ impl Watched {
     }
 }
 
-impl tokio::io::AsyncRead for Watched {
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Watched<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -164,7 +165,7 @@ impl tokio::io::AsyncRead for Watched {
     }
 }
 
-impl tokio::io::AsyncWrite for Watched {
+impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Watched<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -224,6 +225,95 @@ async fn refuse(mut stream: TcpStream) {
     tracing::debug!("refused a connection: `max_connections` reached");
 }
 
+/// One accepted connection and what serving it takes: counted against `max_connections`
+/// until it ends, watched for idleness, drained on shutdown.
+struct Conn<F> {
+    h1: Arc<http1::Builder>,
+    h2: Arc<http2::Builder<TokioExecutor>>,
+    watcher: hyper_util::server::graceful::Watcher,
+    activity: Arc<Activity>,
+    period: Duration,
+    service: F,
+    #[cfg(feature = "tls")]
+    tls: Option<crate::tls::Tls>,
+    _live: LiveConnection,
+}
+
+impl<F> Conn<F>
+where
+    F: hyper::service::Service<
+            http::Request<Incoming>,
+            Response = crate::Response,
+            Error = Infallible,
+        > + Send
+        + 'static,
+    F::Future: Send + 'static,
+{
+    /// Serves `stream`: over TLS when configured (the protocol chosen by ALPN), else
+    /// HTTP/2 with prior knowledge or HTTP/1.1, told apart by a peek. A client that sends
+    /// nothing (or no handshake) is cut off like one that trickles its headers.
+    ///
+    /// A plain `fn` returning an `async` block (here and in `drive`): an `async fn` would
+    /// keep its arguments twice in the connection's future, for the connection's life.
+    #[allow(clippy::manual_async_fn)]
+    fn serve(self, stream: TcpStream) -> impl Future<Output = ()> + Send {
+        async move {
+            #[cfg(feature = "tls")]
+            if let Some(crate::tls::Tls(acceptor)) = &self.tls {
+                let accepted = tokio::time::timeout(self.period, acceptor.accept(stream)).await;
+                let Ok(Ok(stream)) = accepted else {
+                    tracing::debug!("TLS handshake failed or timed out");
+                    return;
+                };
+                let is_h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+                return self.drive(stream, is_h2).await;
+            }
+            let Ok(Ok(is_h2)) = tokio::time::timeout(self.period, speaks_h2(&stream)).await else {
+                return;
+            };
+            self.drive(stream, is_h2).await;
+        }
+    }
+
+    /// Runs hyper's HTTP/2 or HTTP/1.1 connection on `stream` under the idle watchdog.
+    #[allow(clippy::manual_async_fn)]
+    fn drive<S>(self, stream: S, is_h2: bool) -> impl Future<Output = ()> + Send
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        async move {
+            // Named, so the block owns it: an `async` block captures only the fields it
+            // uses, and the connection must count until the block ends.
+            let _live = self._live;
+            let io = TokioIo::new(Watched {
+                stream,
+                activity: Arc::clone(&self.activity),
+            });
+            let watched = if is_h2 {
+                // Boxed: HTTP/2's connection state is larger, and rarer here.
+                let mut conn = Box::pin(
+                    self.watcher
+                        .watch(self.h2.serve_connection(io, self.service)),
+                );
+                watch_idle(conn.as_mut(), &self.activity, self.period).await
+            } else {
+                let conn = std::pin::pin!(
+                    self.watcher
+                        .watch(self.h1.serve_connection(io, self.service))
+                );
+                watch_idle(conn, &self.activity, self.period).await
+            };
+            let Some(result) = watched else {
+                tracing::debug!("closed a connection idle for the header read timeout");
+                return;
+            };
+            if let Err(e) = result {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        }
+    }
+}
+
 pub(crate) async fn run(
     app: App,
     listener: TcpListener,
@@ -239,6 +329,8 @@ pub(crate) async fn run(
     let max_connections = app.max_connections();
     let live = Arc::new(AtomicUsize::new(0));
     let mut shutdown = std::pin::pin!(shutdown);
+    #[cfg(feature = "tls")]
+    let app_tls = app.tls().cloned();
 
     loop {
         let (stream, _peer) = tokio::select! {
@@ -273,35 +365,18 @@ pub(crate) async fn run(
                 })
             })
         };
-        let watcher = graceful.watcher();
-        let (h1, h2) = (h1.clone(), h2.clone());
-        tokio::spawn(async move {
-            let _live = conn_guard;
-            // A client that sends nothing is cut off like one that trickles its headers.
-            let Ok(Ok(is_h2)) = tokio::time::timeout(header_timeout, speaks_h2(&stream)).await
-            else {
-                return;
-            };
-            let io = TokioIo::new(Watched {
-                stream,
-                activity: Arc::clone(&activity),
-            });
-            let watched = if is_h2 {
-                // Boxed: HTTP/2's connection state is larger, and rarer here.
-                let mut conn = Box::pin(watcher.watch(h2.serve_connection(io, service)));
-                watch_idle(conn.as_mut(), &activity, header_timeout).await
-            } else {
-                let conn = std::pin::pin!(watcher.watch(h1.serve_connection(io, service)));
-                watch_idle(conn, &activity, header_timeout).await
-            };
-            let Some(result) = watched else {
-                tracing::debug!("closed a connection idle for the header read timeout");
-                return;
-            };
-            if let Err(e) = result {
-                tracing::debug!(error = %e, "connection ended with an error");
-            }
-        });
+        let conn = Conn {
+            h1: h1.clone(),
+            h2: h2.clone(),
+            watcher: graceful.watcher(),
+            activity,
+            period: header_timeout,
+            service,
+            #[cfg(feature = "tls")]
+            tls: app_tls.clone(),
+            _live: conn_guard,
+        };
+        tokio::spawn(conn.serve(stream));
     }
 
     // Stop accepting: the listener closes here, so new connections are refused.

@@ -19,7 +19,9 @@ struct Server {
     bin: &'static str,
 }
 
-const SERVERS: [Server; 3] = [
+/// `server-ninja-before`, when present beside the others, is a build of an earlier commit
+/// (copied there by hand) for before/after rows in one run; its rows are skipped otherwise.
+const SERVERS: [Server; 4] = [
     Server {
         name: "raw hyper",
         bin: "server-hyper",
@@ -32,6 +34,10 @@ const SERVERS: [Server; 3] = [
         name: "ninja",
         bin: "server-ninja",
     },
+    Server {
+        name: "ninja (before)",
+        bin: "server-ninja-before",
+    },
 ];
 
 /// A scenario: per server, the path it is served at (`None`: not run against that server).
@@ -39,19 +45,20 @@ struct Scenario {
     name: &'static str,
     method: &'static str,
     expect: u16,
-    paths: [(&'static str, Option<&'static str>); 5],
+    paths: &'static [(&'static str, Option<&'static str>)],
 }
 
 /// The row of each scenario: (label, server binary, path).
-const SCENARIOS: [Scenario; 4] = [
+const SCENARIOS: [Scenario; 5] = [
     Scenario {
         name: "GET /hello (small JSON)",
         method: "GET",
         expect: 200,
-        paths: [
+        paths: &[
             ("raw hyper", Some("/hello")),
             ("axum", Some("/hello")),
             ("ninja async", Some("/hello")),
+            ("ninja async (before)", Some("/hello")),
             ("ninja sync", Some("/hello-sync")),
             ("ninja sync inline", Some("/hello-inline")),
         ],
@@ -60,10 +67,11 @@ const SCENARIOS: [Scenario; 4] = [
         name: "GET /items/42?q=x (path + query)",
         method: "GET",
         expect: 200,
-        paths: [
+        paths: &[
             ("raw hyper", Some("/items/42?q=x")),
             ("axum", Some("/items/42?q=x")),
             ("ninja async", Some("/items/42?q=x")),
+            ("ninja async (before)", Some("/items/42?q=x")),
             ("ninja sync", Some("/items-sync/42?q=x")),
             ("ninja sync inline", Some("/items-inline/42?q=x")),
         ],
@@ -72,7 +80,7 @@ const SCENARIOS: [Scenario; 4] = [
         name: "POST /items (JSON body, validated)",
         method: "POST",
         expect: 201,
-        paths: [
+        paths: &[
             ("raw hyper", Some("/items")),
             ("axum", Some("/items")),
             ("ninja async", Some("/items")),
@@ -81,13 +89,24 @@ const SCENARIOS: [Scenario; 4] = [
         ],
     },
     Scenario {
+        name: "GET /hello through trace + request id + CORS (`--stack`)",
+        method: "GET",
+        expect: 200,
+        paths: &[
+            ("raw hyper", Some("/hello")),
+            ("axum + stack", Some("/hello")),
+            ("ninja async + stack", Some("/hello")),
+        ],
+    },
+    Scenario {
         name: "GET /nope (404)",
         method: "GET",
         expect: 404,
-        paths: [
+        paths: &[
             ("raw hyper", Some("/nope")),
             ("axum", Some("/nope")),
             ("ninja async", Some("/nope")),
+            ("ninja async (before)", Some("/nope")),
             ("ninja sync", None),
             ("ninja sync inline", None),
         ],
@@ -97,7 +116,8 @@ const SCENARIOS: [Scenario; 4] = [
 fn server_of(label: &str) -> &'static Server {
     let bin = match label {
         "raw hyper" => "server-hyper",
-        "axum" => "server-axum",
+        l if l.starts_with("axum") => "server-axum",
+        l if l.ends_with("(before)") => "server-ninja-before",
         _ => "server-ninja",
     };
     SERVERS
@@ -188,7 +208,7 @@ fn main() {
     // samples[scenario][variant]
     let mut samples: Vec<Vec<Samples>> = SCENARIOS
         .iter()
-        .map(|_| (0..5).map(|_| Samples::default()).collect())
+        .map(|s| s.paths.iter().map(|_| Samples::default()).collect())
         .collect();
     // Below Linux's ephemeral range (32768-60999), where the load's own sockets live.
     let mut port = 21_000u16;
@@ -210,7 +230,12 @@ fn main() {
                 }
                 let server = server_of(label);
                 port += 1;
-                let child = match ServerProcess::start(server.bin, port, pin, &[]) {
+                let args: &[&str] = if label.ends_with("+ stack") {
+                    &["--stack"]
+                } else {
+                    &[]
+                };
+                let child = match ServerProcess::start(server.bin, port, pin, args) {
                     Ok(child) => child,
                     Err(e) => {
                         eprintln!(

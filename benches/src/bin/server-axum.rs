@@ -41,6 +41,11 @@ async fn main() -> std::io::Result<()> {
         .route("/hello", get(hello))
         .route("/items/{id}", get(item))
         .route("/items", post(create));
+    let app = if benches::stack_arg() {
+        app.layer(benches::typical_stack!())
+    } else {
+        app
+    };
     let listener = tokio::net::TcpListener::bind(scenario::addr_arg())
         .await?
         .tap_io(|tcp| {

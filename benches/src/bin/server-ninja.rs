@@ -8,5 +8,8 @@ fn main() -> std::io::Result<()> {
     if let Some(n) = scenario::flag("--blocking-threads") {
         api = api.blocking_threads(n as usize);
     }
+    if benches::stack_arg() {
+        api = api.layer(benches::typical_stack!());
+    }
     api.serve(scenario::addr_arg())
 }

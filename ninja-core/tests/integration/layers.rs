@@ -135,7 +135,10 @@ async fn cors_answers_preflights_and_marks_every_answer() {
     )
     .await;
     assert!(preflight.status.is_success(), "{}", preflight.status);
-    assert_eq!(preflight.header("access-control-allow-origin"), Some(ORIGIN));
+    assert_eq!(
+        preflight.header("access-control-allow-origin"),
+        Some(ORIGIN)
+    );
     assert_eq!(
         preflight.header("access-control-allow-headers"),
         Some("x-custom")
@@ -242,7 +245,10 @@ async fn trace_logs_one_line_per_request_with_route_status_latency_and_id() {
     assert_eq!(given.header("x-request-id"), Some("abc-123"));
     let made = get(addr, "/items/x", &[]).await;
     assert_eq!(made.status, 422);
-    let id = made.header("x-request-id").expect("an id was made").to_owned();
+    let id = made
+        .header("x-request-id")
+        .expect("an id was made")
+        .to_owned();
     assert_eq!(id.len(), 36, "a UUID: {id}");
 
     let text = String::from_utf8(log.0.lock().expect("not poisoned").clone()).expect("UTF-8");
@@ -393,7 +399,10 @@ async fn a_router_layer_wraps_its_routes_only() {
         &[("origin", ORIGIN), ("access-control-request-method", "GET")],
     )
     .await;
-    assert_eq!(preflight.header("access-control-allow-origin"), Some(ORIGIN));
+    assert_eq!(
+        preflight.header("access-control-allow-origin"),
+        Some(ORIGIN)
+    );
     // Other routes are untouched.
     let other = get(addr, "/hello", &[("origin", ORIGIN)]).await;
     assert_eq!(other.header("x-router"), None);
@@ -404,10 +413,8 @@ async fn a_router_layer_wraps_its_routes_only() {
 async fn serve_dir_and_an_axum_router_mounted_beside_ninja_routes() {
     let dir = tempfile::tempdir().expect("a temp dir");
     std::fs::write(dir.path().join("hello.txt"), "static hello").expect("writes");
-    let legacy = axum::Router::new().route(
-        "/ping",
-        axum::routing::get(|| async { "pong from axum" }),
-    );
+    let legacy =
+        axum::Router::new().route("/ping", axum::routing::get(|| async { "pong from axum" }));
     let app = api()
         .mount("/static", tower_http::services::ServeDir::new(dir.path()))
         .mount("/legacy", legacy)
@@ -429,15 +436,21 @@ async fn serve_dir_and_an_axum_router_mounted_beside_ninja_routes() {
     // Mounted services are not in the document.
     let doc = get(addr, "/openapi.json", &[]).await;
     let doc = String::from_utf8(doc.body.to_vec()).expect("UTF-8");
-    assert!(!doc.contains("/static") && !doc.contains("/legacy"), "{doc}");
+    assert!(
+        !doc.contains("/static") && !doc.contains("/legacy"),
+        "{doc}"
+    );
 }
 
 #[test]
 fn a_mount_that_collides_with_a_route_is_a_build_error() {
     let err = api()
-        .mount("/items/{id}", tower::service_fn(|_req| async {
-            Ok::<_, std::convert::Infallible>(http::Response::new(Full::new(Bytes::new())))
-        }))
+        .mount(
+            "/items/{id}",
+            tower::service_fn(|_req| async {
+                Ok::<_, std::convert::Infallible>(http::Response::new(Full::new(Bytes::new())))
+            }),
+        )
         .build()
         .expect_err("a conflict");
     assert!(

@@ -17,6 +17,8 @@ mod server;
 mod shutdown;
 mod state;
 mod structure;
+#[cfg(feature = "tls")]
+mod tls;
 mod wire;
 
 use ninja_core::Problem;

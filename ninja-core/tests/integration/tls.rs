@@ -1,0 +1,122 @@
+//! HTTPS (feature `tls`): a self-signed certificate made at test time, a real client (curl)
+//! over HTTP/2 and HTTP/1.1 chosen by ALPN, and the header timeout still in force.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use ninja_core::prelude::*;
+use tokio::io::AsyncReadExt as _;
+
+#[get("/hello")]
+async fn hello() -> &'static str {
+    "hello over tls"
+}
+
+/// Writes a self-signed certificate for 127.0.0.1 and its key into `dir`.
+fn certificate(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let made =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+            .expect("a certificate");
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, made.cert.pem()).expect("written");
+    std::fs::write(&key, made.signing_key.serialize_pem()).expect("written");
+    (cert, key)
+}
+
+async fn serve(api: NinjaApi) -> SocketAddr {
+    let app = api.build().expect("builds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let addr = listener.local_addr().expect("an address");
+    tokio::spawn(async move { app.serve_on(listener, std::future::pending()).await });
+    addr
+}
+
+/// `curl` with `args`, returning what it printed: the body, then the HTTP version.
+async fn curl(args: Vec<String>) -> String {
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("curl")
+            .args(["-sS", "--max-time", "10", "-w", " %{http_version}"])
+            .args(args)
+            .output()
+            .expect("curl runs")
+    })
+    .await
+    .expect("joins");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+#[tokio::test]
+async fn https_with_alpn_h2_and_http1() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let (cert, key) = certificate(dir.path());
+    let addr = serve(
+        NinjaApi::new("tls", "1")
+            .routes(routes![hello])
+            .tls_pem(&cert, &key),
+    )
+    .await;
+    let url = format!("https://127.0.0.1:{}/hello", addr.port());
+    let ca = cert.display().to_string();
+    let h2 = curl(vec![
+        "--cacert".into(),
+        ca.clone(),
+        "--http2".into(),
+        url.clone(),
+    ])
+    .await;
+    assert_eq!(h2, "hello over tls 2");
+    let h1 = curl(vec!["--cacert".into(), ca, "--http1.1".into(), url]).await;
+    assert_eq!(h1, "hello over tls 1.1");
+}
+
+#[tokio::test]
+async fn a_client_that_never_handshakes_is_cut_off() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let (cert, key) = certificate(dir.path());
+    let period = Duration::from_millis(300);
+    let addr = serve(
+        NinjaApi::new("tls", "1")
+            .routes(routes![hello])
+            .header_read_timeout(period)
+            .tls_pem(&cert, &key),
+    )
+    .await;
+    let mut silent = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("connects");
+    let started = Instant::now();
+    let mut buf = [0u8; 16];
+    let n = tokio::time::timeout(Duration::from_secs(5), silent.read(&mut buf))
+        .await
+        .expect("closed in time")
+        .unwrap_or(0);
+    assert_eq!(n, 0, "closed without an answer");
+    let waited = started.elapsed();
+    assert!(
+        waited >= period && waited < period.mul_f64(1.25) + Duration::from_millis(100),
+        "closed after {waited:?}"
+    );
+}
+
+#[test]
+fn a_bad_certificate_file_is_a_build_error() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let (_, key) = certificate(dir.path());
+    let junk = dir.path().join("junk.pem");
+    std::fs::write(&junk, "not a certificate").expect("written");
+    let err = NinjaApi::new("tls", "1")
+        .routes(routes![hello])
+        .tls_pem(&junk, &key)
+        .build()
+        .expect_err("refused");
+    assert!(err.to_string().contains("junk.pem"), "{err}");
+}
