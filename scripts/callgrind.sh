@@ -3,6 +3,8 @@
 #
 #   scripts/callgrind.sh [path] [servers...]     e.g. scripts/callgrind.sh /hello hyper ninja
 #   EXPECT=404 scripts/callgrind.sh /nope         (the status loadgen counts as a success)
+#   scripts/callgrind.sh /hello axum+stack ninja+stack   (`+stack`: the typical middleware)
+#   scripts/callgrind.sh /hello ninja-before ninja       (a copied build of an older commit)
 #
 # Each server runs twice under callgrind, serving a short and a longer load of `path` from
 # `loadgen` (8 connections); the difference in instructions over the difference in requests
@@ -23,8 +25,10 @@ port=3190
 # One run: prints "<requests> <instructions>".
 measure() {
     local server=$1 seconds=$2 file=$out/$1.$2
+    local extra=()
+    [[ $server == *+stack ]] && extra=(--stack)
     taskset -c 0 valgrind --tool=callgrind --callgrind-out-file="$file" \
-        "target/release/server-$server" --addr "127.0.0.1:$port" >/dev/null 2>&1 &
+        "target/release/server-${server%+stack}" --addr "127.0.0.1:$port" "${extra[@]}" >/dev/null 2>&1 &
     local pid=$!
     for _ in $(seq 100); do
         (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break

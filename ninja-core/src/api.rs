@@ -166,9 +166,10 @@ macro_rules! server_setters {
 
         /// How long a client may take to send a request's headers, and how long a
         /// keep-alive or HTTP/2 connection may sit idle between requests (default 30 s).
-        /// Checked once per period, so a quiet connection is closed one to two periods after
-        /// it went quiet; a client trickling its headers (slowloris) is cut off; a request
-        /// being answered, or a response being written, keeps the connection.
+        /// A quiet connection is closed between one and 1.25 periods after it went quiet; a
+        /// client trickling its headers (slowloris) is cut off the same way; a request being
+        /// answered, or a response being written, keeps the connection. A TLS handshake
+        /// must end within one period.
         pub fn header_read_timeout(mut self, d: Duration) -> Self {
             self.server_settings().header_read_timeout = Some(d);
             self

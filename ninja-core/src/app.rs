@@ -13,7 +13,6 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::FutureExt as _;
-use futures_util::future::Either;
 use http::request::Parts;
 use http::{Request, StatusCode, header};
 use tokio::net::TcpListener;
@@ -324,6 +323,33 @@ enum Step {
     Enter(Pin<Box<dyn Future<Output = Response> + Send>>),
 }
 
+pin_project_lite::pin_project! {
+    /// The future of [`Shared::route`]: the routing step, then the stack it entered, if any.
+    /// Hand-written because `then` with a `ready` future measured ~200 instructions more per
+    /// request (callgrind), moving the response through two more futures.
+    #[project = RoutedProj]
+    enum Routed<F> {
+        Routing { #[pin] step: F },
+        Entered { stack: Pin<Box<dyn Future<Output = Response> + Send>> },
+    }
+}
+
+impl<F: Future<Output = Step>> Future for Routed<F> {
+    type Output = Response;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        loop {
+            match self.as_mut().project() {
+                RoutedProj::Routing { step } => match std::task::ready!(step.poll(cx)) {
+                    Step::Done(res) => return Poll::Ready(res),
+                    Step::Enter(stack) => self.set(Self::Entered { stack }),
+                },
+                RoutedProj::Entered { stack } => return stack.as_mut().poll(cx),
+            }
+        }
+    }
+}
+
 /// Notes the route a request matched, for layers to read, unless a stack above did.
 fn matched(mut parts: Parts, at: &PathRoutes, body: RequestBody) -> Request<RequestBody> {
     if parts.extensions.get::<MatchedPath>().is_none() {
@@ -424,10 +450,7 @@ impl Shared {
                 }
             })
         };
-        step.then(|step| match step {
-            Step::Done(res) => Either::Left(std::future::ready(res)),
-            Step::Enter(stack) => Either::Right(stack),
-        })
+        Routed::Routing { step }
     }
 
     /// Refuses request heads over the server's limits: an over-long target (414), an

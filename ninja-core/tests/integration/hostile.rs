@@ -305,15 +305,22 @@ async fn slowloris_is_cut_off_while_others_are_served() {
 }
 
 /// Sends `bytes` on a new connection to a server with a 300 ms idle limit, then nothing;
-/// returns what the server wrote before it closed the connection (within 5 s, or it fails).
+/// returns what the server wrote before it closed the connection, which must be between
+/// 1 and 1.25 periods after the write (plus 150 ms for a loaded machine's scheduling).
 async fn written_before_idle_close(bytes: &[u8]) -> Vec<u8> {
-    let addr =
-        start_with(NinjaApi::new("t", "1").header_read_timeout(Duration::from_millis(300))).await;
+    let period = Duration::from_millis(300);
+    let addr = start_with(NinjaApi::new("t", "1").header_read_timeout(period)).await;
     let mut s = TcpStream::connect(addr).await.expect("connects");
     s.write_all(bytes).await.expect("writes");
+    let written = Instant::now();
     let mut raw = Vec::new();
     let read = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut raw)).await;
+    let quiet = written.elapsed();
     assert!(read.is_ok(), "the idle connection was never closed");
+    assert!(
+        quiet >= period && quiet < period.mul_f64(1.25) + Duration::from_millis(150),
+        "closed {quiet:?} after the last byte, for a {period:?} limit"
+    );
     raw
 }
 
