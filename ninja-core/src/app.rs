@@ -17,12 +17,11 @@ use http::request::Parts;
 use http::{Request, StatusCode, header};
 use tokio::net::TcpListener;
 use tower::Service;
-use tower::util::BoxCloneSyncService;
 
 use crate::body::{Body, BoxError, RequestBody};
 use crate::extract::{Limits, RequestCx, StateMap};
 use crate::handler::Exec;
-use crate::middleware::{BoxedService, LayerFn, MatchedPath, Stack, enter};
+use crate::middleware::{BoxedService, DynService, LayerFn, MatchedPath, ResponseFuture, Stack};
 use crate::openapi;
 use crate::problem::Problem;
 use crate::response::{IntoResponse, Response};
@@ -152,32 +151,29 @@ struct Inner {
     depth: Depth,
 }
 
-impl Service<Request<RequestBody>> for Inner {
-    type Response = Response;
-    type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
-
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
+impl DynService for Inner {
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<()> {
+        Poll::Ready(())
     }
 
-    fn call(&mut self, req: Request<RequestBody>) -> Self::Future {
-        let shared = self.shared.upgrade();
-        let depth = self.depth;
-        Box::pin(async move {
-            let Some(shared) = shared else {
-                // Only when a layer holds a request past the app's own end.
-                return Ok(Problem::new(StatusCode::SERVICE_UNAVAILABLE).into_response());
-            };
-            let (parts, body) = req.into_parts();
-            Ok(shared.route(parts, body, depth).await)
-        })
+    fn call(&mut self, req: Request<RequestBody>) -> ResponseFuture {
+        let Some(shared) = self.shared.upgrade() else {
+            // Only when a layer holds a request past the app's own end.
+            let gone = Problem::new(StatusCode::SERVICE_UNAVAILABLE).into_response();
+            return Box::pin(std::future::ready(gone));
+        };
+        let (parts, body) = req.into_parts();
+        Box::pin(shared.route(parts, body, self.depth))
+    }
+
+    fn clone_box(&self) -> Box<dyn DynService> {
+        Box::new(self.clone())
     }
 }
 
 /// Wraps `inner` in `layers`, innermost first.
 fn stack(layers: &[LayerFn], inner: Inner) -> BoxedService {
-    let mut service = BoxCloneSyncService::new(inner);
+    let mut service = BoxedService::new(inner);
     for layer in layers {
         service = layer(Stack::new(service));
     }
@@ -317,20 +313,22 @@ where
     }
 }
 
-/// What routing at one depth ends in: an answer, or a stack to enter.
+/// What routing at one depth ends in: an answer, or a stack to enter with the request.
 enum Step {
     Done(Response),
-    Enter(Pin<Box<dyn Future<Output = Response> + Send>>),
+    Enter(BoxedService, Request<RequestBody>),
 }
 
 pin_project_lite::pin_project! {
-    /// The future of [`Shared::route`]: the routing step, then the stack it entered, if any.
-    /// Hand-written because `then` with a `ready` future measured ~200 instructions more per
-    /// request (callgrind), moving the response through two more futures.
+    /// The future of [`Shared::route`]: the routing step, then, if it ended at a stack, the
+    /// stack's readiness and its answer. Hand-written because `then` with a `ready` future
+    /// measured ~200 instructions more per request (callgrind), moving the response through
+    /// two more futures, and tower's `Oneshot` would box once more.
     #[project = RoutedProj]
     enum Routed<F> {
         Routing { #[pin] step: F },
-        Entered { stack: Pin<Box<dyn Future<Output = Response> + Send>> },
+        Readying { stack: BoxedService, req: Option<Request<RequestBody>> },
+        Entered { answer: ResponseFuture },
     }
 }
 
@@ -342,9 +340,18 @@ impl<F: Future<Output = Step>> Future for Routed<F> {
             match self.as_mut().project() {
                 RoutedProj::Routing { step } => match std::task::ready!(step.poll(cx)) {
                     Step::Done(res) => return Poll::Ready(res),
-                    Step::Enter(stack) => self.set(Self::Entered { stack }),
+                    Step::Enter(stack, req) => self.set(Self::Readying {
+                        stack,
+                        req: Some(req),
+                    }),
                 },
-                RoutedProj::Entered { stack } => return stack.as_mut().poll(cx),
+                RoutedProj::Readying { stack, req } => {
+                    std::task::ready!(stack.poll_ready(cx));
+                    let req = req.take().expect("called once");
+                    let answer = stack.call(req);
+                    self.set(Self::Entered { answer });
+                }
+                RoutedProj::Entered { answer } => return answer.as_mut().poll(cx),
             }
         }
     }
@@ -385,7 +392,7 @@ impl Shared {
                 Lookup::Found(target, params, at) => {
                     let api = &self.apis[target.api];
                     if let Some(stack) = depth.next(api.stack.as_ref(), target.stack.as_ref()) {
-                        return Step::Enter(enter(stack, matched(parts, at, body)));
+                        return Step::Enter(stack.clone(), matched(parts, at, body));
                     }
                     let identity = match &target.auth {
                         // Boxed: only authenticated routes pay for the check's state.
@@ -403,7 +410,7 @@ impl Shared {
                 }
                 Lookup::Options(allow, route_stack, at) => {
                     if let Some(stack) = depth.next(self.apis[at.api].stack.as_ref(), route_stack) {
-                        return Step::Enter(enter(stack, matched(parts, at, body)));
+                        return Step::Enter(stack.clone(), matched(parts, at, body));
                     }
                     let mut res = Response::new(Body::empty());
                     *res.status_mut() = StatusCode::NO_CONTENT;
@@ -412,17 +419,17 @@ impl Shared {
                 }
                 Lookup::Mount(service, rest, at) => {
                     if let Some(stack) = depth.next(self.apis[at.api].stack.as_ref(), None) {
-                        return Step::Enter(enter(stack, matched(parts, at, body)));
+                        return Step::Enter(stack.clone(), matched(parts, at, body));
                     }
                     let uri = below_prefix(&parts.uri, rest);
                     let mut req = matched(parts, at, body);
                     *req.uri_mut() = uri;
-                    return Step::Enter(enter(service, req));
+                    return Step::Enter(service.clone(), req);
                 }
                 Lookup::MethodNotAllowed(allow, api) => {
                     let api = &self.apis[api];
                     if let Some(stack) = depth.next(api.stack.as_ref(), None) {
-                        return Step::Enter(enter(stack, Request::from_parts(parts, body)));
+                        return Step::Enter(stack.clone(), Request::from_parts(parts, body));
                     }
                     api.finish(
                         Problem::new(StatusCode::METHOD_NOT_ALLOWED)
@@ -437,7 +444,7 @@ impl Shared {
                 Lookup::NotFound => {
                     let owner = self.owner(parts.uri.path());
                     if let Some(stack) = depth.next(owner.and_then(|a| a.stack.as_ref()), None) {
-                        return Step::Enter(enter(stack, Request::from_parts(parts, body)));
+                        return Step::Enter(stack.clone(), Request::from_parts(parts, body));
                     }
                     self.unrouted(
                         parts.uri.path(),

@@ -15,15 +15,46 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use futures_util::FutureExt as _;
 use http::{HeaderValue, Request, StatusCode, header};
-use tower::util::{BoxCloneSyncService, ServiceExt as _};
 use tower::{Layer, Service};
 
 use crate::body::{Body, BoxError, RequestBody};
 use crate::problem::Problem;
 use crate::response::{IntoResponse, Response};
 
-/// What every layer stack and mounted service becomes.
-pub(crate) type BoxedService = BoxCloneSyncService<Request<RequestBody>, Response, Infallible>;
+/// The future of a boxed service: the response, never an error.
+pub(crate) type ResponseFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
+
+/// What every layer stack and mounted service becomes: a cloneable service behind one box,
+/// whose future is boxed once (tower's `BoxCloneSyncService` would box an already boxed
+/// future a second time, one more allocation per request and layer).
+pub(crate) struct BoxedService(Box<dyn DynService>);
+
+/// The object-safe face of a service answering [`ResponseFuture`]s.
+pub(crate) trait DynService: Send + Sync + 'static {
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<()>;
+    fn call(&mut self, req: Request<RequestBody>) -> ResponseFuture;
+    fn clone_box(&self) -> Box<dyn DynService>;
+}
+
+impl BoxedService {
+    pub(crate) fn new(service: impl DynService) -> Self {
+        Self(Box::new(service))
+    }
+
+    pub(crate) fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        self.0.poll_ready(cx)
+    }
+
+    pub(crate) fn call(&mut self, req: Request<RequestBody>) -> ResponseFuture {
+        self.0.call(req)
+    }
+}
+
+impl Clone for BoxedService {
+    fn clone(&self) -> Self {
+        Self(self.0.clone_box())
+    }
+}
 
 /// A layer, kept until the API is built: wraps a stack into a bigger one.
 pub(crate) type LayerFn = Arc<dyn Fn(Stack) -> BoxedService + Send + Sync>;
@@ -53,14 +84,31 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+    type Future = Infallibly;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.0.poll_ready(cx)
+        self.0.poll_ready(cx).map(Ok)
     }
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
-        self.0.call(req.map(RequestBody::new))
+        Infallibly(self.0.call(req.map(RequestBody::new)))
+    }
+}
+
+/// The future of [`Stack`]: its response, as the `Ok` tower wants.
+pub struct Infallibly(ResponseFuture);
+
+impl fmt::Debug for Infallibly {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Infallibly").finish_non_exhaustive()
+    }
+}
+
+impl Future for Infallibly {
+    type Output = Result<Response, Infallible>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.0.as_mut().poll(cx).map(Ok)
     }
 }
 
@@ -95,7 +143,7 @@ where
     ResB: http_body::Body<Data = Bytes> + Send + 'static,
     ResB::Error: Into<BoxError>,
 {
-    BoxCloneSyncService::new(Adapt {
+    BoxedService::new(Adapt {
         inner: service,
         failed: None,
     })
@@ -109,39 +157,41 @@ struct Adapt<S> {
     failed: Option<Arc<BoxError>>,
 }
 
-impl<S, ResB> Service<Request<RequestBody>> for Adapt<S>
+impl<S, ResB> DynService for Adapt<S>
 where
-    S: Service<Request<RequestBody>, Response = http::Response<ResB>>,
+    S: Service<Request<RequestBody>, Response = http::Response<ResB>>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
     S::Error: Into<BoxError>,
     S::Future: Send + 'static,
     ResB: http_body::Body<Data = Bytes> + Send + 'static,
     ResB::Error: Into<BoxError>,
 {
-    type Response = Response;
-    type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         match self.inner.poll_ready(cx) {
             Poll::Ready(Err(e)) => {
                 self.failed = Some(Arc::new(e.into()));
-                Poll::Ready(Ok(()))
+                Poll::Ready(())
             }
-            Poll::Ready(Ok(())) => Poll::Ready(Ok(())),
+            Poll::Ready(Ok(())) => Poll::Ready(()),
             Poll::Pending => Poll::Pending,
         }
     }
 
-    fn call(&mut self, req: Request<RequestBody>) -> Self::Future {
+    fn call(&mut self, req: Request<RequestBody>) -> ResponseFuture {
         if let Some(e) = self.failed.take() {
-            return Box::pin(std::future::ready(Ok(error_response(&**e))));
+            return Box::pin(std::future::ready(error_response(&**e)));
         }
-        Box::pin(self.inner.call(req).map(|r| {
-            Ok(match r {
-                Ok(res) => res.map(Body::new),
-                Err(e) => error_response(&*e.into()),
-            })
+        Box::pin(self.inner.call(req).map(|r| match r {
+            Ok(res) => res.map(Body::new),
+            Err(e) => error_response(&*e.into()),
         }))
+    }
+
+    fn clone_box(&self) -> Box<dyn DynService> {
+        Box::new(self.clone())
     }
 }
 
@@ -161,17 +211,6 @@ fn error_response(e: &(dyn std::error::Error + Send + Sync + 'static)) -> Respon
     }
     tracing::error!(error = %e, "a layer failed");
     Problem::internal().into_response()
-}
-
-/// Calls a stack with a request, to completion.
-pub(crate) fn enter(
-    stack: &BoxedService,
-    req: Request<RequestBody>,
-) -> Pin<Box<dyn Future<Output = Response> + Send>> {
-    Box::pin(stack.clone().oneshot(req).map(|r| match r {
-        Ok(res) => res,
-        Err(never) => match never {},
-    }))
 }
 
 /// The path template of the route a request matched (`/items/{item_id}`), or the prefix of
