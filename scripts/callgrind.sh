@@ -5,6 +5,8 @@
 #   EXPECT=404 scripts/callgrind.sh /nope         (the status loadgen counts as a success)
 #   scripts/callgrind.sh /hello axum+stack ninja+stack   (`+stack`: the typical middleware)
 #   scripts/callgrind.sh /hello ninja-before ninja       (a copied build of an older commit)
+#   CONNS=1 scripts/callgrind.sh ...                     (connections of the load; default 8)
+# Runs of one binary vary by ~5% (how requests batch per wake-up): interleave and compare medians.
 #
 # Each server runs twice under callgrind, serving a short and a longer load of `path` from
 # `loadgen` (8 connections); the difference in instructions over the difference in requests
@@ -35,7 +37,7 @@ measure() {
         sleep 0.1
     done
     local requests
-    requests=$(taskset -c 1 target/release/loadgen "http://127.0.0.1:$port$path" -c 8 -d "$seconds" \
+    requests=$(taskset -c 1 target/release/loadgen "http://127.0.0.1:$port$path" -c "${CONNS:-8}" -d "$seconds" \
         --expect "${EXPECT:-200}" \
         | sed -n 's/.* \([0-9]*\) requests.*/\1/p')
     kill -TERM "$pid"

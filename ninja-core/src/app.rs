@@ -314,9 +314,12 @@ where
 }
 
 /// What routing at one depth ends in: an answer, or a stack to enter with the request.
+///
+/// The stack and request are boxed so that `Step` is no larger than a response: the path
+/// without layers moves only that.
 enum Step {
     Done(Response),
-    Enter(BoxedService, Request<RequestBody>),
+    Enter(Box<(BoxedService, Request<RequestBody>)>),
 }
 
 pin_project_lite::pin_project! {
@@ -340,10 +343,13 @@ impl<F: Future<Output = Step>> Future for Routed<F> {
             match self.as_mut().project() {
                 RoutedProj::Routing { step } => match std::task::ready!(step.poll(cx)) {
                     Step::Done(res) => return Poll::Ready(res),
-                    Step::Enter(stack, req) => self.set(Self::Readying {
-                        stack,
-                        req: Some(req),
-                    }),
+                    Step::Enter(entering) => {
+                        let (stack, req) = *entering;
+                        self.set(Self::Readying {
+                            stack,
+                            req: Some(req),
+                        });
+                    }
                 },
                 RoutedProj::Readying { stack, req } => {
                     std::task::ready!(stack.poll_ready(cx));
@@ -392,7 +398,7 @@ impl Shared {
                 Lookup::Found(target, params, at) => {
                     let api = &self.apis[target.api];
                     if let Some(stack) = depth.next(api.stack.as_ref(), target.stack.as_ref()) {
-                        return Step::Enter(stack.clone(), matched(parts, at, body));
+                        return Step::Enter(Box::new((stack.clone(), matched(parts, at, body))));
                     }
                     let identity = match &target.auth {
                         // Boxed: only authenticated routes pay for the check's state.
@@ -410,7 +416,7 @@ impl Shared {
                 }
                 Lookup::Options(allow, route_stack, at) => {
                     if let Some(stack) = depth.next(self.apis[at.api].stack.as_ref(), route_stack) {
-                        return Step::Enter(stack.clone(), matched(parts, at, body));
+                        return Step::Enter(Box::new((stack.clone(), matched(parts, at, body))));
                     }
                     let mut res = Response::new(Body::empty());
                     *res.status_mut() = StatusCode::NO_CONTENT;
@@ -419,17 +425,20 @@ impl Shared {
                 }
                 Lookup::Mount(service, rest, at) => {
                     if let Some(stack) = depth.next(self.apis[at.api].stack.as_ref(), None) {
-                        return Step::Enter(stack.clone(), matched(parts, at, body));
+                        return Step::Enter(Box::new((stack.clone(), matched(parts, at, body))));
                     }
                     let uri = below_prefix(&parts.uri, rest);
                     let mut req = matched(parts, at, body);
                     *req.uri_mut() = uri;
-                    return Step::Enter(service.clone(), req);
+                    return Step::Enter(Box::new((service.clone(), req)));
                 }
                 Lookup::MethodNotAllowed(allow, api) => {
                     let api = &self.apis[api];
                     if let Some(stack) = depth.next(api.stack.as_ref(), None) {
-                        return Step::Enter(stack.clone(), Request::from_parts(parts, body));
+                        return Step::Enter(Box::new((
+                            stack.clone(),
+                            Request::from_parts(parts, body),
+                        )));
                     }
                     api.finish(
                         Problem::new(StatusCode::METHOD_NOT_ALLOWED)
@@ -444,7 +453,10 @@ impl Shared {
                 Lookup::NotFound => {
                     let owner = self.owner(parts.uri.path());
                     if let Some(stack) = depth.next(owner.and_then(|a| a.stack.as_ref()), None) {
-                        return Step::Enter(stack.clone(), Request::from_parts(parts, body));
+                        return Step::Enter(Box::new((
+                            stack.clone(),
+                            Request::from_parts(parts, body),
+                        )));
                     }
                     self.unrouted(
                         parts.uri.path(),
