@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The bundled `compare`, cross-checked with a load generator that is not ours: Debian's wrk.
+#
+#   scripts/wrk.sh [rounds] [seconds]        (default 3 rounds of 10 s)
+#   BEFORE=1 scripts/wrk.sh                  (also target/release/server-ninja-before, a
+#                                             build of an older commit copied there)
+#
+# Each variant's server is started pinned to CPU 0, wrk (1 thread, 64 connections) pinned to
+# CPU 1; every round runs every variant once, in rotating order. Prints per variant the
+# median req/s and p99 over the rounds, and the ratio to raw hyper on the same path.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-3}
+seconds=${2:-10}
+command -v wrk >/dev/null || { echo "wrk is not installed (apt install wrk)" >&2; exit 1; }
+cargo build --quiet --release -p benches --bins
+# label | server binary (+stack: the typical middleware) | path
+variants=(
+  "hyper hello|hyper|/hello"
+  "ninja async hello|ninja|/hello"
+  "ninja sync hello|ninja|/hello-sync"
+  "hyper path+query|hyper|/items/42?q=x"
+  "ninja async path+query|ninja|/items/42?q=x"
+  "axum+stack hello|axum+stack|/hello"
+${BEFORE:+"ninja-before async hello|ninja-before|/hello"}
+${BEFORE:+"ninja-before sync hello|ninja-before|/hello-sync"}
+${BEFORE:+"ninja-before async path+query|ninja-before|/items/42?q=x"}
+  "ninja+stack hello|ninja+stack|/hello"
+)
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+port=3290
+n=${#variants[@]}
+for ((round = 0; round < rounds; round++)); do
+  for ((k = 0; k < n; k++)); do
+    IFS='|' read -r label server path <<<"${variants[$(((k + round) % n))]}"
+    extra=()
+    [[ $server == *+stack ]] && extra=(--stack)
+    port=$((port + 1))
+    taskset -c 0 "target/release/server-${server%+stack}" --addr "127.0.0.1:$port" "${extra[@]}" >/dev/null 2>&1 &
+    pid=$!
+    for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+    taskset -c 1 wrk -t1 -c64 -d1s "http://127.0.0.1:$port$path" >/dev/null 2>&1 # warm-up
+    taskset -c 1 wrk -t1 -c64 -d"${seconds}s" --latency "http://127.0.0.1:$port$path" >"$out/run" 2>&1
+    kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
+    rps=$(awk '/Requests\/sec/ {print $2}' "$out/run")
+    p99=$(awk '$1 == "99%" {print $2}' "$out/run")
+    echo "$rps $p99" >>"$out/${label// /_}"
+  done
+done
+to_us() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); print v} else if (v ~ /ms$/) {sub(/ms$/,"",v); print v*1000} else {sub(/s$/,"",v); print v*1000000}}'; }
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+printf '| variant | req/s (median of %s × %s s) | p99 | vs raw hyper (req/s) | vs raw hyper (p99) |\n|---|---|---|---|---|\n' "$rounds" "$seconds"
+for v in "${variants[@]}"; do
+  IFS='|' read -r label server path <<<"$v"
+  f="$out/${label// /_}"
+  rps=$(cut -d' ' -f1 "$f" | median)
+  p99=$(cut -d' ' -f2 "$f" | to_us | median)
+  case $path in /items*) base="hyper_path+query" ;; *) base="hyper_hello" ;; esac
+  brps=$(cut -d' ' -f1 "$out/$base" | median)
+  bp99=$(cut -d' ' -f2 "$out/$base" | to_us | median)
+  awk -v l="$label" -v r="$rps" -v p="$p99" -v br="$brps" -v bp="$bp99" \
+    'BEGIN { printf "| %s | %.0f | %.0f µs | %.2f× | %.2f× |\n", l, r, p, r / br, p / bp }'
+done
