@@ -140,3 +140,46 @@ async fn a_stuck_sync_handler_cannot_hold_shutdown_past_its_timeout() {
         "shutdown waited {waited:?} for a stuck handler"
     );
 }
+
+/// `serve` runs its own runtime: inside one (`#[tokio::main]`) it is an error naming `run`,
+/// not tokio's panic.
+#[tokio::test]
+async fn serve_inside_a_runtime_is_an_error_naming_run() {
+    let err = NinjaApi::new("t", "1")
+        .routes(routes![hello])
+        .serve("127.0.0.1:0")
+        .expect_err("refused inside a runtime");
+    assert!(err.to_string().contains(".run(addr).await"), "{err}");
+}
+
+/// `run` serves on the caller's runtime, as `#[tokio::main]` programs want.
+#[tokio::test]
+async fn run_serves_on_the_callers_runtime() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let server = tokio::spawn(
+        NinjaApi::new("t", "1")
+            .routes(routes![hello])
+            .run(("127.0.0.1", port)),
+    );
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    let mut answered = None;
+    for _ in 0..100 {
+        if let Ok(res) = h1()
+            .request(
+                Request::get(format!("http://{addr}/hello"))
+                    .body(Full::new(Bytes::new()))
+                    .expect("a request"),
+            )
+            .await
+        {
+            answered = Some(res.into_body().collect().await.expect("a body").to_bytes());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.abort();
+    assert_eq!(answered.as_deref(), Some(&b"hello"[..]));
+}
