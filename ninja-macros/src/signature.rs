@@ -239,6 +239,20 @@ pub(crate) fn analyze(f: &mut ItemFn, path: &LitStr, params: &[PathParam]) -> sy
             errors.push(t.span(), format!("route handler `{name}` cannot take `impl Trait` arguments: name a concrete type"));
             continue;
         }
+        if let Type::Reference(r) = &*pat_ty.ty {
+            // A borrowed argument would borrow from the request, which the handler outlives
+            // (a sync one runs on another thread); serde's error for it says nothing useful.
+            let owned = if matches!(&*r.elem, Type::Path(p) if p.path.is_ident("str")) {
+                "use `String` (or `Cow<'static, str>`) instead of `&str`".to_owned()
+            } else {
+                "take the argument by value (an owned type)".to_owned()
+            };
+            errors.push(
+                r.span(),
+                format!("route handler `{name}` cannot take a borrowed argument: {owned}"),
+            );
+            continue;
+        }
         let bound =
             bound_name(&pat_ty.pat).map(|i| i.to_string().trim_start_matches("r#").to_owned());
         let is_path = bound
