@@ -190,6 +190,7 @@ impl fmt::Debug for BasicCredentials {
     }
 }
 
+#[derive(Clone)]
 enum Kind {
     ApiKey {
         location: ApiKeyIn,
@@ -215,12 +216,16 @@ enum Kind {
 #[derive(Clone)]
 pub struct AuthScheme(Arc<Inner>);
 
+#[derive(Clone)]
 struct Inner {
     kind: Kind,
     /// The key under `components.securitySchemes`.
     name: String,
     description: Option<String>,
     identity: (TypeId, &'static str),
+    /// Misconfigurations found while the scheme was made (an empty `any_of`, mixed
+    /// identity types, a bad realm): reported by `build()`, with every other problem.
+    errors: Vec<String>,
 }
 
 impl fmt::Debug for AuthScheme {
@@ -263,6 +268,7 @@ impl AuthScheme {
             name: name.to_owned(),
             description: None,
             identity: (TypeId::of::<F::Identity>(), type_name::<F::Identity>()),
+            errors: Vec::new(),
         }))
     }
 
@@ -324,9 +330,8 @@ impl AuthScheme {
     /// check's 403) if there is one, else a 401 with every scheme's challenge. The document
     /// lists each scheme as an alternative under `security`.
     ///
-    /// # Panics
-    /// At start-up, when `schemes` is empty or their identity types differ.
-    #[track_caller]
+    /// An empty list, or schemes giving different identity types, make the API fail to
+    /// build (a [`BuildError`](crate::BuildError) naming them).
     pub fn any_of(schemes: impl IntoIterator<Item = AuthScheme>) -> Self {
         let schemes: Vec<AuthScheme> = schemes
             .into_iter()
@@ -335,18 +340,25 @@ impl AuthScheme {
                 _ => vec![s],
             })
             .collect();
-        let Some(first) = schemes.first() else {
-            panic!("`AuthScheme::any_of` needs at least one scheme");
+        let mut errors = Vec::new();
+        let identity = match schemes.first() {
+            Some(first) => first.0.identity,
+            None => {
+                errors.push("`AuthScheme::any_of` needs at least one scheme".to_owned());
+                (TypeId::of::<()>(), "()")
+            }
         };
-        let identity = first.0.identity;
-        if let Some(other) = schemes.iter().find(|s| s.0.identity.0 != identity.0) {
-            panic!(
+        if let (Some(first), Some(other)) = (
+            schemes.first(),
+            schemes.iter().find(|s| s.0.identity.0 != identity.0),
+        ) {
+            errors.push(format!(
                 "`AuthScheme::any_of`: `{}` gives a `{}` but `{}` gives a `{}`; every scheme must give the same identity type",
                 first.name(),
                 identity.1,
                 other.name(),
                 other.0.identity.1
-            );
+            ));
         }
         let name = schemes
             .iter()
@@ -358,6 +370,7 @@ impl AuthScheme {
             name,
             description: None,
             identity,
+            errors,
         }))
     }
 
@@ -369,12 +382,23 @@ impl AuthScheme {
         }
     }
 
+    /// Changes this scheme. A scheme already cloned is copied first, so the change is this
+    /// value's own: `s.clone().named("a")` leaves `s` as it was, and the two are then two
+    /// schemes (which the document lists apart, so they need two names).
     fn edit(mut self, f: impl FnOnce(&mut Inner)) -> Self {
-        match Arc::get_mut(&mut self.0) {
-            Some(inner) => f(inner),
-            None => tracing::warn!("an auth scheme was changed after it was shared; ignored"),
-        }
+        f(Arc::make_mut(&mut self.0));
         self
+    }
+
+    /// Every misconfiguration of this scheme and of the schemes it combines.
+    pub(crate) fn errors(&self) -> impl Iterator<Item = String> + '_ {
+        std::iter::once(self)
+            .chain(self.alternatives().iter().filter(|a| !a.same(self)))
+            .flat_map(|s| {
+                s.0.errors
+                    .iter()
+                    .map(move |e| format!("auth scheme `{}`: {e}", s.name()))
+            })
     }
 
     /// Its key under `components.securitySchemes` (default `apiKeyHeader`, `apiKeyQuery`,
@@ -401,12 +425,14 @@ impl AuthScheme {
     }
 
     /// The realm a Basic challenge names (default `api`). A realm that cannot be a header
-    /// value (a control character, a `"`) is refused with a warning.
+    /// value (a control character, a `"`) makes the API fail to build.
     #[must_use]
     pub fn realm(self, realm: &str) -> Self {
         let Some(value) = basic_challenge(realm) else {
-            tracing::warn!(realm, "not a valid Basic realm; kept the previous one");
-            return self;
+            let e = format!(
+                "`realm({realm:?})` is not a valid Basic realm (no control characters or `\"`)"
+            );
+            return self.edit(|i| i.errors.push(e));
         };
         self.edit(|i| {
             if let Kind::Basic { challenge, .. } = &mut i.kind {

@@ -188,18 +188,27 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
                 Rule::Pattern(p) => {
                     let re = format_ident!("__NINJA_RE_{i}_{r}");
                     consts.push(quote! {
-                        static #re: ::std::sync::LazyLock<#np::garde::rules::pattern::regex::Regex> =
-                            ::std::sync::LazyLock::new(|| {
-                                #np::garde::rules::pattern::regex::Regex::new(#p).unwrap_or_else(|e| {
-                                    ::std::panic!("invalid `pattern` for parameter `{}`: {}", #name, e)
-                                })
-                            });
+                        static #re: ::std::sync::LazyLock<
+                            ::std::result::Result<#np::garde::rules::pattern::regex::Regex, ::std::string::String>,
+                        > = ::std::sync::LazyLock::new(|| {
+                            #np::garde::rules::pattern::regex::Regex::new(#p)
+                                .map_err(|e| ::std::string::ToString::to_string(&e))
+                        });
                     });
                     // Compiling the pattern while the document is built makes a bad one a
-                    // start-up failure, not a failing request.
-                    describe.push(quote!(let _ = &*#re;));
+                    // build error, so no request ever reaches the check below with it.
+                    describe.push(quote! {
+                        if let ::std::result::Result::Err(e) = &*#re {
+                            __ninja_op.misconfigured(::std::format!(
+                                "invalid `pattern` for parameter `{}`: {}", #name, e
+                            ));
+                        }
+                    });
                     (
-                        quote!(#np::garde::rules::pattern::apply(&v, (&*#re,))),
+                        quote!(#np::garde::rules::pattern::apply(
+                            &v,
+                            (#re.as_ref().expect("a bad pattern fails the build"),),
+                        )),
                         quote!(#np::Rule::Pattern(#p)),
                     )
                 }

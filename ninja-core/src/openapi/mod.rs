@@ -69,6 +69,13 @@ pub(crate) fn document(info: ApiInfo<'_>, routes: &[Route]) -> Result<Bytes, Vec
             &mut uses_problem,
             &mut errors,
         );
+        if let Some(scheme) = route.auth().scheme() {
+            for e in scheme.errors() {
+                if !errors.contains(&e) {
+                    errors.push(e);
+                }
+            }
+        }
         let alternatives = route.auth().scheme().map_or(&[][..], |s| s.alternatives());
         for scheme in alternatives {
             let json = scheme.security_scheme();

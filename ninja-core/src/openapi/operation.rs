@@ -33,6 +33,8 @@ pub struct OperationDoc<'g> {
     problem_body: Option<&'g ProblemBody>,
     /// The identity an `Auth<T>` argument needs: its type id and name.
     identity: Option<(TypeId, &'static str)>,
+    /// Misconfigurations found while describing (an invalid `pattern`): build errors.
+    errors: Vec<String>,
 }
 
 /// What an API's error handler answers problems with: a media type and schema, or nothing
@@ -72,7 +74,15 @@ impl<'g> OperationDoc<'g> {
             uses_problem: false,
             problem_body,
             identity: None,
+            errors: Vec::new(),
         }
+    }
+
+    /// Reports a misconfiguration of this operation (say, a `pattern` that is not a regex):
+    /// the API then fails to build, with this among its errors.
+    #[doc(hidden)]
+    pub fn misconfigured(&mut self, message: String) {
+        self.errors.push(message);
     }
 
     /// Records that the handler takes the authenticated identity of type `id`.
@@ -241,6 +251,9 @@ pub(super) fn describe(
     let mut doc = OperationDoc::new(generator, problem_body);
     route.describe(&mut doc);
     let scheme = route.auth().scheme();
+    for e in doc.errors.drain(..) {
+        errors.push(format!("`{} {}`: {e}", route.method(), route.path()));
+    }
     if let Some((id, name)) = doc.identity {
         let here = format!("`{} {}`", route.method(), route.path());
         match scheme {

@@ -401,11 +401,37 @@ async fn any_of_several_schemes() {
     assert_eq!(names, ["bearerAuth", "apiKeyHeader", "basicAuth"]);
 }
 
+/// Every auth misconfiguration ends in `build()`'s error list, none in a panic or a warning
+/// (issue 13): mixed identity types, an empty `any_of`, a bad realm.
 #[test]
-#[should_panic(expected = "every scheme must give the same identity type")]
-fn any_of_needs_one_identity_type() {
-    let _ = AuthScheme::any_of([
+fn auth_misconfigurations_are_build_errors() {
+    let mixed = AuthScheme::any_of([
         AuthScheme::bearer(check_token),
         AuthScheme::bearer(|t: String| async move { Some(t) }).named("other"),
     ]);
+    let err = api_with(mixed).build().expect_err("mixed identities");
+    assert!(
+        err.to_string()
+            .contains("every scheme must give the same identity type"),
+        "{err}"
+    );
+    let err = api_with(AuthScheme::any_of([])).build().expect_err("empty");
+    assert!(
+        err.to_string().contains("needs at least one scheme"),
+        "{err}"
+    );
+    let err = api_with(AuthScheme::basic(check_basic).realm("bad\"realm"))
+        .build()
+        .expect_err("bad realm");
+    assert!(err.to_string().contains("not a valid Basic realm"), "{err}");
+}
+
+/// Changing a scheme that was already cloned changes a copy: the original is untouched
+/// (it used to be ignored with a warning).
+#[test]
+fn renaming_a_shared_scheme_renames_a_copy() {
+    let shared = AuthScheme::bearer(check_token);
+    let renamed = shared.clone().named("partnerToken");
+    assert_eq!(renamed.name(), "partnerToken");
+    assert_eq!(shared.name(), "bearerAuth");
 }

@@ -368,11 +368,16 @@ mod bad {
 }
 
 #[test]
-#[should_panic(expected = "invalid `pattern` for parameter `code`")]
-fn an_invalid_pattern_fails_at_start_up() {
-    let _ = NinjaApi::new("t", "1")
+fn an_invalid_pattern_is_a_build_error() {
+    let err = NinjaApi::new("t", "1")
         .routes(routes![bad::bad_pattern])
-        .build();
+        .build()
+        .expect_err("refused");
+    assert!(
+        err.to_string()
+            .contains("`GET /bad-pattern`: invalid `pattern` for parameter `code`"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
