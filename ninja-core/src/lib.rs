@@ -104,6 +104,7 @@ pub mod response;
 mod router;
 mod routing;
 mod server;
+mod stream;
 pub mod test_client;
 mod tls;
 mod validate;
@@ -124,6 +125,7 @@ pub use problem::{FieldError, LocPart, PROBLEM_JSON, Problem};
 pub use response::{Created, IntoResponse, Response};
 pub use router::Router;
 pub use routing::{Operation, Route};
+pub use stream::StreamBody;
 pub use test_client::{TestClient, TestRequest, TestResponse};
 
 #[doc(no_inline)]

@@ -16,6 +16,7 @@ mod responses;
 mod server;
 mod shutdown;
 mod state;
+mod streaming;
 mod structure;
 #[cfg(feature = "tls")]
 mod tls;
