@@ -104,6 +104,7 @@ pub mod response;
 mod router;
 mod routing;
 mod server;
+pub mod sse;
 mod stream;
 pub mod test_client;
 mod tls;

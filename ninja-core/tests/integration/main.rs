@@ -15,6 +15,7 @@ mod properties;
 mod responses;
 mod server;
 mod shutdown;
+mod sse;
 mod state;
 mod streaming;
 mod structure;
