@@ -541,6 +541,13 @@ impl NinjaApi {
             layers: self.layers,
             stack: None,
         };
+        for (path, _) in &self.mounts {
+            if path != "/" && (!path.starts_with('/') || path.ends_with('/')) {
+                errors.push(format!(
+                    "mount prefix `{path}` must start with `/` and not end with one, e.g. `/static`"
+                ));
+            }
+        }
         let mounts = self
             .mounts
             .into_iter()
@@ -660,10 +667,15 @@ impl Server {
                  `#[tokio::main]`): use `.run(addr).await` there",
             ));
         }
-        let app = self.build().map_err(io::Error::other)?;
         let rt = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()?;
+        // Built inside the runtime: a layer may spawn a task when it is applied (tower's
+        // `Buffer`).
+        let app = {
+            let _inside = rt.enter();
+            self.build().map_err(io::Error::other)?
+        };
         let grace = app.0.config.shutdown_timeout;
         let result = rt.block_on(run_app(app, addr));
         rt.shutdown_timeout(grace);

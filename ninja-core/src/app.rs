@@ -313,13 +313,22 @@ where
     }
 }
 
-/// What routing at one depth ends in: an answer, or a stack to enter with the request.
-///
-/// The stack and request are boxed so that `Step` is no larger than a response: the path
-/// without layers moves only that.
+/// What routing at one depth ends in: an answer, or a stack to enter (boxed, so that
+/// `Step` is no larger than a response: the path without layers moves only that).
 enum Step {
     Done(Response),
-    Enter(Box<(BoxedService, Request<RequestBody>)>),
+    Enter(Box<Entering>),
+}
+
+/// A stack to enter with a request.
+struct Entering {
+    stack: BoxedService,
+    req: Request<RequestBody>,
+    /// Keeps the app alive while the stack runs: its innermost service holds it weakly.
+    app: Arc<Shared>,
+    /// The API whose error handler reshapes the stack's problems (its layers' own: a load
+    /// shedder's 503, a timeout's 408).
+    api: Option<usize>,
 }
 
 pin_project_lite::pin_project! {
@@ -330,8 +339,8 @@ pin_project_lite::pin_project! {
     #[project = RoutedProj]
     enum Routed<F> {
         Routing { #[pin] step: F },
-        Readying { stack: BoxedService, req: Option<Request<RequestBody>> },
-        Entered { answer: ResponseFuture },
+        Readying { entering: Option<Box<Entering>> },
+        Entered { answer: ResponseFuture, app: Arc<Shared>, api: Option<usize> },
     }
 }
 
@@ -343,29 +352,43 @@ impl<F: Future<Output = Step>> Future for Routed<F> {
             match self.as_mut().project() {
                 RoutedProj::Routing { step } => match std::task::ready!(step.poll(cx)) {
                     Step::Done(res) => return Poll::Ready(res),
-                    Step::Enter(entering) => {
-                        let (stack, req) = *entering;
-                        self.set(Self::Readying {
-                            stack,
-                            req: Some(req),
-                        });
-                    }
+                    Step::Enter(entering) => self.set(Self::Readying {
+                        entering: Some(entering),
+                    }),
                 },
-                RoutedProj::Readying { stack, req } => {
-                    std::task::ready!(stack.poll_ready(cx));
-                    let req = req.take().expect("called once");
+                RoutedProj::Readying { entering } => {
+                    let e = entering.as_mut().expect("entered once");
+                    std::task::ready!(e.stack.poll_ready(cx));
+                    let Entering {
+                        mut stack,
+                        req,
+                        app,
+                        api,
+                    } = *entering.take().expect("entered once");
                     let answer = stack.call(req);
-                    self.set(Self::Entered { answer });
+                    self.set(Self::Entered { answer, app, api });
                 }
-                RoutedProj::Entered { answer } => return answer.as_mut().poll(cx),
+                RoutedProj::Entered { answer, app, api } => {
+                    let res = std::task::ready!(answer.as_mut().poll(cx));
+                    return Poll::Ready(match api {
+                        Some(i) => app.apis[*i].finish(res),
+                        None => res,
+                    });
+                }
             }
         }
     }
 }
 
-/// Notes the route a request matched, for layers to read, unless a stack above did.
-fn matched(mut parts: Parts, at: &PathRoutes, body: RequestBody) -> Request<RequestBody> {
-    if parts.extensions.get::<MatchedPath>().is_none() {
+/// Notes the route a request matched, for layers to read: set on the way in (`Top`), kept
+/// below, so an app mounted in another names its own routes.
+fn matched(
+    mut parts: Parts,
+    at: &PathRoutes,
+    body: RequestBody,
+    depth: Depth,
+) -> Request<RequestBody> {
+    if depth == Depth::Top || parts.extensions.get::<MatchedPath>().is_none() {
         parts
             .extensions
             .insert(MatchedPath(Arc::clone(&at.template)));
@@ -389,6 +412,14 @@ impl Shared {
         depth: Depth,
     ) -> impl Future<Output = Response> + Send {
         let step = async move {
+            let enter = |stack: &BoxedService, req, api| {
+                Step::Enter(Box::new(Entering {
+                    stack: stack.clone(),
+                    req,
+                    app: Arc::clone(&self),
+                    api,
+                }))
+            };
             if depth == Depth::Top
                 && let Err(p) = self.check_head(&parts)
             {
@@ -398,7 +429,8 @@ impl Shared {
                 Lookup::Found(target, params, at) => {
                     let api = &self.apis[target.api];
                     if let Some(stack) = depth.next(api.stack.as_ref(), target.stack.as_ref()) {
-                        return Step::Enter(Box::new((stack.clone(), matched(parts, at, body))));
+                        let req = matched(parts, at, body, depth);
+                        return enter(stack, req, Some(target.api));
                     }
                     let identity = match &target.auth {
                         // Boxed: only authenticated routes pay for the check's state.
@@ -416,7 +448,7 @@ impl Shared {
                 }
                 Lookup::Options(allow, route_stack, at) => {
                     if let Some(stack) = depth.next(self.apis[at.api].stack.as_ref(), route_stack) {
-                        return Step::Enter(Box::new((stack.clone(), matched(parts, at, body))));
+                        return enter(stack, matched(parts, at, body, depth), Some(at.api));
                     }
                     let mut res = Response::new(Body::empty());
                     *res.status_mut() = StatusCode::NO_CONTENT;
@@ -425,20 +457,17 @@ impl Shared {
                 }
                 Lookup::Mount(service, rest, at) => {
                     if let Some(stack) = depth.next(self.apis[at.api].stack.as_ref(), None) {
-                        return Step::Enter(Box::new((stack.clone(), matched(parts, at, body))));
+                        return enter(stack, matched(parts, at, body, depth), Some(at.api));
                     }
                     let uri = below_prefix(&parts.uri, rest);
-                    let mut req = matched(parts, at, body);
+                    let mut req = matched(parts, at, body, depth);
                     *req.uri_mut() = uri;
-                    return Step::Enter(Box::new((service.clone(), req)));
+                    return enter(service, req, Some(at.api));
                 }
-                Lookup::MethodNotAllowed(allow, api) => {
-                    let api = &self.apis[api];
+                Lookup::MethodNotAllowed(allow, at) => {
+                    let api = &self.apis[at.api];
                     if let Some(stack) = depth.next(api.stack.as_ref(), None) {
-                        return Step::Enter(Box::new((
-                            stack.clone(),
-                            Request::from_parts(parts, body),
-                        )));
+                        return enter(stack, matched(parts, at, body, depth), Some(at.api));
                     }
                     api.finish(
                         Problem::new(StatusCode::METHOD_NOT_ALLOWED)
@@ -452,11 +481,9 @@ impl Shared {
                 }
                 Lookup::NotFound => {
                     let owner = self.owner(parts.uri.path());
-                    if let Some(stack) = depth.next(owner.and_then(|a| a.stack.as_ref()), None) {
-                        return Step::Enter(Box::new((
-                            stack.clone(),
-                            Request::from_parts(parts, body),
-                        )));
+                    let stack = owner.and_then(|i| self.apis[i].stack.as_ref());
+                    if let Some(stack) = depth.next(stack, None) {
+                        return enter(stack, Request::from_parts(parts, body), owner);
                     }
                     self.unrouted(
                         parts.uri.path(),
@@ -500,9 +527,9 @@ impl Shared {
     }
 
     /// The API whose prefix `path` is under (the longest prefix winning), if any.
-    fn owner(&self, path: &str) -> Option<&ApiShared> {
-        self.by_prefix.iter().map(|&i| &self.apis[i]).find(|a| {
-            path.strip_prefix(a.prefix.as_str())
+    fn owner(&self, path: &str) -> Option<usize> {
+        self.by_prefix.iter().copied().find(|&i| {
+            path.strip_prefix(self.apis[i].prefix.as_str())
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
         })
     }
@@ -512,15 +539,34 @@ impl Shared {
     fn unrouted(&self, path: &str, problem: Problem) -> Response {
         let res = problem.into_response();
         match self.owner(path) {
-            Some(api) => api.finish(res),
+            Some(i) => self.apis[i].finish(res),
             None => res,
         }
     }
 }
 
-/// The URI a mounted service sees: the path below its prefix (`/` at least), and the query.
+/// The URI a mounted service sees: the path below its prefix (`/` at least) and the query;
+/// scheme and authority (HTTP/2 carries the host there) kept.
 fn below_prefix(uri: &http::Uri, rest: &str) -> http::Uri {
     let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
     let target = format!("/{}{query}", rest.trim_start_matches('/'));
-    http::Uri::try_from(target).unwrap_or_else(|_| http::Uri::from_static("/"))
+    let mut parts = uri.clone().into_parts();
+    parts.path_and_query = http::uri::PathAndQuery::try_from(target).ok();
+    http::Uri::from_parts(parts).unwrap_or_else(|_| http::Uri::from_static("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::below_prefix;
+
+    #[test]
+    fn a_mounted_service_sees_the_rest_of_the_path_the_query_and_the_host() {
+        let uri: http::Uri = "https://shop.example/static/css/a%20b.css?v=2"
+            .parse()
+            .expect("a URI");
+        let below = below_prefix(&uri, "css/a%20b.css");
+        assert_eq!(below.to_string(), "https://shop.example/css/a%20b.css?v=2");
+        let root: http::Uri = "/static".parse().expect("a URI");
+        assert_eq!(below_prefix(&root, "").to_string(), "/");
+    }
 }

@@ -150,11 +150,19 @@ where
 }
 
 /// A service made infallible, with a [`Body`]: see [`boxed`].
-#[derive(Clone)]
 struct Adapt<S> {
     inner: S,
-    /// An error `poll_ready` gave, answered by the next `call`.
-    failed: Option<Arc<BoxError>>,
+    /// An error `poll_ready` gave, answered by the next `call` (of this clone only).
+    failed: Option<BoxError>,
+}
+
+impl<S: Clone> Clone for Adapt<S> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            failed: None,
+        }
+    }
 }
 
 impl<S, ResB> DynService for Adapt<S>
@@ -172,17 +180,20 @@ where
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         match self.inner.poll_ready(cx) {
             Poll::Ready(Err(e)) => {
-                self.failed = Some(Arc::new(e.into()));
+                self.failed = Some(e.into());
                 Poll::Ready(())
             }
-            Poll::Ready(Ok(())) => Poll::Ready(()),
+            Poll::Ready(Ok(())) => {
+                self.failed = None;
+                Poll::Ready(())
+            }
             Poll::Pending => Poll::Pending,
         }
     }
 
     fn call(&mut self, req: Request<RequestBody>) -> ResponseFuture {
         if let Some(e) = self.failed.take() {
-            return Box::pin(std::future::ready(error_response(&**e)));
+            return Box::pin(std::future::ready(error_response(&*e)));
         }
         Box::pin(self.inner.call(req).map(|r| match r {
             Ok(res) => res.map(Body::new),

@@ -274,8 +274,8 @@ pub(crate) enum Lookup<'a, 'p> {
     Options(&'a HeaderValue, Option<&'a BoxedService>, &'a PathRoutes),
     /// A service mounted under a prefix; `.1` is the path below the prefix.
     Mount(&'a BoxedService, &'p str, &'a PathRoutes),
-    /// The path exists (in API `.1`), the method does not.
-    MethodNotAllowed(&'a HeaderValue, usize),
+    /// The path exists, the method does not.
+    MethodNotAllowed(&'a HeaderValue, &'a PathRoutes),
     NotFound,
 }
 
@@ -365,7 +365,12 @@ impl RouteTable {
         for m in mounts {
             let prefix = m.prefix.trim_end_matches('/');
             let exact = if prefix.is_empty() { "/" } else { prefix };
-            for path in [exact.to_owned(), format!("{prefix}/{{*{REST}}}")] {
+            // matchit's catch-all needs at least one character: `{prefix}/` on its own.
+            let mut templates = vec![exact.to_owned(), format!("{prefix}/{{*{REST}}}")];
+            if !prefix.is_empty() {
+                templates.push(format!("{prefix}/"));
+            }
+            for path in templates {
                 if let Err(e) = router.insert(&path, paths.len()) {
                     errors.push(format!("service mounted at `{}`: {e}", m.prefix));
                 }
@@ -414,7 +419,7 @@ impl RouteTable {
                     .find_map(|t| t.stack.as_ref());
                 Lookup::Options(&routes.allow, stack, routes)
             }
-            None => Lookup::MethodNotAllowed(&routes.allow, routes.api),
+            None => Lookup::MethodNotAllowed(&routes.allow, routes),
         }
     }
 }

@@ -145,6 +145,15 @@ async fn watch_idle<F: Future>(
     }
 }
 
+/// Bumps `answered` when dropped: see the service in [`run`].
+struct Answered(Arc<Activity>);
+
+impl Drop for Answered {
+    fn drop(&mut self) {
+        bump(&self.0.answered);
+    }
+}
+
 /// A connection's socket (TCP, or TLS over TCP), counting its writes for the watchdog (a
 /// slow download is not idle).
 struct Watched<S> {
@@ -364,9 +373,12 @@ pub(crate) async fn run(
             let activity = Arc::clone(&activity);
             hyper::service::service_fn(move |req: http::Request<Incoming>| {
                 bump(&activity.begun);
-                let activity = Arc::clone(&activity);
+                // Counted when the request future ends, also when it is dropped unfinished
+                // (an HTTP/2 stream reset mid-request), or the connection would never look
+                // idle again.
+                let answered = Answered(Arc::clone(&activity));
                 app.call(req.map(RequestBody::from)).map(move |res| {
-                    bump(&activity.answered);
+                    drop(answered);
                     Ok::<_, Infallible>(res)
                 })
             })

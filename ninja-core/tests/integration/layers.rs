@@ -482,3 +482,111 @@ async fn ninja_nested_in_axum_serves_its_routes_and_docs() {
     );
     assert_eq!(get(addr, "/api/items/x", &[]).await.status, 422);
 }
+
+/// Copies the request's `MatchedPath` onto the answer as `x-matched`, to see what layers see.
+#[derive(Clone)]
+struct EchoMatched<S>(S);
+
+impl<S> tower::Service<Request<ninja_core::RequestBody>> for EchoMatched<S>
+where
+    S: tower::Service<Request<ninja_core::RequestBody>, Response = ninja_core::Response>
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = ninja_core::Response;
+    type Error = S::Error;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<ninja_core::Response, S::Error>> + Send>,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), S::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<ninja_core::RequestBody>) -> Self::Future {
+        let matched = req
+            .extensions()
+            .get::<MatchedPath>()
+            .map(|m| m.as_str().to_owned());
+        let fut = self.0.call(req);
+        Box::pin(async move {
+            let mut res = fut.await?;
+            if let Some(m) = matched {
+                res.headers_mut()
+                    .insert("x-matched", HeaderValue::from_str(&m).expect("a value"));
+            }
+            Ok(res)
+        })
+    }
+}
+
+#[tokio::test]
+async fn layers_see_the_matched_template_of_routes_405s_and_mounts() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(dir.path().join("index.html"), "<h1>home</h1>").expect("writes");
+    let app = api()
+        .mount("/static", tower_http::services::ServeDir::new(dir.path()))
+        .layer(tower::layer::layer_fn(EchoMatched))
+        .build()
+        .expect("builds");
+    let addr = serve(app).await;
+    let item = get(addr, "/items/9", &[]).await;
+    assert_eq!(item.header("x-matched"), Some("/items/{id}"));
+    let wrong = send(addr, Method::DELETE, "/items/9", &[]).await;
+    assert_eq!(wrong.status, 405);
+    assert_eq!(wrong.header("x-matched"), Some("/items/{id}"));
+    // The mount's prefix with a trailing slash reaches the mounted service (its index).
+    let index = get(addr, "/static/", &[]).await;
+    assert_eq!(index.status, 200, "{:?}", index.body);
+    assert_eq!(index.body, "<h1>home</h1>");
+    assert_eq!(index.header("x-matched"), Some("/static"));
+}
+
+/// In-process, as tower's `oneshot` calls it (the app handle dropped right after `call`):
+/// the layered answer is the route's, not a 503 from an app gone away.
+#[tokio::test]
+async fn a_layered_app_answers_when_called_once_in_process() {
+    use tower::ServiceExt as _;
+    let app = api()
+        .layer(SetResponseHeaderLayer::overriding(
+            header::HeaderName::from_static("x-layer"),
+            HeaderValue::from_static("on"),
+        ))
+        .build()
+        .expect("builds");
+    let req = Request::get("/hello")
+        .body(Full::new(Bytes::new()))
+        .expect("a request");
+    let res = app.oneshot(req).await.expect("infallible");
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["x-layer"], "on");
+}
+
+/// A layer's own problems (a timeout's 408) go through the API's error handler too.
+#[tokio::test]
+async fn the_error_handler_reshapes_problems_made_by_layers() {
+    let app = api()
+        .error_handler(|p: ninja_core::Problem| {
+            (p.status(), format!("reshaped {}", p.status().as_u16()))
+        })
+        .layer(tower::timeout::TimeoutLayer::new(Duration::from_millis(50)))
+        .build()
+        .expect("builds");
+    let addr = serve(app).await;
+    let slow = get(addr, "/slow", &[]).await;
+    assert_eq!(slow.status, 408);
+    assert_eq!(slow.body, "reshaped 408");
+}
+
+#[test]
+fn a_mount_prefix_must_start_with_a_slash() {
+    let err = api()
+        .mount("static", tower_http::services::ServeDir::new("."))
+        .build()
+        .expect_err("refused");
+    assert!(err.to_string().contains("mount prefix `static`"), "{err}");
+}
