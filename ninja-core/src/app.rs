@@ -288,6 +288,10 @@ impl App {
         self.0.tls.as_ref()
     }
 
+    pub(crate) fn background(&self) -> &crate::background::Tracker {
+        self.0.exec.background()
+    }
+
     pub(crate) fn max_connections(&self) -> usize {
         self.0.config.max_connections
     }
@@ -442,7 +446,9 @@ impl Shared {
                         }
                         None => None,
                     };
-                    let cx = RequestCx::new(&parts, params, &api.state, api.limits, identity);
+                    let cx = RequestCx::new(
+                        &parts, params, &api.state, api.limits, identity, &self.exec,
+                    );
                     let res = (target.handler)(cx, body, &self.exec).await;
                     api.finish(res)
                 }

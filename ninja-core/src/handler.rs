@@ -32,6 +32,8 @@ pub struct Exec(Arc<ExecInner>);
 #[derive(Debug)]
 struct ExecInner {
     pool: Pool,
+    /// Background batches running, for shutdown to wait on.
+    background: Arc<crate::background::Tracker>,
     /// Sync calls running or queued, and how many may be; beyond that, 503.
     in_flight: Arc<AtomicUsize>,
     max_in_flight: usize,
@@ -44,9 +46,14 @@ impl Exec {
     pub(crate) fn new(blocking_threads: usize, blocking_queue: usize) -> Self {
         Self(Arc::new(ExecInner {
             pool: Pool::new(blocking_threads),
+            background: Arc::default(),
             in_flight: Arc::new(AtomicUsize::new(0)),
             max_in_flight: blocking_threads + blocking_queue,
         }))
+    }
+
+    pub(crate) fn background(&self) -> &Arc<crate::background::Tracker> {
+        &self.0.background
     }
 
     /// Queues `f` on the blocking pool, or answers 503 with `Retry-After` at once when every

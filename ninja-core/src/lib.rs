@@ -87,6 +87,7 @@
 mod api;
 mod app;
 pub mod auth;
+mod background;
 mod body;
 mod docs_ui;
 mod endpoint;
@@ -113,6 +114,7 @@ mod validate;
 pub use api::{BuildError, NinjaApi, Server, addr_from_env};
 pub use app::App;
 pub use auth::Auth;
+pub use background::{Background, TaskOutcome};
 pub use body::{Body, BoxError, RequestBody};
 pub use extract::{
     Arg, Cookie, FromBody, FromRequestParts, Header, Limits, Query, RequestCx, RequestHead, State,

@@ -400,11 +400,15 @@ pub(crate) async fn run(
     // Stop accepting: the listener closes here, so new connections are refused.
     drop(listener);
     let grace = app.shutdown_timeout();
+    let deadline = tokio::time::Instant::now() + grace;
     tokio::select! {
         () = graceful.shutdown() => tracing::info!("all connections drained"),
-        () = tokio::time::sleep(grace) => {
+        () = tokio::time::sleep_until(deadline) => {
             tracing::warn!(?grace, "shutdown timeout reached with requests still in flight");
         }
     }
+    // Then the work handlers queued to run after their answers, in what is left of it.
+    let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+    app.background().drain(left).await;
     Ok(())
 }

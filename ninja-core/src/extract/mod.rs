@@ -26,6 +26,7 @@ use serde::de::DeserializeOwned;
 
 use crate::auth::Identity;
 use crate::body::RequestBody;
+use crate::handler::Exec;
 use crate::openapi::{OperationDoc, ParamIn};
 use crate::problem::{FieldError, LocPart, Problem};
 pub use cookie::Cookie;
@@ -86,6 +87,7 @@ pub struct RequestCx<'a> {
     limits: Limits,
     query: OnceLock<Result<QueryPairs<'a>, Problem>>,
     identity: Option<Identity>,
+    exec: &'a Exec,
 }
 
 impl<'a> RequestCx<'a> {
@@ -95,6 +97,7 @@ impl<'a> RequestCx<'a> {
         state: &'a StateMap,
         limits: Limits,
         identity: Option<Identity>,
+        exec: &'a Exec,
     ) -> Self {
         Self {
             parts,
@@ -103,7 +106,13 @@ impl<'a> RequestCx<'a> {
             limits,
             query: OnceLock::new(),
             identity,
+            exec,
         }
+    }
+
+    /// The server's executor (its blocking pool).
+    pub(crate) fn exec(&self) -> &'a Exec {
+        self.exec
     }
 
     /// The identity the route's auth check returned, if it is a `T`.

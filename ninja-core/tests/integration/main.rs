@@ -3,6 +3,7 @@
 
 mod app_errors;
 mod auth;
+mod background;
 mod dispatch;
 mod errors;
 mod extract;
