@@ -128,7 +128,7 @@ pub use problem::{FieldError, LocPart, PROBLEM_JSON, Problem};
 pub use response::{Created, IntoResponse, Response};
 pub use router::Router;
 pub use routing::{Operation, Route};
-pub use stream::StreamBody;
+pub use stream::{ChunkSender, Disconnected, StreamBody};
 pub use test_client::{TestClient, TestRequest, TestResponse};
 
 #[doc(no_inline)]

@@ -75,6 +75,66 @@ impl StreamBody {
     }
 }
 
+impl StreamBody {
+    /// A body written from sync code: the [`ChunkSender`] sends chunks, the `StreamBody` is
+    /// the answer. At most `capacity` chunks wait to be sent: past that, `send` blocks until
+    /// the client has taken one (back-pressure), so memory stays bounded however large the
+    /// body. Write from the blocking pool, for instance a [`Background`](crate::Background)
+    /// task of a sync handler:
+    ///
+    /// ```
+    /// use ninja_core::prelude::*;
+    /// use ninja_core::{Background, StreamBody};
+    ///
+    /// #[get("/export.csv")]
+    /// fn export(tasks: Background) -> StreamBody {
+    ///     let (rows, body) = StreamBody::channel(16);
+    ///     tasks.spawn_blocking(move || {
+    ///         for i in 0..1000 {
+    ///             // A sync database cursor would be read here.
+    ///             if rows.send(format!("{i},item {i}\n")).is_err() {
+    ///                 break; // the client went away
+    ///             }
+    ///         }
+    ///     });
+    ///     body.content_type("text/csv")
+    /// }
+    /// ```
+    #[must_use]
+    pub fn channel(capacity: usize) -> (ChunkSender, Self) {
+        let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(capacity.max(1));
+        let chunks = futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|chunk| (Ok::<_, BoxError>(chunk), rx))
+        });
+        (ChunkSender(tx), Self::new(chunks))
+    }
+}
+
+/// The writing end of [`StreamBody::channel`], for sync code (the blocking pool). The body
+/// ends when it is dropped.
+#[derive(Debug, Clone)]
+pub struct ChunkSender(tokio::sync::mpsc::Sender<Bytes>);
+
+/// The client went away (or the response was dropped): stop producing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Disconnected;
+
+impl fmt::Display for Disconnected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the client went away")
+    }
+}
+
+impl std::error::Error for Disconnected {}
+
+impl ChunkSender {
+    /// Sends one chunk, blocking while the channel is full. Not from async code (it would
+    /// block the reactor; tokio panics): there, stream with [`StreamBody::new`].
+    pub fn send(&self, chunk: impl Into<Bytes>) -> Result<(), Disconnected> {
+        self.0.blocking_send(chunk.into()).map_err(|_| Disconnected)
+    }
+}
+
 impl Body {
     /// A body streamed from `stream`, one frame per chunk.
     pub fn from_stream<S, E>(stream: S) -> Self

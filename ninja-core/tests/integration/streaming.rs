@@ -68,10 +68,40 @@ async fn broken() -> Chunks {
     StreamBody::new(items)
 }
 
+/// Rows written from the blocking pool into a bounded channel.
+#[get("/rows")]
+fn rows(tasks: ninja_core::Background) -> StreamBody {
+    let (tx, body) = StreamBody::channel(4);
+    tasks.spawn_blocking(move || {
+        for i in 0..1000 {
+            if tx.send(format!("row {i}\n")).is_err() {
+                break;
+            }
+        }
+    });
+    body.content_type("text/csv")
+}
+
+/// Rows forever, until the client goes away; then the writer learns it and stops.
+#[get("/rows-forever")]
+fn rows_forever(tasks: ninja_core::Background, dropped: State<Dropped>) -> StreamBody {
+    let (tx, body) = StreamBody::channel(4);
+    let stopped = Arc::clone(&dropped.0.0);
+    tasks.spawn_blocking(move || {
+        let mut i = 0u64;
+        while tx.send(format!("row {i}\n")).is_ok() {
+            i += 1;
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        stopped.store(true, Ordering::SeqCst);
+    });
+    body
+}
+
 async fn start() -> (std::net::SocketAddr, Arc<AtomicBool>) {
     let dropped = Arc::new(AtomicBool::new(false));
     let api = NinjaApi::new("stream", "1")
-        .routes(routes![three_ticks, forever, broken])
+        .routes(routes![three_ticks, forever, broken, rows, rows_forever])
         .state(Dropped(Arc::clone(&dropped)));
     let app = api.build().expect("builds");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -163,4 +193,30 @@ fn documented_as_binary() {
     .expect("JSON");
     let ok = &doc["paths"]["/ticks"]["get"]["responses"]["200"]["content"];
     assert_eq!(ok["application/octet-stream"]["schema"]["format"], "binary");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_writer_streams_through_a_bounded_channel() {
+    let (addr, _) = start().await;
+    let mut s = request(addr, "/rows").await;
+    let all = read_until(&mut s, "\r\n0\r\n\r\n").await;
+    assert!(all.contains("content-type: text/csv"), "{all}");
+    assert!(
+        all.contains("row 0\n") && all.contains("row 999\n"),
+        "{}",
+        all.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_writer_learns_that_the_client_went_away() {
+    let (addr, stopped) = start().await;
+    let mut s = request(addr, "/rows-forever").await;
+    let _ = read_until(&mut s, "row 10\n").await;
+    drop(s);
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while !stopped.load(Ordering::SeqCst) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(stopped.load(Ordering::SeqCst), "the writer never learned");
 }
