@@ -93,6 +93,7 @@ mod docs_ui;
 mod endpoint;
 mod error;
 mod extract;
+mod file;
 mod form;
 mod handler;
 mod json;
@@ -119,6 +120,7 @@ pub use body::{Body, BoxError, RequestBody};
 pub use extract::{
     Arg, Cookie, FromBody, FromRequestParts, Header, Limits, Query, RequestCx, RequestHead, State,
 };
+pub use file::{FileResponse, ServedFile};
 pub use form::Form;
 pub use handler::blocking;
 pub use json::Json;

@@ -40,8 +40,10 @@ async fn main() -> std::io::Result<()> {
     let before = rss_kib("VmRSS:");
     let started = Instant::now();
     let mut s = tokio::net::TcpStream::connect(addr).await?;
-    s.write_all(format!("GET /big?mib={mib} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").as_bytes())
-        .await?;
+    s.write_all(
+        format!("GET /big?mib={mib} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").as_bytes(),
+    )
+    .await?;
     let mut buf = vec![0u8; CHUNK];
     let mut received: u64 = 0;
     loop {

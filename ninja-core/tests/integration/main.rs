@@ -7,6 +7,7 @@ mod background;
 mod dispatch;
 mod errors;
 mod extract;
+mod files;
 mod hostile;
 mod inputs;
 mod layers;
