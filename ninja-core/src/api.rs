@@ -7,16 +7,13 @@ use std::net::ToSocketAddrs;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::Request;
-use tower::{Layer, Service};
+use tower::Layer;
 
 use crate::app::{ApiShared, App, Config, ErrorHandler};
 use crate::auth::{AuthScheme, AuthSetting};
-use crate::body::{BoxError, RequestBody};
 use crate::docs_ui;
 use crate::extract::{Limits, StateMap};
-use crate::middleware::{self, LayerFn, Stack};
+use crate::middleware::{self, HttpService, LayerFn, Stack};
 use crate::openapi;
 use crate::problem::Problem;
 use crate::response::IntoResponse;
@@ -291,24 +288,15 @@ impl NinjaApi {
     /// ```
     ///
     /// The layer wraps a [`Stack`](crate::Stack): a service taking `http::Request<B>` for any
-    /// body `B` of [`Bytes`] frames and answering a [`Response`](crate::Response). Its own
-    /// service must take `http::Request<RequestBody>`, answer `http::Response<ResB>` for any
-    /// body `ResB` of [`Bytes`] frames (boxed once unless it is a [`Body`](crate::Body)), be
-    /// `Clone + Send + Sync + 'static` with a `Send` future; its errors become problems
-    /// (tower's `Overloaded` a 503, `Elapsed` a 408, others a logged 500). An API without
-    /// layers calls its routes directly: layers cost only where they are added.
-    pub fn layer<L, ResB>(mut self, layer: L) -> Self
+    /// body `B` of `Bytes` frames and answering a [`Response`](crate::Response). Its own
+    /// service must be an [`HttpService`](crate::HttpService) (the bounds, stated once):
+    /// its errors become problems (tower's `Overloaded` a 503, `Elapsed` a 408, others a
+    /// logged 500). An API without layers calls its routes directly: layers cost only where
+    /// they are added.
+    pub fn layer<L>(mut self, layer: L) -> Self
     where
         L: Layer<Stack> + Send + Sync + 'static,
-        L::Service: Service<Request<RequestBody>, Response = http::Response<ResB>>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        <L::Service as Service<Request<RequestBody>>>::Error: Into<BoxError>,
-        <L::Service as Service<Request<RequestBody>>>::Future: Send + 'static,
-        ResB: http_body::Body<Data = Bytes> + Send + 'static,
-        ResB::Error: Into<BoxError>,
+        L::Service: HttpService,
     {
         self.layers.push(middleware::layer_fn(layer));
         self
@@ -318,22 +306,12 @@ impl NinjaApi {
     /// static files (tower-http's `ServeDir`), an axum `Router`, a proxy. The service sees
     /// the path below the prefix (`/static/app.js` → `/app.js`), as axum's `nest_service`
     /// does, and [`MatchedPath`](crate::MatchedPath) holds the prefix. The API's layers
-    /// wrap it; the document does not list it. Bounds as for [`layer`](Self::layer)'s
-    /// service.
-    pub fn mount<S, ResB>(mut self, prefix: impl Into<String>, service: S) -> Self
-    where
-        S: Service<Request<RequestBody>, Response = http::Response<ResB>>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        S::Error: Into<BoxError>,
-        S::Future: Send + 'static,
-        ResB: http_body::Body<Data = Bytes> + Send + 'static,
-        ResB::Error: Into<BoxError>,
-    {
-        self.mounts
-            .push((prefix.into(), middleware::boxed(service)));
+    /// wrap it; the document does not list it. Any [`HttpService`](crate::HttpService).
+    pub fn mount(mut self, prefix: impl Into<String>, service: impl HttpService) -> Self {
+        self.mounts.push((
+            prefix.into(),
+            middleware::sealed::Sealed::into_boxed(service),
+        ));
         self
     }
 

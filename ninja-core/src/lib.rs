@@ -124,7 +124,7 @@ pub use file::{FileResponse, ServedFile};
 pub use form::Form;
 pub use handler::blocking;
 pub use json::Json;
-pub use middleware::{MatchedPath, Stack};
+pub use middleware::{HttpService, MatchedPath, Stack};
 pub use multipart::{Multipart, UploadedFile};
 pub use problem::{FieldError, LocPart, PROBLEM_JSON, Problem};
 pub use response::{Created, IntoResponse, Response};

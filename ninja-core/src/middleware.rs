@@ -112,26 +112,30 @@ impl Future for Infallibly {
     }
 }
 
-/// Adapts `layer` to [`LayerFn`]; the bounds are those of [`crate::NinjaApi::layer`].
-pub(crate) fn layer_fn<L, ResB>(layer: L) -> LayerFn
-where
-    L: Layer<Stack> + Send + Sync + 'static,
-    L::Service: Service<Request<RequestBody>, Response = http::Response<ResB>>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-    <L::Service as Service<Request<RequestBody>>>::Error: Into<BoxError>,
-    <L::Service as Service<Request<RequestBody>>>::Future: Send + 'static,
-    ResB: http_body::Body<Data = Bytes> + Send + 'static,
-    ResB::Error: Into<BoxError>,
-{
-    Arc::new(move |stack| boxed(layer.layer(stack)))
+/// A service Ninja can serve inside or under an API: the service of a
+/// [`NinjaApi::layer`](crate::NinjaApi::layer), or one given to
+/// [`NinjaApi::mount`](crate::NinjaApi::mount).
+///
+/// Implemented for every `S: tower::Service<http::Request<RequestBody>>` that is
+/// `Clone + Send + Sync + 'static`, answers `http::Response<B>` for a body `B` of [`Bytes`]
+/// frames (`Send + 'static`, its error `Into<BoxError>`; boxed once unless it is a
+/// [`Body`]), fails with an error `Into<BoxError>` (answered as a problem) and has a
+/// `Send + 'static` future. Sealed: it names these bounds once.
+pub trait HttpService: sealed::Sealed + Clone + Send + Sync + 'static {}
+
+impl<S: sealed::Sealed + Clone + Send + Sync + 'static> HttpService for S {}
+
+pub(crate) mod sealed {
+    use super::BoxedService;
+
+    /// Holds the bounds of [`HttpService`](super::HttpService), and how to box one.
+    #[allow(private_interfaces)]
+    pub trait Sealed {
+        fn into_boxed(self) -> BoxedService;
+    }
 }
 
-/// Any service answering `http::Response<B>` as a [`BoxedService`]: bodies boxed (unless
-/// they are already a [`Body`]), errors answered as problems.
-pub(crate) fn boxed<S, ResB>(service: S) -> BoxedService
+impl<S, ResB> sealed::Sealed for S
 where
     S: Service<Request<RequestBody>, Response = http::Response<ResB>>
         + Clone
@@ -143,10 +147,22 @@ where
     ResB: http_body::Body<Data = Bytes> + Send + 'static,
     ResB::Error: Into<BoxError>,
 {
-    BoxedService::new(Adapt {
-        inner: service,
-        failed: None,
-    })
+    #[allow(private_interfaces)]
+    fn into_boxed(self) -> BoxedService {
+        BoxedService::new(Adapt {
+            inner: self,
+            failed: None,
+        })
+    }
+}
+
+/// Adapts `layer` to [`LayerFn`].
+pub(crate) fn layer_fn<L>(layer: L) -> LayerFn
+where
+    L: Layer<Stack> + Send + Sync + 'static,
+    L::Service: HttpService,
+{
+    Arc::new(move |stack| sealed::Sealed::into_boxed(layer.layer(stack)))
 }
 
 /// A service made infallible, with a [`Body`]: see [`boxed`].

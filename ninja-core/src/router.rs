@@ -3,13 +3,10 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use bytes::Bytes;
-use http::Request;
-use tower::{Layer, Service};
+use tower::Layer;
 
 use crate::auth::{AuthScheme, AuthSetting};
-use crate::body::{BoxError, RequestBody};
-use crate::middleware::{LayerFn, Stack, layer_fn};
+use crate::middleware::{HttpService, LayerFn, Stack, layer_fn};
 use crate::routing::Route;
 
 /// A group of routes under a path prefix, with the tags and auth they default to.
@@ -96,18 +93,10 @@ impl Router {
     /// [`NinjaApi::layer`](crate::NinjaApi::layer) for those. An `OPTIONS` request on a
     /// router's path goes through its layers, so a router-level CORS layer answers
     /// preflights. The bounds are those of [`NinjaApi::layer`](crate::NinjaApi::layer).
-    pub fn layer<L, ResB>(mut self, layer: L) -> Self
+    pub fn layer<L>(mut self, layer: L) -> Self
     where
         L: Layer<Stack> + Send + Sync + 'static,
-        L::Service: Service<Request<RequestBody>, Response = http::Response<ResB>>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        <L::Service as Service<Request<RequestBody>>>::Error: Into<BoxError>,
-        <L::Service as Service<Request<RequestBody>>>::Future: Send + 'static,
-        ResB: http_body::Body<Data = Bytes> + Send + 'static,
-        ResB::Error: Into<BoxError>,
+        L::Service: HttpService,
     {
         self.layers.push(layer_fn(layer));
         self

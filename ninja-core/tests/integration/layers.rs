@@ -11,9 +11,11 @@ use http::{HeaderValue, Method, Request, StatusCode, header};
 use http_body_util::{BodyExt as _, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
+use ninja_core::MatchedPath;
 use ninja_core::auth::AuthScheme;
 use ninja_core::prelude::*;
-use ninja_core::{App, MatchedPath};
+
+use crate::serve_app as serve;
 use tower_http::cors::CorsLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -62,16 +64,6 @@ fn api() -> NinjaApi {
                 }))
                 .routes(routes![me]),
         )
-}
-
-/// Serves `app` on 127.0.0.1:0 for the rest of the test.
-async fn serve(app: App) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("binds");
-    let addr = listener.local_addr().expect("an address");
-    tokio::spawn(async move { app.serve_on(listener, std::future::pending()).await });
-    addr
 }
 
 struct Answer {

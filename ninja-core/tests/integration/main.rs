@@ -57,6 +57,31 @@ fn problem(res: &ninja_core::TestResponse, status: u16) -> Value {
     res.json()
 }
 
+/// Serves `app` on 127.0.0.1:0 for the rest of the test; returns its address.
+async fn serve_app(app: ninja_core::App) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let addr = listener.local_addr().expect("an address");
+    tokio::spawn(async move { app.serve_on(listener, std::future::pending()).await });
+    addr
+}
+
+/// Reads from `s` until `needle` has arrived, the peer closes, or 5 s pass; returns the text.
+async fn read_until(s: &mut tokio::net::TcpStream, needle: &str) -> String {
+    use tokio::io::AsyncReadExt as _;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !String::from_utf8_lossy(&got).contains(needle) && std::time::Instant::now() < deadline {
+        match tokio::time::timeout(std::time::Duration::from_secs(5), s.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => got.extend_from_slice(&buf[..n]),
+            _ => break,
+        }
+    }
+    String::from_utf8_lossy(&got).into_owned()
+}
+
 /// Keeps `Problem` referenced so the helper module compiles standalone.
 #[allow(dead_code)]
 fn _uses(_: Problem) {}

@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use ninja_core::prelude::*;
 use ninja_core::sse::{Event, Sse};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::AsyncWriteExt as _;
+
+use crate::read_until;
 use tokio::net::TcpStream;
 
 #[derive(serde::Serialize, schemars::JsonSchema)]
@@ -69,11 +71,7 @@ async fn start() -> (std::net::SocketAddr, Arc<AtomicBool>) {
         .state(Dropped(Arc::clone(&dropped)))
         .build()
         .expect("builds");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("binds");
-    let addr = listener.local_addr().expect("an address");
-    tokio::spawn(async move { app.serve_on(listener, std::future::pending()).await });
+    let addr = crate::serve_app(app).await;
     (addr, dropped)
 }
 
@@ -83,20 +81,6 @@ async fn open(addr: std::net::SocketAddr, path: &str, extra: &str) -> TcpStream 
         .await
         .expect("writes");
     s
-}
-
-/// Reads until `needle` (or 5 s); returns the text read.
-async fn read_until(s: &mut TcpStream, needle: &str) -> String {
-    let mut got = Vec::new();
-    let mut buf = [0u8; 1024];
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !String::from_utf8_lossy(&got).contains(needle) && Instant::now() < deadline {
-        match tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf)).await {
-            Ok(Ok(n)) if n > 0 => got.extend_from_slice(&buf[..n]),
-            _ => break,
-        }
-    }
-    String::from_utf8_lossy(&got).into_owned()
 }
 
 #[tokio::test]

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use ninja_core::StreamBody;
 use ninja_core::prelude::*;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::AsyncWriteExt as _;
+
+use crate::read_until;
 use tokio::net::TcpStream;
 
 type Chunks = StreamBody;
@@ -104,11 +106,7 @@ async fn start() -> (std::net::SocketAddr, Arc<AtomicBool>) {
         .routes(routes![three_ticks, forever, broken, rows, rows_forever])
         .state(Dropped(Arc::clone(&dropped)));
     let app = api.build().expect("builds");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("binds");
-    let addr = listener.local_addr().expect("an address");
-    tokio::spawn(async move { app.serve_on(listener, std::future::pending()).await });
+    let addr = crate::serve_app(app).await;
     (addr, dropped)
 }
 
@@ -118,21 +116,6 @@ async fn request(addr: std::net::SocketAddr, path: &str) -> TcpStream {
         .await
         .expect("writes");
     s
-}
-
-/// Reads until `needle` has arrived (or 5 s pass); returns everything read.
-async fn read_until(s: &mut TcpStream, needle: &str) -> String {
-    let mut got = Vec::new();
-    let mut buf = [0u8; 1024];
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !String::from_utf8_lossy(&got).contains(needle) && Instant::now() < deadline {
-        match tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf)).await {
-            Ok(Ok(0)) | Err(_) => break,
-            Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
-            Ok(Err(_)) => break,
-        }
-    }
-    String::from_utf8_lossy(&got).into_owned()
 }
 
 #[tokio::test]

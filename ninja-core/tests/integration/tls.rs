@@ -26,13 +26,7 @@ fn certificate(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
 }
 
 async fn serve(api: NinjaApi) -> SocketAddr {
-    let app = api.build().expect("builds");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("binds");
-    let addr = listener.local_addr().expect("an address");
-    tokio::spawn(async move { app.serve_on(listener, std::future::pending()).await });
-    addr
+    crate::serve_app(api.build().expect("builds")).await
 }
 
 /// `curl` with `args`, returning what it printed: the body, then the HTTP version.
