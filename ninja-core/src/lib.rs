@@ -146,11 +146,12 @@ pub use ninja_macros::ApiError;
 
 /// Everything a handler module needs: `use ninja_core::prelude::*;`.
 pub mod prelude {
+    pub use crate::auth::AuthScheme;
     pub use crate::http::StatusCode;
     pub use crate::{
         ApiError, Auth, Cookie, Created, Form, Header, IntoResponse, Json, Multipart, NinjaApi,
-        Problem, Query, RequestHead, Router, Server, State, UploadedFile, delete, get, patch, post,
-        put, routes,
+        Problem, Query, RequestHead, Router, Server, State, TestClient, UploadedFile, delete, get,
+        patch, post, put, routes,
     };
 }
 

@@ -82,6 +82,15 @@ async fn read_until(s: &mut tokio::net::TcpStream, needle: &str) -> String {
     String::from_utf8_lossy(&got).into_owned()
 }
 
+/// Waits until `flag` is set (at most 3 s); whether it was.
+async fn wait_for(flag: &std::sync::atomic::AtomicBool) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    while !flag.load(std::sync::atomic::Ordering::SeqCst) && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    flag.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 /// Keeps `Problem` referenced so the helper module compiles standalone.
 #[allow(dead_code)]
 fn _uses(_: Problem) {}
