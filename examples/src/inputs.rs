@@ -97,7 +97,7 @@ pub struct DocumentUpload {
     pub file: UploadedFile,
     /// Its metadata (JSON text).
     #[garde(dive)]
-    pub meta: Json<UploadMeta>,
+    pub meta: JsonPart<UploadMeta>,
     /// Whether everyone may read it.
     #[garde(skip)]
     pub public: Option<bool>,

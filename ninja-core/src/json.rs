@@ -160,24 +160,38 @@ fn strip_position(msg: &str) -> String {
     }
 }
 
-/// As a field of a [`Multipart`](crate::Multipart) struct, a `Json<T>` is one part whose text
-/// is JSON: the way to send structured data beside a file.
-impl<'de, T: DeserializeOwned> Deserialize<'de> for Json<T> {
+/// A field of a [`Multipart`](crate::Multipart) struct whose part is JSON text: the way to
+/// send structured data beside a file. Documented as `T`; a `T: garde::Validate` is
+/// validated with the struct (`#[garde(dive)]`).
+///
+/// A type of its own, not `Json<T>`: a `Json<T>` argument is the request body, and a type
+/// that deserializes from one value would also read as a query parameter.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JsonPart<T>(pub T);
+
+impl<T> std::ops::Deref for JsonPart<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for JsonPart<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
         serde_json::from_str(&text)
-            .map(Json)
+            .map(JsonPart)
             .map_err(|e| de::Error::custom(format!("invalid JSON: {e}")))
     }
 }
 
 /// Documented as `T` itself.
-impl<T: JsonSchema> JsonSchema for Json<T> {
+impl<T: JsonSchema> JsonSchema for JsonPart<T> {
     fn schema_name() -> Cow<'static, str> {
         T::schema_name()
     }
     fn schema_id() -> Cow<'static, str> {
-        format!("ninja_core::Json<{}>", T::schema_id()).into()
+        format!("ninja_core::JsonPart<{}>", T::schema_id()).into()
     }
     fn inline_schema() -> bool {
         true
@@ -187,8 +201,7 @@ impl<T: JsonSchema> JsonSchema for Json<T> {
     }
 }
 
-/// A `Json<T>` field of a validated struct is validated as `T` (`#[garde(dive)]`).
-impl<T: garde::Validate> garde::Validate for Json<T> {
+impl<T: garde::Validate> garde::Validate for JsonPart<T> {
     type Context = T::Context;
 
     fn validate_into(

@@ -123,7 +123,7 @@ pub use extract::{
 pub use file::{FileResponse, ServedFile};
 pub use form::Form;
 pub use handler::blocking;
-pub use json::Json;
+pub use json::{Json, JsonPart};
 pub use middleware::{HttpService, MatchedPath, Stack};
 pub use multipart::{Multipart, UploadedFile};
 pub use problem::{FieldError, LocPart, PROBLEM_JSON, Problem};
@@ -149,9 +149,9 @@ pub mod prelude {
     pub use crate::auth::AuthScheme;
     pub use crate::http::StatusCode;
     pub use crate::{
-        ApiError, Auth, Cookie, Created, Form, Header, IntoResponse, Json, Multipart, NinjaApi,
-        Problem, Query, RequestHead, Router, Server, State, TestClient, UploadedFile, delete, get,
-        patch, post, put, routes,
+        ApiError, Auth, Cookie, Created, Form, Header, IntoResponse, Json, JsonPart, Multipart,
+        NinjaApi, Problem, Query, RequestHead, Router, Server, State, TestClient, UploadedFile,
+        delete, get, patch, post, put, routes,
     };
 }
 
@@ -169,13 +169,15 @@ pub mod __private {
     pub use crate::auth::{IntoAuthSetting, NoAuth};
     pub use crate::endpoint::{ParamFns, ResponseFns, parts, path, responds};
     pub use crate::error::{error_doc, error_response};
-    pub use crate::extract::{Arg, FromBody, FromRequestParts, RequestCx, within_body_timeout};
+    pub use crate::extract::{
+        Arg, FromArg, FromBody, FromRequestParts, RequestCx, ViaBody, ViaParts, within_body_timeout,
+    };
     pub use crate::handler::{BoxFuture, Errors, Exec, HandlerFn, handle, run_async, run_inline};
     pub use crate::openapi::{OperationDoc, ParamIn};
     pub use crate::routing::{Operation, Route};
     pub use crate::validate::{
-        Counted, Probe, Rule, Validatable, Validator, ViaGarde, ViaNothing, check, json, length,
-        rule,
+        Counted, Rule, Validatable, Validates, Validator, ViaUnchecked, ViaValidatable, check,
+        json, length, rule,
     };
     pub use crate::{IntoResponse, RequestBody, Response};
     pub use garde;

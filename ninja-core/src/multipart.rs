@@ -31,7 +31,7 @@ use crate::problem::{FieldError, Problem};
 ///     /// The file itself.
 ///     file: UploadedFile,
 ///     /// JSON sent as one field's text.
-///     meta: Json<Meta>,
+///     meta: JsonPart<Meta>,
 ///     /// Ordinary fields are decoded as query parameters are.
 ///     public: Option<bool>,
 /// }
@@ -43,7 +43,7 @@ use crate::problem::{FieldError, Problem};
 /// ```
 ///
 /// A field of type [`UploadedFile`] (or `Option`/`Vec` of it) takes a file part; a
-/// [`Json<T>`](crate::Json) field parses its part's text as JSON; any other field is decoded
+/// [`JsonPart<T>`](crate::JsonPart) field parses its part's text as JSON; any other field is decoded
 /// like a query parameter (repeated fields fill a `Vec`). The whole body is limited by
 /// `NinjaApi::body_limit`, each part by `NinjaApi::part_limit` (413 either way); a field that
 /// does not decode is a 422 at `["body", field]`; another `Content-Type` is a 415.

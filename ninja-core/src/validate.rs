@@ -7,8 +7,8 @@
 //! - A bare parameter takes the same rules on its attribute:
 //!   `#[param(range(min = 1, max = 100), length(max = 20), pattern = "^[a-z]+$", email, url)]`.
 //!
-//! The route macros find out whether `T: garde::Validate` with autoref specialization on the
-//! concrete type ([`Probe`]), so types without it need nothing.
+//! The route macros find out whether an argument holds a `garde::Validate` value with autoref
+//! specialization on the concrete type ([`Validates`]), so types without it need nothing.
 
 use std::marker::PhantomData;
 
@@ -20,11 +20,13 @@ use crate::problem::{FieldError, LocPart, Problem};
 /// A checker of a decoded value: `Some` when the type is `garde::Validate`.
 pub type Validator<T> = Option<fn(&T) -> Result<(), garde::Report>>;
 
-/// Asks, at the macro's call site, whether `T` implements `garde::Validate`.
+/// Asks, at the macro's call site, whether argument type `T` holds a value garde validates
+/// (a [`Validatable`] whose value is `garde::Validate`): decided on the type, not on how
+/// the handler spells it.
 #[derive(Debug)]
-pub struct Probe<T>(PhantomData<T>);
+pub struct Validates<T>(PhantomData<T>);
 
-impl<T> Probe<T> {
+impl<T> Validates<T> {
     #[must_use]
     #[allow(clippy::new_without_default)]
     pub const fn new() -> Self {
@@ -32,30 +34,38 @@ impl<T> Probe<T> {
     }
 }
 
-/// Chosen when `T: garde::Validate` (its context must be `Default`, as garde's `()` is).
-pub trait ViaGarde<T> {
-    /// `T`'s validator.
-    fn validator(&self) -> Validator<T>;
+/// Chosen when `T` holds a `garde::Validate` value: the check validates it.
+pub trait ViaValidatable<T> {
+    /// The argument's check.
+    fn check(&self) -> fn(T) -> Result<T, Problem>;
 }
 
-impl<T: garde::Validate> ViaGarde<T> for &Probe<T>
+fn validate_value<I: garde::Validate>(v: &I) -> Result<(), garde::Report>
 where
-    T::Context: Default,
+    I::Context: Default,
 {
-    fn validator(&self) -> Validator<T> {
-        Some(|v| v.validate())
+    v.validate()
+}
+
+impl<T: Validatable> ViaValidatable<T> for &Validates<T>
+where
+    T::Inner: garde::Validate,
+    <T::Inner as garde::Validate>::Context: Default,
+{
+    fn check(&self) -> fn(T) -> Result<T, Problem> {
+        |w| check(w, Some(validate_value::<T::Inner>))
     }
 }
 
-/// Chosen otherwise: nothing to check.
-pub trait ViaNothing<T> {
-    /// No validator.
-    fn validator(&self) -> Validator<T>;
+/// Chosen otherwise: the check passes the value on.
+pub trait ViaUnchecked<T> {
+    /// The argument's check.
+    fn check(&self) -> fn(T) -> Result<T, Problem>;
 }
 
-impl<T> ViaNothing<T> for Probe<T> {
-    fn validator(&self) -> Validator<T> {
-        None
+impl<T> ViaUnchecked<T> for Validates<T> {
+    fn check(&self) -> fn(T) -> Result<T, Problem> {
+        Ok
     }
 }
 

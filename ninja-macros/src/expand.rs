@@ -98,15 +98,14 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
         let temp = format_ident!("__ninja_arg_{i}");
         let var = format_ident!("__ninja_val_{i}");
         let call = match (a.source, &a.default) {
-            (Source::Body, _) => {
+            // Everything but a path parameter or a defaulted query parameter: read as its
+            // type's traits say (body or head), so an alias of `Json<T>` is a body too.
+            (Source::Body, _) | (Source::Parts, None) => {
                 describe.push(quote_spanned! {ty.span()=>
-                    <#ty as #np::FromBody>::describe(__ninja_op);
+                    <#ty as #np::FromArg<_>>::describe(__ninja_op, &#arg);
                 });
                 quote_spanned! {ty.span()=>
-                    #np::within_body_timeout(
-                        __ninja_cx.limits(),
-                        <#ty as #np::FromBody>::from_body(__ninja_parts, __ninja_body, __ninja_cx.limits()),
-                    ).await
+                    <#ty as #np::FromArg<_>>::extract(&__ninja_cx, &#arg, &mut __ninja_body).await
                 }
             }
             (source, default) => {
@@ -115,8 +114,7 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
                     (Source::Path, _) => {
                         (quote!(#ty), quote_spanned!(ty.span()=> #np::path::<#ty>()))
                     }
-                    (_, None) => (quote!(#ty), quote_spanned!(ty.span()=> #np::parts::<#ty>())),
-                    (_, Some(_)) => (
+                    (_, _) => (
                         quote!(::std::option::Option<#ty>),
                         quote_spanned!(ty.span()=> #np::parts::<::std::option::Option<#ty>>()),
                     ),
@@ -140,12 +138,14 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
                 }
             }
         };
-        // `Json<T>`, `Form<T>`, `Query<T>` whose `T: garde::Validate` are validated.
-        let call = match validatable_inner(ty) {
-            Some(inner) => quote_spanned! {ty.span()=>
-                #call.and_then(|v| #np::check(v, (&&#np::Probe::<#inner>::new()).validator()))
-            },
-            None => call,
+        // Extractors holding a `T: garde::Validate` (`Json<T>`, `Form<T>`, `Query<T>`...)
+        // are validated; asked of the type at the call site, so aliases are too.
+        let call = if a.source == Source::Path {
+            call
+        } else {
+            quote_spanned! {ty.span()=>
+                #call.and_then((&&#np::Validates::<#ty>::new()).check())
+            }
         };
         // `#[param(range(..), ...)]` rules, checked on the final value and documented.
         let source = if a.source == Source::Path {
@@ -292,11 +292,6 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
             quote_spanned!(e.span()=> .with_auth(<_ as #np::IntoAuthSetting>::into_setting(#e)))
         }
     };
-    let body_param = if body_extract.is_some() {
-        quote!(__ninja_body)
-    } else {
-        quote!(_)
-    };
 
     quote! {
         // Handlers take one argument per input; that is the point, not a smell.
@@ -316,15 +311,15 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
                 #[allow(clippy::let_unit_value)]
                 fn __ninja_handler<'a>(
                     __ninja_cx: #np::RequestCx<'a>,
-                    #body_param: #np::RequestBody,
+                    __ninja_body: #np::RequestBody,
                     __ninja_exec: &'a #np::Exec,
                 ) -> #np::BoxFuture<'a> {
                     #[allow(unused_imports)]
-                    use #np::{ViaGarde as _, ViaNothing as _};
+                    use #np::{ViaValidatable as _, ViaUnchecked as _};
                     #np::handle(
                         async move {
-                            let __ninja_parts = __ninja_cx.parts();
-                            let _ = __ninja_parts;
+                            #[allow(unused_mut, unused_variables)]
+                            let mut __ninja_body = ::std::option::Option::Some(__ninja_body);
                             let mut __ninja_errors = #np::Errors::default();
                             #(#extract)*
                             #body_extract
@@ -346,25 +341,6 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
                 )#auth
             }
         }
-    }
-}
-
-/// The `T` of `Json<T>`, `Form<T>` or `Query<T>`: what garde may validate.
-fn validatable_inner(ty: &syn::Type) -> Option<&syn::Type> {
-    let syn::Type::Path(p) = ty else { return None };
-    let last = p.path.segments.last()?;
-    if !["Json", "Form", "Query", "Multipart"]
-        .iter()
-        .any(|n| last.ident == n)
-    {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    match args.args.first()? {
-        syn::GenericArgument::Type(t) if args.args.len() == 1 => Some(t),
-        _ => None,
     }
 }
 

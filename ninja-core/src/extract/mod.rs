@@ -229,6 +229,85 @@ pub trait FromBody: Sized {
     }
 }
 
+/// How a handler argument is read, decided by its type's traits (never by its spelling, so
+/// an alias or a re-export of `Json<T>` is a body like `Json<T>`): a [`FromBody`] type reads
+/// the body, a [`FromRequestParts`] type the head. `M` is [`ViaBody`] or [`ViaParts`],
+/// inferred; the route macros call this for every argument that is not a path parameter.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a Ninja handler argument",
+    label = "cannot be extracted from a request",
+    note = "a bare argument is a query parameter: its type must derive `serde::Deserialize` and `schemars::JsonSchema`",
+    note = "or use an extractor: `Json<T>`, `Form<T>`, `Multipart<T>`, `Query<T>`, `Header<T>`, `State<T>`, `RequestHead`, or name it as `{{name}}` in the path"
+)]
+pub trait FromArg<M>: Sized + Send {
+    /// Extracts the argument; a body extractor takes the body from `body`.
+    fn extract<'a, 'b>(
+        cx: &'b RequestCx<'a>,
+        arg: &'b Arg,
+        body: &mut Option<RequestBody>,
+    ) -> impl Future<Output = Result<Self, Problem>> + Send + 'b
+    where
+        Self: 'b,
+        'a: 'b;
+
+    /// Describes it for the OpenAPI document.
+    fn describe(op: &mut OperationDoc<'_>, arg: &Arg);
+}
+
+/// [`FromArg`]'s marker for arguments read from the request head.
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum ViaParts {}
+
+/// [`FromArg`]'s marker for arguments read from the body.
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum ViaBody {}
+
+impl<T: FromRequestParts + Send> FromArg<ViaParts> for T {
+    fn extract<'a, 'b>(
+        cx: &'b RequestCx<'a>,
+        arg: &'b Arg,
+        _: &mut Option<RequestBody>,
+    ) -> impl Future<Output = Result<Self, Problem>> + Send + 'b
+    where
+        Self: 'b,
+        'a: 'b,
+    {
+        std::future::ready(T::from_request_parts(cx, arg))
+    }
+
+    fn describe(op: &mut OperationDoc<'_>, arg: &Arg) {
+        <T as FromRequestParts>::describe(op, arg);
+    }
+}
+
+impl<T: FromBody + Send> FromArg<ViaBody> for T {
+    fn extract<'a, 'b>(
+        cx: &'b RequestCx<'a>,
+        _: &'b Arg,
+        body: &mut Option<RequestBody>,
+    ) -> impl Future<Output = Result<Self, Problem>> + Send + 'b
+    where
+        Self: 'b,
+        'a: 'b,
+    {
+        let body = body.take();
+        let (parts, limits) = (cx.parts(), cx.limits());
+        async move {
+            // A second body argument finds none: the document's builder refuses such a
+            // route (`OperationDoc::request_body`), so this is not reached when served.
+            let body = body.ok_or_else(Problem::internal)?;
+            within_body_timeout(limits, T::from_body(parts, body, limits)).await
+        }
+    }
+
+    fn describe(op: &mut OperationDoc<'_>, _: &Arg) {
+        <T as FromBody>::describe(op);
+    }
+}
+
 /// Runs a body extractor within the API's body read timeout: a client that stops sending
 /// its body mid-way gets a 408 instead of holding the request open.
 #[doc(hidden)]

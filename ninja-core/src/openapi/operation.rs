@@ -181,6 +181,12 @@ impl<'g> OperationDoc<'g> {
 
     /// Sets the request body: required, with one media type.
     pub fn request_body(&mut self, media_type: &str, schema: Value) {
+        if self.body.is_some() {
+            self.misconfigured(
+                "two arguments read the request body; a request has one body: combine them into one type"
+                    .to_owned(),
+            );
+        }
         let mut content = Ordered::default();
         content.insert(media_type, MediaType { schema });
         self.body = Some(RequestBody {

@@ -14,6 +14,7 @@ mod layers;
 mod multipart;
 mod openapi;
 mod properties;
+mod regressions;
 mod responses;
 mod server;
 mod shutdown;

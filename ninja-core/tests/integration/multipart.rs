@@ -30,7 +30,7 @@ struct Upload {
     thumbnail: Option<UploadedFile>,
     /// Metadata, as JSON text.
     #[garde(dive)]
-    meta: Json<Meta>,
+    meta: JsonPart<Meta>,
     #[garde(skip)]
     public: Option<bool>,
     #[garde(range(max = 5))]
