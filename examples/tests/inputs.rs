@@ -52,15 +52,10 @@ async fn each_kind_of_input() {
         res.json::<Value>(),
         json!({"login": "ada", "remember": true})
     );
-    let multipart = "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\
-                     Content-Type: text/plain\r\n\r\nhello\r\n--B\r\nContent-Disposition: form-data; \
-                     name=\"meta\"\r\n\r\n{\"title\":\"Notes\"}\r\n--B--\r\n";
-    let res = c
-        .post("/documents")
-        .header("content-type", "multipart/form-data; boundary=B")
-        .body(multipart)
-        .send()
-        .await;
+    let form = ninja_core::test_client::MultipartForm::new()
+        .file("file", "a.txt", "text/plain", "hello")
+        .text("meta", r#"{"title":"Notes"}"#);
+    let res = c.post("/documents").multipart(form).send().await;
     assert_eq!(res.status(), 201, "{}", res.text());
     assert_eq!(
         res.json::<Value>(),

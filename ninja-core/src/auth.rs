@@ -163,6 +163,7 @@ where
 
 /// Where an API key is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ApiKeyIn {
     /// A request header, e.g. `X-API-Key`.
     Header,

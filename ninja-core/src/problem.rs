@@ -207,6 +207,7 @@ impl IntoResponse for Problem {
 /// One segment of a [`FieldError`] location: an object key or an array index.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum LocPart {
     /// An object key, or the source (`"query"`, `"path"`, `"header"`, `"body"`).
     Key(Cow<'static, str>),

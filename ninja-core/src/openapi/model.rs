@@ -90,6 +90,7 @@ pub(crate) struct Operation {
 /// Where a parameter is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum ParamIn {
     /// `{name}` in the path.
     Path,

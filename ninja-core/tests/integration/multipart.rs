@@ -2,6 +2,7 @@
 
 use garde::Validate;
 use ninja_core::prelude::*;
+use ninja_core::test_client::MultipartForm;
 use ninja_core::{TestClient, TestResponse};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -58,39 +59,18 @@ fn client() -> TestClient {
     )
 }
 
-const BOUNDARY: &str = "XyZninjaBOUNDARY";
-
 /// One part: `(name, Some((file_name, content_type)) for a file, content)`.
 type PartSpec<'a> = (&'a str, Option<(&'a str, &'a str)>, &'a str);
 
-/// A multipart body of `parts`.
-fn body(parts: &[PartSpec<'_>]) -> String {
-    let mut out = String::new();
-    for (name, file, content) in parts {
-        out.push_str(&format!("--{BOUNDARY}\r\n"));
-        match file {
-            Some((file_name, ct)) => out.push_str(&format!(
-                "Content-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: {ct}\r\n\r\n"
-            )),
-            None => out.push_str(&format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n")),
-        }
-        out.push_str(content);
-        out.push_str("\r\n");
-    }
-    out.push_str(&format!("--{BOUNDARY}--\r\n"));
-    out
-}
-
 async fn send(parts: &[PartSpec<'_>]) -> TestResponse {
-    client()
-        .post("/uploads")
-        .header(
-            "content-type",
-            &format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
-        .body(body(parts))
-        .send()
-        .await
+    let form = parts.iter().fold(
+        MultipartForm::new(),
+        |form, (name, file, content)| match file {
+            Some((file_name, ct)) => form.file(name, file_name, ct, content),
+            None => form.text(name, content),
+        },
+    );
+    client().post("/uploads").multipart(form).send().await
 }
 
 #[tokio::test]
