@@ -29,6 +29,8 @@ pub(crate) struct RouteArgs {
     pub(crate) inline: Option<proc_macro2::Span>,
     /// `auth = ...`: this route's own authentication.
     pub(crate) auth: Option<RouteAuth>,
+    /// `crate = "path"`: where `ninja_core` is, for a crate that renamed the dependency.
+    pub(crate) krate: Option<syn::Path>,
 }
 
 /// Fails with "`x` is given twice", spanned on the second one.
@@ -52,6 +54,7 @@ impl Parse for RouteArgs {
         })?;
         let (mut tags, mut operation_id, mut deprecated, mut inline) = (None, None, None, None);
         let mut auth = None;
+        let mut krate = None;
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
             if input.is_empty() {
@@ -86,6 +89,17 @@ impl Parse for RouteArgs {
                     RouteAuth::Scheme(input.parse()?)
                 };
                 once(&mut auth, value, k.span, "auth")?;
+            } else if look.peek(Token![crate]) {
+                let k: Token![crate] = input.parse()?;
+                input.parse::<Token![=]>()?;
+                let lit: LitStr = input.parse()?;
+                let path = lit.parse::<syn::Path>().map_err(|_| {
+                    syn::Error::new(
+                        lit.span(),
+                        "expected a path to `ninja_core`, e.g. `crate = \"my_ninja\"`",
+                    )
+                })?;
+                once(&mut krate, path, k.span, "crate")?;
             } else if look.peek(kw::inline) {
                 let k: kw::inline = input.parse()?;
                 once(&mut inline, k.span, k.span, "inline")?;
@@ -100,6 +114,7 @@ impl Parse for RouteArgs {
             deprecated: deprecated.unwrap_or(false),
             inline,
             auth,
+            krate,
         })
     }
 }

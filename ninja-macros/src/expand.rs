@@ -75,7 +75,11 @@ fn expand(method: &str, attr: TokenStream, f: &mut ItemFn) -> syn::Result<TokenS
 }
 
 fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStream {
-    let np = quote!(::ninja_core::__private);
+    let krate = args
+        .krate
+        .as_ref()
+        .map_or_else(|| quote!(::ninja_core), |p| quote!(#p));
+    let np = quote!(#krate::__private);
     let ident = &h.ident;
     let vis = &f.vis;
     let method = format_ident!("{method}");
@@ -364,5 +368,48 @@ fn opt_str(s: Option<String>) -> TokenStream {
     match s {
         Some(s) => quote!(::std::option::Option::Some(#s)),
         None => quote!(::std::option::Option::None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    #[test]
+    fn crate_option_names_where_ninja_core_is() {
+        let out = super::route(
+            "GET",
+            quote!("/x", crate = "my_ninja"),
+            quote!(
+                fn x() -> &'static str {
+                    "x"
+                }
+            ),
+        )
+        .to_string();
+        assert!(out.contains("my_ninja :: __private"), "{out}");
+        assert!(!out.contains("ninja_core"), "{out}");
+        let default = super::route(
+            "GET",
+            quote!("/x"),
+            quote!(
+                fn x() {}
+            ),
+        )
+        .to_string();
+        assert!(default.contains(":: ninja_core :: __private"), "{default}");
+    }
+
+    #[test]
+    fn crate_option_must_be_a_path() {
+        let out = super::route(
+            "GET",
+            quote!("/x", crate = "not a path"),
+            quote!(
+                fn x() {}
+            ),
+        )
+        .to_string();
+        assert!(out.contains("expected a path to `ninja_core`"), "{out}");
     }
 }
