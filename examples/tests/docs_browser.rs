@@ -329,8 +329,11 @@ async fn front_end(
     shop: ninja_core::State<ShopUrl>,
 ) -> ([(http::HeaderName, &'static str); 1], String) {
     let html = format!(
-        r#"<!doctype html><html><body><h1>Front end</h1><p id="result">pending</p><script>
-fetch("{}/api/v1/orders", {{ headers: {{ "X-API-Key": "ada-key" }} }})
+        r#"<!doctype html><html><body><h1>Front end</h1>
+<p>From <code id="origin"></code>: <code>GET {0}/api/v1/orders</code> with an <code>X-API-Key</code> header (so a CORS preflight first):</p>
+<p id="result">pending</p><script>
+document.getElementById("origin").textContent = location.origin;
+fetch("{0}/api/v1/orders", {{ headers: {{ "X-API-Key": "ada-key" }} }})
   .then(r => r.json().then(b => "ok " + r.status + ": " + b.length + " orders"))
   .catch(e => "failed: " + e)
   .then(t => {{ const p = document.getElementById("result"); p.textContent = t; p.className = "done"; }});
@@ -395,6 +398,7 @@ async fn a_page_on_another_origin_calls_the_shop_through_cors() {
         if with_cors {
             let png = c.screenshot().await.expect("a screenshot");
             let path = support::workspace().join("target/cors-browser.png");
+            // Kept in the repository, as the docs page's is (docs/cors-page.png).
             std::fs::write(&path, png).expect("screenshot written");
         }
     }
