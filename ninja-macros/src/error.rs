@@ -13,6 +13,8 @@ struct ErrorArgs {
     status: Option<(u16, proc_macro2::Span)>,
     title: Option<LitStr>,
     kind: Option<LitStr>,
+    /// `#[api(crate = "my_ninja")]` on the type: where `ninja_core` is.
+    krate: Option<syn::Path>,
 }
 
 fn parse_args(attrs: &[Attribute], errors: &mut Vec<syn::Error>) -> ErrorArgs {
@@ -33,6 +35,14 @@ fn parse_args(attrs: &[Attribute], errors: &mut Vec<syn::Error>) -> ErrorArgs {
                 out.title = Some(meta.value()?.parse()?);
             } else if meta.path.is_ident("type") {
                 out.kind = Some(meta.value()?.parse()?);
+            } else if meta.path.is_ident("crate") {
+                let lit: LitStr = meta.value()?.parse()?;
+                out.krate = Some(lit.parse().map_err(|_| {
+                    syn::Error::new(
+                        lit.span(),
+                        "expected a path to `ninja_core`, e.g. `crate = \"my_ninja\"`",
+                    )
+                })?);
             } else {
                 return Err(
                     meta.error("expected `status = 404`, `title = \"...\"` or `type = \"...\"`")
@@ -132,7 +142,11 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         return Err(first);
     }
 
-    let np = quote!(::ninja_core::__private);
+    let krate = outer
+        .krate
+        .as_ref()
+        .map_or_else(|| quote!(::ninja_core), |p| quote!(#p));
+    let np = quote!(#krate::__private);
     let arms = cases.iter().map(|c| {
         let Case {
             pattern,
@@ -161,8 +175,8 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let display = quote_spanned!(ident.span()=> &self as &dyn ::std::fmt::Display);
     Ok(quote! {
         #[automatically_derived]
-        impl #impl_generics ::ninja_core::IntoResponse for #ident #ty_generics #where_clause {
-            fn into_response(self) -> ::ninja_core::Response {
+        impl #impl_generics #krate::IntoResponse for #ident #ty_generics #where_clause {
+            fn into_response(self) -> #krate::Response {
                 #[allow(unreachable_patterns)]
                 let (status, title, kind): (u16, ::std::option::Option<&'static str>, ::std::option::Option<&'static str>) = match &self {
                     #(#arms)*
@@ -181,5 +195,24 @@ fn opt(s: Option<&LitStr>) -> TokenStream {
     match s {
         Some(s) => quote!(::std::option::Option::Some(#s)),
         None => quote!(::std::option::Option::None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    #[test]
+    fn crate_option_names_where_ninja_core_is() {
+        let out = super::derive(quote! {
+            #[api(crate = "my_ninja")]
+            enum E {
+                #[api(status = 404)]
+                Missing,
+            }
+        })
+        .to_string();
+        assert!(out.contains("my_ninja :: IntoResponse"), "{out}");
+        assert!(!out.contains("ninja_core"), "{out}");
     }
 }
