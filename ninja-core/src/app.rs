@@ -217,7 +217,7 @@ impl App {
     /// The future owns what it needs (an `App` handle and the request head), so it is
     /// `'static`, as hyper wants, without another wrapper. Every value alive across an
     /// `.await` takes room in it for as long as the request lasts, and hyper keeps one per
-    /// connection: it is [`Shared::route`]'s own future (an `async` wrapper around it would
+    /// connection: it is `Shared::route`'s own future (an `async` wrapper around it would
     /// keep a second copy of the head), and the layered paths are boxed.
     pub fn call(&self, req: Request<RequestBody>) -> impl Future<Output = Response> + Send + use<> {
         let (parts, body) = req.into_parts();

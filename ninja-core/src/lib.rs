@@ -51,7 +51,36 @@
 //!
 //! A [`Router`] groups routes under a prefix with default tags and [`auth`]; a
 //! [`NinjaApi`] mounts routers; a [`Server`] serves several APIs (versions), each with its
-//! own document and docs page.
+//! own document and docs page. `serve(addr)` runs a runtime of its own (plain `fn main`);
+//! under `#[tokio::main]`, await `run(addr)`.
+//!
+//! ## Middleware and other services
+//!
+//! Any tower layer wraps an API ([`NinjaApi::layer`]) or a router ([`Router::layer`]), and
+//! sees the framework's own answers too; any tower service can be mounted under a prefix
+//! ([`NinjaApi::mount`]); a built [`App`] is itself a tower service. tower-http's CORS,
+//! trace, request-id, compression and timeout layers work unchanged:
+//!
+//! ```
+//! use ninja_core::prelude::*;
+//! # #[get("/hello")] async fn hello() -> &'static str { "hi" }
+//! let api = NinjaApi::new("Demo", "1.0")
+//!     .routes(routes![hello])
+//!     .layer(tower::limit::ConcurrencyLimitLayer::new(100)); // last added runs first
+//! ```
+//!
+//! ## Streaming and background work
+//!
+//! [`StreamBody`] streams chunks with back-pressure (or from sync code through
+//! [`StreamBody::channel`]), [`sse::Sse`] sends server-sent events, [`FileResponse`] serves
+//! a file with ranges and validators, and a [`Background`] argument queues work to run
+//! after the answer.
+//!
+//! ## Features
+//!
+//! | feature | what it adds |
+//! |---|---|
+//! | `tls` | HTTPS with rustls (`tls_pem(cert, key)`), ALPN `h2` and `http/1.1` |
 //!
 //! ## Errors
 //!

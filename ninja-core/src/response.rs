@@ -8,7 +8,7 @@
 //! | [`Created<T>`] | 201 with `T`'s body |
 //! | `(StatusCode, T)` | `T` with that status |
 //! | `([(HeaderName, &str); N], T)` | `T` with those headers added |
-//! | `Result<T, E>` | `T`, or `E`'s response (e.g. a [`Problem`](crate::Problem)) |
+//! | `Result<T, E>` | `T`, or `E`'s response (e.g. a [`Problem`]) |
 //! | [`Response`] | as is |
 
 use http::StatusCode;
