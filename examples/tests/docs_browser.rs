@@ -93,18 +93,27 @@ async fn browser(chromium: &PathBuf, driver_port: u16) -> Client {
         .expect("a browser session")
 }
 
+/// Debian's chromium and chromedriver, or `None` (said, or failing the run where the tools
+/// are required).
+fn browser_tools() -> Option<(PathBuf, PathBuf)> {
+    let chromium = support::find_tool(&["/usr/bin/chromium".into()], "chromium");
+    let chromedriver = support::find_tool(&["/usr/bin/chromedriver".into()], "chromedriver");
+    let tools = chromium.zip(chromedriver);
+    if tools.is_none() {
+        support::missing(
+            "chromium and chromedriver",
+            "apt-get install chromium chromium-driver",
+        );
+    }
+    tools
+}
+
 /// Starts the API, chromedriver and a browser session, runs `check`, saves a screenshot.
 async fn in_browser<F>(api: ninja_core::NinjaApi, screenshot: &str, check: F)
 where
     F: AsyncFnOnce(&Client, SocketAddr) -> Result<(), String>,
 {
-    let chromium = support::find_tool(&["/usr/bin/chromium".into()], "chromium");
-    let chromedriver = support::find_tool(&["/usr/bin/chromedriver".into()], "chromedriver");
-    let (Some(chromium), Some(chromedriver)) = (chromium, chromedriver) else {
-        support::missing(
-            "chromium and chromedriver",
-            "apt-get install chromium chromium-driver",
-        );
+    let Some((chromium, chromedriver)) = browser_tools() else {
         return;
     };
     let addr = serve(api).await;
@@ -352,13 +361,7 @@ struct ShopUrl(String);
 /// preflight passes and the data arrives; without it, the browser refuses the same call.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_on_another_origin_calls_the_shop_through_cors() {
-    let chromium = support::find_tool(&["/usr/bin/chromium".into()], "chromium");
-    let chromedriver = support::find_tool(&["/usr/bin/chromedriver".into()], "chromedriver");
-    let (Some(chromium), Some(chromedriver)) = (chromium, chromedriver) else {
-        support::missing(
-            "chromium and chromedriver",
-            "apt-get install chromium chromium-driver",
-        );
+    let Some((chromium, chromedriver)) = browser_tools() else {
         return;
     };
     let (_driver, port) = start_driver(&chromedriver).await;

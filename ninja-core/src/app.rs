@@ -80,7 +80,7 @@ pub(crate) struct ApiShared {
     pub(crate) version: String,
     pub(crate) description: Option<String>,
     pub(crate) prefix: String,
-    /// The API's layers, innermost first, until [`App::new`] stacks them.
+    /// The API's layers, innermost first, until [`App::new`] stacks them (then empty).
     pub(crate) layers: Vec<LayerFn>,
     pub(crate) stack: Option<BoxedService>,
 }
@@ -90,7 +90,7 @@ impl fmt::Debug for ApiShared {
         f.debug_struct("ApiShared")
             .field("title", &self.title)
             .field("prefix", &self.prefix)
-            .field("layers", &self.layers.len())
+            .field("layered", &self.stack.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -196,8 +196,9 @@ impl App {
                 depth,
             };
             for api in &mut apis {
-                if !api.layers.is_empty() {
-                    api.stack = Some(stack(&api.layers, inner(Depth::Api)));
+                let layers = std::mem::take(&mut api.layers);
+                if !layers.is_empty() {
+                    api.stack = Some(stack(&layers, inner(Depth::Api)));
                 }
             }
             table.stack_routes(|layers| stack(layers, inner(Depth::Route)));

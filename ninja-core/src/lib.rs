@@ -198,9 +198,7 @@ pub mod __private {
     pub use crate::auth::{IntoAuthSetting, NoAuth};
     pub use crate::endpoint::{ParamFns, ResponseFns, parts, path, responds};
     pub use crate::error::{error_doc, error_response};
-    pub use crate::extract::{
-        Arg, FromArg, FromBody, FromRequestParts, RequestCx, ViaBody, ViaParts, within_body_timeout,
-    };
+    pub use crate::extract::{Arg, FromArg, FromRequestParts, RequestCx, ViaBody, ViaParts};
     pub use crate::handler::{BoxFuture, Errors, Exec, HandlerFn, handle, run_async, run_inline};
     pub use crate::openapi::{OperationDoc, ParamIn};
     pub use crate::routing::{Operation, Route};

@@ -165,7 +165,7 @@ where
     Arc::new(move |stack| sealed::Sealed::into_boxed(layer.layer(stack)))
 }
 
-/// A service made infallible, with a [`Body`]: see [`boxed`].
+/// A service made infallible, with a [`Body`]: what [`HttpService`]s are boxed as.
 struct Adapt<S> {
     inner: S,
     /// An error `poll_ready` gave, answered by the next `call` (of this clone only).

@@ -251,7 +251,7 @@ impl fmt::Debug for Target {
         f.debug_struct("Target")
             .field("api", &self.api)
             .field("auth", &self.auth)
-            .field("layers", &self.layers.len())
+            .field("layered", &self.stack.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -394,8 +394,9 @@ impl RouteTable {
     pub(crate) fn stack_routes(&mut self, mut make: impl FnMut(&[LayerFn]) -> BoxedService) {
         for p in &mut self.paths {
             for t in p.targets.iter_mut().flatten() {
-                if !t.layers.is_empty() {
-                    t.stack = Some(make(&t.layers));
+                let layers = std::mem::take(&mut t.layers);
+                if !layers.is_empty() {
+                    t.stack = Some(make(&layers));
                 }
             }
         }

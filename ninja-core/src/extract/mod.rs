@@ -310,8 +310,7 @@ impl<T: FromBody + Send> FromArg<ViaBody> for T {
 
 /// Runs a body extractor within the API's body read timeout: a client that stops sending
 /// its body mid-way gets a 408 instead of holding the request open.
-#[doc(hidden)]
-pub async fn within_body_timeout<T>(
+pub(crate) async fn within_body_timeout<T>(
     limits: Limits,
     read: impl Future<Output = Result<T, Problem>>,
 ) -> Result<T, Problem> {
