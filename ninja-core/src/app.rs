@@ -289,8 +289,8 @@ impl App {
         self.0.tls.as_ref()
     }
 
-    pub(crate) fn background(&self) -> &crate::background::Tracker {
-        self.0.exec.background()
+    pub(crate) fn exec(&self) -> &Exec {
+        &self.0.exec
     }
 
     pub(crate) fn max_connections(&self) -> usize {

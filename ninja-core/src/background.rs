@@ -155,10 +155,10 @@ pub(crate) struct Tracker {
 }
 
 /// One running batch, counted until dropped (done, or cancelled with the runtime).
-struct Running(Arc<Tracker>);
+pub(crate) struct Running(Arc<Tracker>);
 
 impl Running {
-    fn start(tracker: &Arc<Tracker>) -> Self {
+    pub(crate) fn start(tracker: &Arc<Tracker>) -> Self {
         tracker.running.fetch_add(1, Ordering::AcqRel);
         Self(Arc::clone(tracker))
     }

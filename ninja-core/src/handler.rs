@@ -32,8 +32,10 @@ pub struct Exec(Arc<ExecInner>);
 #[derive(Debug)]
 struct ExecInner {
     pool: Pool,
-    /// Background batches running, for shutdown to wait on.
+    /// Background batches and WebSockets running, for shutdown to wait on.
     background: Arc<crate::background::Tracker>,
+    /// Sent once when the server starts shutting down: WebSockets close with 1001.
+    closing: tokio::sync::watch::Sender<bool>,
     /// Sync calls running or queued, and how many may be; beyond that, 503.
     in_flight: Arc<AtomicUsize>,
     max_in_flight: usize,
@@ -47,6 +49,7 @@ impl Exec {
         Self(Arc::new(ExecInner {
             pool: Pool::new(blocking_threads),
             background: Arc::default(),
+            closing: tokio::sync::watch::Sender::new(false),
             in_flight: Arc::new(AtomicUsize::new(0)),
             max_in_flight: blocking_threads + blocking_queue,
         }))
@@ -54,6 +57,17 @@ impl Exec {
 
     pub(crate) fn background(&self) -> &Arc<crate::background::Tracker> {
         &self.0.background
+    }
+
+    /// Tells long-lived work (WebSockets) that the server is shutting down.
+    pub(crate) fn begin_shutdown(&self) {
+        self.0.closing.send_replace(true);
+    }
+
+    /// Whether, and when, the server starts shutting down.
+    #[cfg_attr(not(feature = "ws"), allow(dead_code))]
+    pub(crate) fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.0.closing.subscribe()
     }
 
     /// Queues `f` on the blocking pool, or answers 503 with `Retry-After` at once when every

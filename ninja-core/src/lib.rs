@@ -81,6 +81,7 @@
 //! | feature | what it adds |
 //! |---|---|
 //! | `tls` | HTTPS with rustls (`tls_pem(cert, key)`), ALPN `h2` and `http/1.1` |
+//! | `ws` | WebSockets: a [`ws::WebSocketUpgrade`] argument, tokio-tungstenite underneath |
 //!
 //! ## Errors
 //!
@@ -140,6 +141,8 @@ mod stream;
 pub mod test_client;
 mod tls;
 mod validate;
+#[cfg(feature = "ws")]
+pub mod ws;
 
 pub use api::{BuildError, NinjaApi, Server, addr_from_env};
 pub use app::App;

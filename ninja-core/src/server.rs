@@ -16,8 +16,8 @@ use std::sync::Arc;
 
 use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::sync::watch;
 
 use crate::app::App;
 use crate::body::RequestBody;
@@ -105,9 +105,41 @@ impl Activity {
     }
 }
 
-/// The header-read and idle timeout of a connection: one that for `period` began no
-/// request, had none being answered and wrote nothing (idle in keep-alive, or trickling a
-/// head that never ends) is closed, between one and 1.25 periods after it went quiet (it
+/// A hyper connection that can be asked to finish its requests and close: the HTTP/1
+/// connection with upgrades (which hyper-util's `GracefulShutdown` does not cover) and
+/// the HTTP/2 one.
+trait Graceful: Future<Output = hyper::Result<()>> {
+    fn graceful_shutdown(self: Pin<&mut Self>);
+}
+
+impl<I, S> Graceful for http1::UpgradeableConnection<I, S>
+where
+    S: hyper::service::HttpService<Incoming, ResBody = crate::body::Body>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    fn graceful_shutdown(self: Pin<&mut Self>) {
+        http1::UpgradeableConnection::graceful_shutdown(self);
+    }
+}
+
+impl<I, S> Graceful for http2::Connection<I, S, TokioExecutor>
+where
+    S: hyper::service::HttpService<Incoming, ResBody = crate::body::Body>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    S::Future: Send + 'static,
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + 'static,
+{
+    fn graceful_shutdown(self: Pin<&mut Self>) {
+        http2::Connection::graceful_shutdown(self);
+    }
+}
+
+/// Runs a connection under its watchdog and the server's shutdown signal.
+///
+/// The watchdog is the header-read and idle timeout: a connection that for `period` began
+/// no request, had none being answered and wrote nothing (idle in keep-alive, or trickling
+/// a head that never ends) is closed, between one and 1.25 periods after it went quiet (it
 /// is looked at four times per period). `None` when it was.
 ///
 /// hyper's own `header_read_timeout` works per request: it allocates a timer, registers it
@@ -115,20 +147,29 @@ impl Activity {
 /// instructions of a small request and ~9 % of hello's req/s in interleaved A/B rounds; this
 /// is two counter updates and an `Arc` clone per request, one per write, and four timer
 /// resets per period.
-async fn watch_idle<F: Future>(
-    mut conn: Pin<&mut F>,
+///
+/// On shutdown the connection finishes the requests it has begun and closes.
+async fn watch_connection<C: Graceful>(
+    mut conn: Pin<&mut C>,
     activity: &Activity,
     period: Duration,
-) -> Option<F::Output> {
+    mut shutdown: watch::Receiver<()>,
+) -> Option<hyper::Result<()>> {
     // `conn` comes pinned by the caller: moved in here, it would take room twice in the
     // connection's task (once as the argument, once pinned), for the connection's life.
     let step = period / 4;
     let mut tick = std::pin::pin!(tokio::time::sleep(step));
     let mut last = activity.idle_mark();
     let mut quiet_since = tokio::time::Instant::now();
+    let mut draining = false;
     loop {
         tokio::select! {
             out = conn.as_mut() => return Some(out),
+            // A dropped sender (the server is gone) counts as a signal too.
+            _ = shutdown.changed(), if !draining => {
+                draining = true;
+                conn.as_mut().graceful_shutdown();
+            }
             () = tick.as_mut() => {
                 let now = tokio::time::Instant::now();
                 let mark = activity.idle_mark();
@@ -155,10 +196,12 @@ impl Drop for Answered {
 }
 
 /// A connection's socket (TCP, or TLS over TCP), counting its writes for the watchdog (a
-/// slow download is not idle).
+/// slow download is not idle). It holds the connection's place under `max_connections`:
+/// an upgraded connection (a WebSocket) keeps the socket, so it keeps counting too.
 struct Watched<S> {
     stream: S,
     activity: Arc<Activity>,
+    _live: LiveConnection,
 }
 
 impl<S> Watched<S> {
@@ -245,7 +288,7 @@ async fn refuse(mut stream: TcpStream) {
 struct Conn<F> {
     h1: Arc<http1::Builder>,
     h2: Arc<http2::Builder<TokioExecutor>>,
-    watcher: hyper_util::server::graceful::Watcher,
+    shutdown: watch::Receiver<()>,
     activity: Arc<Activity>,
     period: Duration,
     service: F,
@@ -297,26 +340,21 @@ where
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
         async move {
-            // Named, so the block owns it: an `async` block captures only the fields it
-            // uses, and the connection must count until the block ends.
-            let _live = self._live;
             let io = TokioIo::new(Watched {
                 stream,
                 activity: Arc::clone(&self.activity),
+                _live: self._live,
             });
             let watched = if is_h2 {
                 // Boxed: HTTP/2's connection state is larger, and rarer here.
-                let mut conn = Box::pin(
-                    self.watcher
-                        .watch(self.h2.serve_connection(io, self.service)),
-                );
-                watch_idle(conn.as_mut(), &self.activity, self.period).await
+                let mut conn = Box::pin(self.h2.serve_connection(io, self.service));
+                watch_connection(conn.as_mut(), &self.activity, self.period, self.shutdown).await
             } else {
-                let conn = std::pin::pin!(
-                    self.watcher
-                        .watch(self.h1.serve_connection(io, self.service))
-                );
-                watch_idle(conn, &self.activity, self.period).await
+                // With upgrades, for WebSockets: hyper hands the socket over only to a
+                // request that asked for one, so others pay nothing for it.
+                let conn =
+                    std::pin::pin!(self.h1.serve_connection(io, self.service).with_upgrades());
+                watch_connection(conn, &self.activity, self.period, self.shutdown).await
             };
             let Some(result) = watched else {
                 tracing::debug!("closed a connection idle for the header read timeout");
@@ -340,7 +378,8 @@ pub(crate) async fn run(
     let mut h2 = http2::Builder::new(TokioExecutor::new());
     h2.timer(TokioTimer::new());
     let (h1, h2) = (Arc::new(h1), Arc::new(h2));
-    let graceful = GracefulShutdown::new();
+    // Each connection holds a receiver; shutdown sends, then waits for all to be dropped.
+    let (graceful, _) = watch::channel(());
     let max_connections = app.max_connections();
     let live = Arc::new(AtomicUsize::new(0));
     let mut shutdown = std::pin::pin!(shutdown);
@@ -386,7 +425,7 @@ pub(crate) async fn run(
         let conn = Conn {
             h1: h1.clone(),
             h2: h2.clone(),
-            watcher: graceful.watcher(),
+            shutdown: graceful.subscribe(),
             activity,
             period: header_timeout,
             service,
@@ -401,14 +440,18 @@ pub(crate) async fn run(
     drop(listener);
     let grace = app.shutdown_timeout();
     let deadline = tokio::time::Instant::now() + grace;
+    graceful.send_replace(());
+    // Upgraded connections are no longer hyper's: their WebSockets close with 1001.
+    app.exec().begin_shutdown();
     tokio::select! {
-        () = graceful.shutdown() => tracing::info!("all connections drained"),
+        () = graceful.closed() => tracing::info!("all connections drained"),
         () = tokio::time::sleep_until(deadline) => {
             tracing::warn!(?grace, "shutdown timeout reached with requests still in flight");
         }
     }
-    // Then the work handlers queued to run after their answers, in what is left of it.
+    // Then WebSockets and the work handlers queued to run after their answers, in what is
+    // left of it.
     let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-    app.background().drain(left).await;
+    app.exec().background().drain(left).await;
     Ok(())
 }

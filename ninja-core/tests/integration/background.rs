@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 use ninja_core::prelude::*;
 use ninja_core::{Background, TestClient};
 
+use crate::serve_until_stopped;
+
 /// What the tasks did, in order (shared by the test and the app's state).
 #[derive(Clone, Default)]
 struct Log(Arc<Mutex<Vec<String>>>);
@@ -96,27 +98,6 @@ async fn tasks_run_after_the_answer_in_order_and_failures_do_not_stop_them() {
     assert_eq!(res.text(), "answered");
     let seen = wait_for(&log, 6).await;
     assert_eq!(seen.last().map(String::as_str), Some("from a sync handler"));
-}
-
-async fn serve_until_stopped(
-    app: ninja_core::App,
-) -> (
-    std::net::SocketAddr,
-    tokio::sync::oneshot::Sender<()>,
-    tokio::task::JoinHandle<std::io::Result<()>>,
-) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("binds");
-    let addr = listener.local_addr().expect("an address");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        app.serve_on(listener, async {
-            let _ = stopped.await;
-        })
-        .await
-    });
-    (addr, stop, server)
 }
 
 async fn get(addr: std::net::SocketAddr, path: &str) -> String {

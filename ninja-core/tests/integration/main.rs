@@ -25,6 +25,8 @@ mod structure;
 #[cfg(feature = "tls")]
 mod tls;
 mod wire;
+#[cfg(feature = "ws")]
+mod ws;
 
 use ninja_core::Problem;
 use serde_json::Value;
@@ -66,6 +68,29 @@ async fn serve_app(app: ninja_core::App) -> std::net::SocketAddr {
     let addr = listener.local_addr().expect("an address");
     tokio::spawn(async move { app.serve_on(listener, std::future::pending()).await });
     addr
+}
+
+/// Serves `app` on 127.0.0.1:0 until the sender is used (or dropped): its address, the
+/// stop switch, and the server's task, which ends when its graceful shutdown has.
+async fn serve_until_stopped(
+    app: ninja_core::App,
+) -> (
+    std::net::SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let addr = listener.local_addr().expect("an address");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        app.serve_on(listener, async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    (addr, stop, server)
 }
 
 /// Reads from `s` until `needle` has arrived, the peer closes, or 5 s pass; returns the text.
