@@ -49,6 +49,7 @@ pub struct NinjaApi {
     error_handler: Option<ErrorHandler>,
     body_limit: usize,
     part_limit: Option<usize>,
+    spool_threshold: usize,
     body_timeout: Duration,
     openapi_path: Option<String>,
     docs_path: Option<String>,
@@ -238,6 +239,7 @@ impl NinjaApi {
             error_handler: None,
             body_limit: 2 * 1024 * 1024,
             part_limit: None,
+            spool_threshold: 1 << 20,
             body_timeout: Duration::from_secs(30),
             openapi_path: Some("/openapi.json".to_owned()),
             docs_path: Some("/docs".to_owned()),
@@ -369,6 +371,14 @@ impl NinjaApi {
     /// The largest part of a multipart body, in bytes (default: the body limit); larger is a 413.
     pub fn part_limit(mut self, bytes: usize) -> Self {
         self.part_limit = Some(bytes);
+        self
+    }
+
+    /// Uploaded files larger than this, in bytes, are written to a temporary file as they
+    /// arrive instead of being held in memory (default 1 MiB, as Starlette's); see
+    /// [`UploadedFile`](crate::UploadedFile).
+    pub fn spool_threshold(mut self, bytes: usize) -> Self {
+        self.spool_threshold = bytes;
         self
     }
 
@@ -509,7 +519,8 @@ impl NinjaApi {
                 self.body_limit,
                 self.part_limit.unwrap_or(self.body_limit),
                 self.body_timeout,
-            ),
+            )
+            .spooling_above(self.spool_threshold),
             error_handler: self.error_handler,
             routes,
             title: self.title,

@@ -150,14 +150,15 @@ pub use auth::Auth;
 pub use background::{Background, TaskOutcome};
 pub use body::{Body, BoxError, RequestBody};
 pub use extract::{
-    Arg, Cookie, FromBody, FromRequestParts, Header, Limits, Query, RequestCx, RequestHead, State,
+    Arg, BodyStream, Cookie, FromBody, FromRequestParts, Header, Limits, Query, RequestCx,
+    RequestHead, State,
 };
 pub use file::{FileResponse, ServedFile};
 pub use form::Form;
 pub use handler::blocking;
 pub use json::{Json, JsonPart};
 pub use middleware::{HttpService, MatchedPath, Stack};
-pub use multipart::{Multipart, UploadedFile};
+pub use multipart::{FileReader, Multipart, UploadedFile};
 pub use problem::{FieldError, LocPart, PROBLEM_JSON, Problem};
 pub use response::{Created, IntoResponse, Response};
 pub use router::Router;

@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use http::StatusCode;
@@ -57,12 +58,22 @@ impl<T> std::ops::Deref for Multipart<T> {
     }
 }
 
-/// An uploaded file: its bytes, and what the client said of it.
-#[derive(Clone, PartialEq, Eq)]
+/// An uploaded file: its content, and what the client said of it. A file up to the API's
+/// spool threshold (`NinjaApi::spool_threshold`, 1 MiB by default) is held in memory; a
+/// larger one is written to a temporary file as it arrives, deleted when the last clone of
+/// its `UploadedFile` is dropped (or moved away with [`persist`](Self::persist)).
+#[derive(Clone)]
 pub struct UploadedFile {
     file_name: Option<String>,
     content_type: Option<String>,
-    bytes: Bytes,
+    len: u64,
+    data: Data,
+}
+
+#[derive(Clone)]
+enum Data {
+    Memory(Bytes),
+    Disk(Arc<tempfile::TempPath>),
 }
 
 impl fmt::Debug for UploadedFile {
@@ -70,7 +81,8 @@ impl fmt::Debug for UploadedFile {
         f.debug_struct("UploadedFile")
             .field("file_name", &self.file_name)
             .field("content_type", &self.content_type)
-            .field("len", &self.bytes.len())
+            .field("len", &self.len)
+            .field("path", &self.path())
             .finish()
     }
 }
@@ -88,34 +100,107 @@ impl UploadedFile {
         self.content_type.as_deref()
     }
 
-    /// The file's bytes.
-    #[must_use]
-    pub fn bytes(&self) -> &Bytes {
-        &self.bytes
-    }
-
-    /// The file's bytes, owned.
-    #[must_use]
-    pub fn into_bytes(self) -> Bytes {
-        self.bytes
-    }
-
     /// The file's size in bytes.
     #[must_use]
-    pub fn len(&self) -> usize {
-        self.bytes.len()
+    pub fn len(&self) -> u64 {
+        self.len
     }
 
     /// Whether the file is empty.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
+        self.len == 0
+    }
+
+    /// The bytes of a file held in memory; `None` for one spooled to disk.
+    #[must_use]
+    pub fn in_memory(&self) -> Option<&Bytes> {
+        match &self.data {
+            Data::Memory(bytes) => Some(bytes),
+            Data::Disk(_) => None,
+        }
+    }
+
+    /// The temporary file of a file spooled to disk; `None` for one held in memory.
+    #[must_use]
+    pub fn path(&self) -> Option<&std::path::Path> {
+        match &self.data {
+            Data::Memory(_) => None,
+            Data::Disk(path) => Some(path),
+        }
+    }
+
+    /// The whole content, from memory or read from disk.
+    pub async fn read(&self) -> std::io::Result<Bytes> {
+        match &self.data {
+            Data::Memory(bytes) => Ok(bytes.clone()),
+            Data::Disk(path) => tokio::fs::read(&**path).await.map(Bytes::from),
+        }
+    }
+
+    /// The whole content, from memory or read from disk, for sync code.
+    pub fn read_blocking(&self) -> std::io::Result<Bytes> {
+        match &self.data {
+            Data::Memory(bytes) => Ok(bytes.clone()),
+            Data::Disk(path) => std::fs::read(&**path).map(Bytes::from),
+        }
+    }
+
+    /// An async reader over the content, for files too large to hold at once.
+    pub async fn reader(&self) -> std::io::Result<FileReader> {
+        Ok(match &self.data {
+            Data::Memory(bytes) => FileReader::Memory(std::io::Cursor::new(bytes.clone())),
+            Data::Disk(path) => FileReader::Disk(tokio::fs::File::open(&**path).await?),
+        })
+    }
+
+    /// Stores the file at `dest`: a spooled file is moved there when it is on the same
+    /// file system (copied otherwise), one in memory is written.
+    pub async fn persist(self, dest: impl AsRef<std::path::Path>) -> std::io::Result<()> {
+        let dest = dest.as_ref();
+        match self.data {
+            Data::Memory(bytes) => tokio::fs::write(dest, bytes).await,
+            Data::Disk(path) => {
+                if tokio::fs::rename(&**path, dest).await.is_err() {
+                    tokio::fs::copy(&**path, dest).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// An async reader over an [`UploadedFile`]'s content.
+#[derive(Debug)]
+pub enum FileReader {
+    /// A file held in memory.
+    Memory(std::io::Cursor<Bytes>),
+    /// A file spooled to disk.
+    Disk(tokio::fs::File),
+}
+
+impl tokio::io::AsyncRead for FileReader {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Self::Memory(c) => std::pin::Pin::new(c).poll_read(cx, buf),
+            Self::Disk(f) => std::pin::Pin::new(f).poll_read(cx, buf),
+        }
     }
 }
 
 /// The struct name by which [`PartDe`] recognises an [`UploadedFile`] being deserialized.
 const FILE: &str = "$ninja::UploadedFile";
-const FILE_FIELDS: &[&str] = &["file_name", "content_type", "bytes"];
+
+thread_local! {
+    /// The file being deserialized, handed from [`PartDe`] to `UploadedFile`'s visitor (on
+    /// this thread, within one synchronous `visit_map` call): a temporary file cannot pass
+    /// through serde's data model.
+    static HANDOFF: std::cell::Cell<Option<UploadedFile>> = const { std::cell::Cell::new(None) };
+}
 
 impl<'de> Deserialize<'de> for UploadedFile {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -126,25 +211,16 @@ impl<'de> Deserialize<'de> for UploadedFile {
                 f.write_str("a file (a multipart part with a file name)")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<UploadedFile, A::Error> {
-                let (mut file_name, mut content_type, mut bytes) = (None, None, None);
-                while let Some(key) = map.next_key::<Cow<'_, str>>()? {
-                    match key.as_ref() {
-                        "file_name" => file_name = map.next_value()?,
-                        "content_type" => content_type = map.next_value()?,
-                        "bytes" => bytes = Some(map.next_value::<OwnedBytes>()?.0),
-                        _ => {
-                            map.next_value::<de::IgnoredAny>()?;
-                        }
-                    }
-                }
-                Ok(UploadedFile {
-                    file_name,
-                    content_type,
-                    bytes: bytes.ok_or_else(|| de::Error::missing_field("bytes"))?,
+                while map
+                    .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+                    .is_some()
+                {}
+                HANDOFF.take().ok_or_else(|| {
+                    de::Error::custom("an UploadedFile is read from a multipart body only")
                 })
             }
         }
-        d.deserialize_struct(FILE, FILE_FIELDS, V)
+        d.deserialize_struct(FILE, &[], V)
     }
 }
 
@@ -161,36 +237,63 @@ impl JsonSchema for UploadedFile {
     }
 }
 
-/// Bytes taken without a copy when the deserializer hands over a buffer it owns.
-struct OwnedBytes(Bytes);
-
-impl<'de> Deserialize<'de> for OwnedBytes {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = OwnedBytes;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("bytes")
-            }
-            fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<OwnedBytes, E> {
-                Ok(OwnedBytes(Bytes::from(v)))
-            }
-            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<OwnedBytes, E> {
-                Ok(OwnedBytes(Bytes::copy_from_slice(v)))
-            }
-        }
-        d.deserialize_byte_buf(V)
-    }
-}
-
 /// One part of the body.
 enum Part {
     Text(String),
-    File {
-        file_name: Option<String>,
-        content_type: Option<String>,
-        bytes: Bytes,
-    },
+    File(UploadedFile),
+}
+
+/// Reads a file part: into memory up to `spool` bytes, then on into a temporary file.
+async fn read_file(
+    mut field: multer::Field<'_>,
+    spool: usize,
+    failed: impl Fn(multer::Error) -> Problem,
+) -> Result<UploadedFile, Problem> {
+    use tokio::io::AsyncWriteExt as _;
+    let disk_failed = |e: std::io::Error| {
+        tracing::error!(error = %e, "an upload could not be written to a temporary file");
+        Problem::internal()
+    };
+    let file_name = field.file_name().map(str::to_owned);
+    let content_type = field.content_type().map(ToString::to_string);
+    let mut memory = bytes::BytesMut::new();
+    let mut disk = None;
+    let mut len = 0u64;
+    while let Some(chunk) = field.chunk().await.map_err(&failed)? {
+        len += chunk.len() as u64;
+        match &mut disk {
+            Some((writer, _)) => {
+                let writer: &mut tokio::io::BufWriter<tokio::fs::File> = writer;
+                writer.write_all(&chunk).await.map_err(disk_failed)?;
+            }
+            None if memory.len() + chunk.len() > spool => {
+                let (file, path) = tempfile::NamedTempFile::new()
+                    .map_err(disk_failed)?
+                    .into_parts();
+                let mut writer =
+                    tokio::io::BufWriter::with_capacity(256 << 10, tokio::fs::File::from_std(file));
+                writer.write_all(&memory).await.map_err(disk_failed)?;
+                writer.write_all(&chunk).await.map_err(disk_failed)?;
+                memory = bytes::BytesMut::new();
+                disk = Some((writer, path));
+            }
+            None => memory.extend_from_slice(&chunk),
+        }
+    }
+    let data = match disk {
+        Some((mut writer, path)) => {
+            writer.flush().await.map_err(disk_failed)?;
+            writer.into_inner().sync_all().await.map_err(disk_failed)?;
+            Data::Disk(Arc::new(path))
+        }
+        None => Data::Memory(memory.freeze()),
+    };
+    Ok(UploadedFile {
+        file_name,
+        content_type,
+        len,
+        data,
+    })
 }
 
 fn too_large(detail: String) -> Problem {
@@ -252,16 +355,10 @@ async fn read_parts(
     };
     while let Some(field) = multipart.next_field().await.map_err(failed)? {
         let name = field.name().unwrap_or_default().to_owned();
-        let file_name = field.file_name().map(str::to_owned);
-        let content_type = field.content_type().map(ToString::to_string);
-        let bytes = field.bytes().await.map_err(failed)?;
-        let part = if file_name.is_some() {
-            Part::File {
-                file_name,
-                content_type,
-                bytes,
-            }
+        let part = if field.file_name().is_some() {
+            Part::File(read_file(field, limits.spool_threshold(), failed).await?)
         } else {
+            let bytes = field.bytes().await.map_err(failed)?;
             let text = String::from_utf8(Vec::from(bytes)).map_err(|_| {
                 Problem::bad_request(format!("the multipart field `{name}` is not UTF-8 text"))
             })?;
@@ -396,12 +493,15 @@ impl PartDe {
             .into_iter()
             .map(|p| match p {
                 Part::Text(t) => Ok(t),
-                Part::File { bytes, .. } => String::from_utf8(Vec::from(bytes)).map_err(|_| {
-                    ParamError::new(
-                        "invalid_type",
-                        "expected text, found a binary file".to_owned(),
-                    )
-                }),
+                Part::File(file) => file
+                    .in_memory()
+                    .and_then(|b| String::from_utf8(Vec::from(b.clone())).ok())
+                    .ok_or_else(|| {
+                        ParamError::new(
+                            "invalid_type",
+                            "expected text, found a binary or large file".to_owned(),
+                        )
+                    }),
             })
             .collect()
     }
@@ -453,18 +553,14 @@ impl<'de> Deserializer<'de> for PartDe {
                 .deserialize_struct(name, fields, visitor);
         }
         match self.parts.into_iter().next_back() {
-            Some(Part::File {
-                file_name,
-                content_type,
-                bytes,
-            }) => visitor.visit_map(de::value::MapDeserializer::new(
-                [
-                    ("file_name", FileValue::Text(file_name)),
-                    ("content_type", FileValue::Text(content_type)),
-                    ("bytes", FileValue::Bytes(bytes)),
-                ]
-                .into_iter(),
-            )),
+            Some(Part::File(file)) => {
+                HANDOFF.set(Some(file));
+                let empty = std::iter::empty::<(&str, &str)>();
+                let out = visitor.visit_map(de::value::MapDeserializer::new(empty));
+                // Not taken (a visitor that is not `UploadedFile`'s): drop it here.
+                HANDOFF.take();
+                out
+            }
             Some(Part::Text(_)) => Err(ParamError::new(
                 "invalid_type",
                 "expected a file, found a text field (send it with a file name)".to_owned(),
@@ -518,43 +614,5 @@ impl<'de> IntoDeserializer<'de, ParamError> for PartDe {
     type Deserializer = Self;
     fn into_deserializer(self) -> Self {
         self
-    }
-}
-
-/// A value of an uploaded file's map: an optional text, or the bytes (handed over, not copied).
-enum FileValue {
-    Text(Option<String>),
-    Bytes(Bytes),
-}
-
-impl<'de> IntoDeserializer<'de, ParamError> for FileValue {
-    type Deserializer = Self;
-    fn into_deserializer(self) -> Self {
-        self
-    }
-}
-
-impl<'de> Deserializer<'de> for FileValue {
-    type Error = ParamError;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ParamError> {
-        match self {
-            Self::Text(Some(t)) => visitor.visit_string(t),
-            Self::Text(None) => visitor.visit_none(),
-            Self::Bytes(b) => visitor.visit_byte_buf(Vec::from(b)),
-        }
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ParamError> {
-        match self {
-            Self::Text(None) => visitor.visit_none(),
-            other => visitor.visit_some(other),
-        }
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf unit unit_struct newtype_struct seq tuple
-        tuple_struct map struct enum identifier ignored_any
     }
 }

@@ -10,6 +10,7 @@
 //! Every argument is extracted before the handler runs and every failure is collected, so one
 //! 422 answer lists all bad inputs. The handler never runs on bad input.
 
+mod body_stream;
 mod cookie;
 mod param;
 mod query;
@@ -29,6 +30,7 @@ use crate::body::RequestBody;
 use crate::handler::Exec;
 use crate::openapi::{OperationDoc, ParamIn};
 use crate::problem::{FieldError, LocPart, Problem};
+pub use body_stream::BodyStream;
 pub use cookie::Cookie;
 pub(crate) use cookie::cookie_values;
 pub(crate) use param::{ParamDe, ParamError};
@@ -177,6 +179,7 @@ pub trait FromRequestParts: Sized {
 pub struct Limits {
     body: usize,
     part: usize,
+    spool: usize,
     body_timeout: std::time::Duration,
 }
 
@@ -185,8 +188,21 @@ impl Limits {
         Self {
             body,
             part,
+            spool: 1 << 20,
             body_timeout,
         }
+    }
+
+    pub(crate) fn spooling_above(mut self, bytes: usize) -> Self {
+        self.spool = bytes;
+        self
+    }
+
+    /// Uploaded files larger than this go to a temporary file (`NinjaApi::spool_threshold`,
+    /// 1 MiB by default).
+    #[must_use]
+    pub fn spool_threshold(&self) -> usize {
+        self.spool
     }
 
     /// How long reading a whole request body may take (`NinjaApi::body_read_timeout`,

@@ -24,6 +24,7 @@ mod streaming;
 mod structure;
 #[cfg(feature = "tls")]
 mod tls;
+mod uploads;
 mod wire;
 #[cfg(feature = "ws")]
 mod ws;

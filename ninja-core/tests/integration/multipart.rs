@@ -41,7 +41,7 @@ struct Upload {
 #[post("/uploads")]
 fn upload(Multipart(u): Multipart<Upload>) -> Json<Value> {
     Json(json!({
-        "file": [u.file.file_name(), u.file.content_type(), String::from_utf8_lossy(u.file.bytes())],
+        "file": [u.file.file_name(), u.file.content_type(), String::from_utf8_lossy(&u.file.read_blocking().expect("readable"))],
         "attachments": u.attachments.iter().map(|a| a.len()).collect::<Vec<_>>(),
         "thumbnail": u.thumbnail.is_some(),
         "meta": [u.meta.title.clone(), u.meta.tags.clone()],
