@@ -2,6 +2,7 @@
 
 pub mod hello;
 pub mod inputs;
+pub mod live;
 pub mod shop;
 
 /// What every example binary does: `--openapi` prints the document and exits; otherwise log,

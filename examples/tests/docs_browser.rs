@@ -413,3 +413,46 @@ async fn a_page_on_another_origin_calls_the_shop_through_cors() {
         seen[1]
     );
 }
+
+/// The live example's page in a real browser: `EventSource` receives the five ticks and a
+/// `WebSocket` gets its three messages echoed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_page_streams_events_and_echoes_over_a_websocket() {
+    let uploads = tempfile::tempdir().expect("temp dir");
+    let api = examples::live::api(uploads.path().to_owned());
+    in_browser(api, "live-browser.png", async |c, addr| {
+        c.goto(&format!("http://{addr}/static/"))
+            .await
+            .map_err(cmd_err("open the page"))?;
+        let text = async |css: &str| -> Result<String, String> {
+            c.find(Locator::Css(css))
+                .await
+                .map_err(cmd_err("find"))?
+                .text()
+                .await
+                .map_err(cmd_err("read"))
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while text("#sse-status").await? != "done" || text("#ws-status").await? != "done" {
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "not done: events {:?}, websocket {:?}",
+                    text("#sse-status").await?,
+                    text("#ws-status").await?
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let ticks = text("#ticks").await?;
+        let expected: Vec<String> = (0..5).map(|n| format!("{{\"n\":{n}}}")).collect();
+        if ticks.lines().collect::<Vec<_>>() != expected {
+            return Err(format!("ticks: {ticks:?}"));
+        }
+        let echo = text("#echo").await?;
+        if echo.lines().collect::<Vec<_>>() != ["one", "two", "three"] {
+            return Err(format!("echo: {echo:?}"));
+        }
+        Ok(())
+    })
+    .await;
+}

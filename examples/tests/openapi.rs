@@ -77,6 +77,12 @@ fn inputs_document_matches_its_golden_file() {
 }
 
 #[test]
+fn live_document_matches_its_golden_file() {
+    let api = examples::live::api(std::env::temp_dir());
+    check_golden("live", &api.openapi_json().expect("the example builds"));
+}
+
+#[test]
 fn shop_documents_match_their_golden_files() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = examples::shop::db::open(&dir.path().join("shop.db")).expect("database opens");

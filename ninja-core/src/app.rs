@@ -447,9 +447,12 @@ impl Shared {
                         }
                         None => None,
                     };
-                    let cx = RequestCx::new(
-                        &parts, params, &api.state, api.limits, identity, &self.exec,
-                    );
+                    let limits = match target.body_limit {
+                        None => api.limits,
+                        Some(bytes) => api.limits.with_body(bytes),
+                    };
+                    let cx =
+                        RequestCx::new(&parts, params, &api.state, limits, identity, &self.exec);
                     let res = (target.handler)(cx, body, &self.exec).await;
                     api.finish(res)
                 }

@@ -160,7 +160,7 @@ pub use json::{Json, JsonPart};
 pub use middleware::{HttpService, MatchedPath, Stack};
 pub use multipart::{FileReader, Multipart, UploadedFile};
 pub use problem::{FieldError, LocPart, PROBLEM_JSON, Problem};
-pub use response::{Created, IntoResponse, Response};
+pub use response::{Accepted, Created, IntoResponse, Response};
 pub use router::Router;
 pub use routing::{Operation, Route};
 pub use stream::{ChunkSender, Disconnected, StreamBody};
@@ -182,9 +182,9 @@ pub mod prelude {
     pub use crate::auth::AuthScheme;
     pub use crate::http::StatusCode;
     pub use crate::{
-        ApiError, Auth, Cookie, Created, Form, Header, IntoResponse, Json, JsonPart, Multipart,
-        NinjaApi, Problem, Query, RequestHead, Router, Server, State, TestClient, UploadedFile,
-        delete, get, patch, post, put, routes,
+        Accepted, ApiError, Auth, Cookie, Created, Form, Header, IntoResponse, Json, JsonPart,
+        Multipart, NinjaApi, Problem, Query, RequestHead, Router, Server, State, TestClient,
+        UploadedFile, delete, get, patch, post, put, routes,
     };
 }
 

@@ -6,6 +6,7 @@
 //! | `String`, `&'static str` | 200, `text/plain; charset=utf-8` |
 //! | `()` | 204 No Content |
 //! | [`Created<T>`] | 201 with `T`'s body |
+//! | [`Accepted<T>`] | 202 with `T`'s body |
 //! | `(StatusCode, T)` | `T` with that status |
 //! | `([(HeaderName, &str); N], T)` | `T` with those headers added |
 //! | `Result<T, E>` | `T`, or `E`'s response (e.g. a [`Problem`]) |
@@ -164,5 +165,29 @@ impl<T: IntoResponse> IntoResponse for Created<T> {
 
     fn describe(op: &mut OperationDoc<'_>) {
         op.with_success_status("201", T::describe);
+    }
+}
+
+/// `202 Accepted` with `T`'s body: the work goes on after the answer (a
+/// [`Background`](crate::Background) task, a queue), and the body says where to look.
+///
+/// ```
+/// # use ninja_core::prelude::*;
+/// # #[derive(serde::Serialize, schemars::JsonSchema)] struct Job { id: u32 }
+/// #[post("/jobs")]
+/// fn start() -> Accepted<Json<Job>> {
+///     Accepted(Json(Job { id: 1 }))
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Accepted<T>(pub T);
+
+impl<T: IntoResponse> IntoResponse for Accepted<T> {
+    fn into_response(self) -> Response {
+        (StatusCode::ACCEPTED, self.0).into_response()
+    }
+
+    fn describe(op: &mut OperationDoc<'_>) {
+        op.with_success_status("202", T::describe);
     }
 }

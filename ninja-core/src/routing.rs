@@ -29,6 +29,8 @@ pub struct Route {
     /// The attribute's `tags`, or the innermost router's.
     tags: Vec<Cow<'static, str>>,
     auth: AuthSetting,
+    /// `body_limit = ...` in the route attribute: this route's own, over the API's.
+    body_limit: Option<usize>,
     /// The layers of the routers it is nested in, innermost first.
     layers: Vec<LayerFn>,
 }
@@ -51,8 +53,17 @@ impl Route {
             tags: operation.tags.iter().map(|t| Cow::Borrowed(*t)).collect(),
             operation,
             auth: AuthSetting::Inherit,
+            body_limit: None,
             layers: Vec::new(),
         }
+    }
+
+    /// Sets the route's own body limit (`body_limit = ...` in the route attribute).
+    #[doc(hidden)]
+    #[must_use]
+    pub fn with_body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = Some(bytes);
+        self
     }
 
     /// Sets the route's own auth (`auth = ...` in the route attribute).
@@ -108,6 +119,7 @@ impl Route {
             operation: Operation::new(id, None, None, &[], false),
             tags: Vec::new(),
             auth: AuthSetting::Off,
+            body_limit: None,
             layers: Vec::new(),
         }
     }
@@ -243,6 +255,8 @@ pub(crate) struct Target {
     pub(crate) api: usize,
     pub(crate) auth: Option<AuthScheme>,
     pub(crate) stack: Option<BoxedService>,
+    /// The route's own body limit, over its API's.
+    pub(crate) body_limit: Option<usize>,
     layers: Vec<LayerFn>,
 }
 
@@ -333,6 +347,7 @@ impl RouteTable {
                     api: *api,
                     auth: r.auth.scheme().cloned(),
                     stack: None,
+                    body_limit: r.body_limit,
                     layers: r.layers.clone(),
                 };
                 if targets[i].replace(target).is_some() {

@@ -11,6 +11,7 @@ mod kw {
     syn::custom_keyword!(inline);
     syn::custom_keyword!(auth);
     syn::custom_keyword!(none);
+    syn::custom_keyword!(body_limit);
 }
 
 /// `auth = none` or `auth = <expression giving an AuthScheme>`.
@@ -31,6 +32,8 @@ pub(crate) struct RouteArgs {
     pub(crate) auth: Option<RouteAuth>,
     /// `crate = "path"`: where `ninja_core` is, for a crate that renamed the dependency.
     pub(crate) krate: Option<syn::Path>,
+    /// `body_limit = <usize expression>`: the route's own request body limit.
+    pub(crate) body_limit: Option<syn::Expr>,
 }
 
 /// Fails with "`x` is given twice", spanned on the second one.
@@ -55,6 +58,7 @@ impl Parse for RouteArgs {
         let (mut tags, mut operation_id, mut deprecated, mut inline) = (None, None, None, None);
         let mut auth = None;
         let mut krate = None;
+        let mut body_limit = None;
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
             if input.is_empty() {
@@ -100,6 +104,10 @@ impl Parse for RouteArgs {
                     )
                 })?;
                 once(&mut krate, path, k.span, "crate")?;
+            } else if look.peek(kw::body_limit) {
+                let k: kw::body_limit = input.parse()?;
+                input.parse::<Token![=]>()?;
+                once(&mut body_limit, input.parse()?, k.span, "body_limit")?;
             } else if look.peek(kw::inline) {
                 let k: kw::inline = input.parse()?;
                 once(&mut inline, k.span, k.span, "inline")?;
@@ -115,6 +123,7 @@ impl Parse for RouteArgs {
             inline,
             auth,
             krate,
+            body_limit,
         })
     }
 }

@@ -296,6 +296,9 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
             quote_spanned!(e.span()=> .with_auth(<_ as #np::IntoAuthSetting>::into_setting(#e)))
         }
     };
+    let body_limit = args.body_limit.as_ref().map(|e| {
+        quote_spanned!(e.span()=> .with_body_limit({ let __ninja_limit: usize = #e; __ninja_limit }))
+    });
 
     quote! {
         // Handlers take one argument per input; that is the point, not a smell.
@@ -342,7 +345,7 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
                     __ninja_handler,
                     __ninja_describe,
                     #np::Operation::new(#operation_id, #summary, #description, &[#(#tags),*], #deprecated),
-                )#auth
+                )#auth #body_limit
             }
         }
     }

@@ -193,6 +193,16 @@ impl Limits {
         }
     }
 
+    /// These limits with a route's own body limit (the part limit follows when it was the
+    /// body limit).
+    pub(crate) fn with_body(mut self, bytes: usize) -> Self {
+        if self.part == self.body {
+            self.part = bytes;
+        }
+        self.body = bytes;
+        self
+    }
+
     pub(crate) fn spooling_above(mut self, bytes: usize) -> Self {
         self.spool = bytes;
         self

@@ -46,6 +46,104 @@ fn child_server() {
         .expect("serves until SIGTERM");
 }
 
+const MARKS_VAR: &str = "NINJA_SHUTDOWN_CHILD_MARKS";
+
+/// Queues a task that writes `{name}` into the marks directory after `ms`.
+#[post("/mark")]
+async fn mark(name: String, ms: u64, tasks: ninja_core::Background) -> &'static str {
+    tasks.spawn(async move {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        let dir = std::env::var(MARKS_VAR).expect("set by the test");
+        std::fs::write(std::path::Path::new(&dir).join(name), "done")
+    });
+    "queued"
+}
+
+/// The server process of `sigterm_lets_background_tasks_finish_within_grace`.
+#[test]
+#[ignore = "the server process of `sigterm_lets_background_tasks_finish_within_grace`"]
+fn child_server_with_tasks() {
+    let port = std::env::var(PORT_VAR).expect("run by the test");
+    NinjaApi::new("t", "1")
+        .shutdown_timeout(GRACE)
+        .routes(routes![mark])
+        .serve(format!("127.0.0.1:{port}"))
+        .expect("serves until SIGTERM");
+}
+
+/// Runs `child` (an ignored test of this binary) as a server process on a free port.
+async fn spawn_child(child: &str, env: &[(&str, &str)]) -> (Server, u16) {
+    let port = free_port();
+    let mut cmd = Command::new(std::env::current_exe().expect("own path"));
+    cmd.args([
+        child,
+        "--exact",
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env(PORT_VAR, port.to_string())
+    .stdout(std::process::Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let server = Server(cmd.spawn().expect("starts the server process"));
+    let up = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+        assert!(
+            up.elapsed() < Duration::from_secs(20),
+            "the server never came up"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    (server, port)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_background_tasks_finish_within_grace() {
+    let marks = tempfile::tempdir().expect("a dir");
+    let dir = marks.path().to_str().expect("UTF-8").to_owned();
+    let (mut server, port) =
+        spawn_child("shutdown::child_server_with_tasks", &[(MARKS_VAR, &dir)]).await;
+    // One task that fits in the grace period, one that cannot.
+    for (name, ms) in [("quick", 500), ("slow", 10_000)] {
+        let mut s = TcpStream::connect(("127.0.0.1", port))
+            .await
+            .expect("connects");
+        let req = format!(
+            "POST /mark?name={name}&ms={ms} HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+        );
+        s.write_all(req.as_bytes()).await.expect("writes");
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).await.expect("reads");
+        assert!(String::from_utf8_lossy(&raw).contains("queued"));
+    }
+    let signalled = Instant::now();
+    let kill = Command::new("kill")
+        .args(["-TERM", &server.0.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success());
+    let exited = loop {
+        if let Some(status) = server.0.try_wait().expect("waits") {
+            break status;
+        }
+        assert!(signalled.elapsed() < GRACE + Duration::from_secs(3));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(exited.success(), "{exited:?}");
+    // It waited for the quick task (written after the signal) and gave up on the slow one
+    // at the end of the grace period.
+    assert!(
+        marks.path().join("quick").exists(),
+        "the quick task was lost"
+    );
+    assert!(!marks.path().join("slow").exists());
+    let took = signalled.elapsed();
+    assert!(took >= Duration::from_millis(400), "{took:?}");
+    assert!(took < GRACE + Duration::from_secs(1), "{took:?}");
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .expect("bind")
@@ -126,28 +224,7 @@ async fn worker(port: u16, path: &'static str) -> Vec<(Instant, Outcome)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_under_load() {
-    let port = free_port();
-    let child = Command::new(std::env::current_exe().expect("own path"))
-        .args([
-            "shutdown::child_server",
-            "--exact",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(PORT_VAR, port.to_string())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("starts the server process");
-    let mut server = Server(child);
-    let up = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-        assert!(
-            up.elapsed() < Duration::from_secs(20),
-            "the server never came up"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let (mut server, port) = spawn_child("shutdown::child_server", &[]).await;
 
     // 12 connections of back-to-back requests, half async, half sync, plus one stuck call.
     let mut workers = Vec::new();
