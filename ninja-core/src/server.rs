@@ -164,6 +164,9 @@ async fn watch_connection<C: Graceful>(
     let mut draining = false;
     loop {
         tokio::select! {
+            // The connection first, and no random start: every wake-up of the task polls
+            // this, and the timer and the signal are rare.
+            biased;
             out = conn.as_mut() => return Some(out),
             // A dropped sender (the server is gone) counts as a signal too.
             _ = shutdown.changed(), if !draining => {
