@@ -69,12 +69,14 @@
 //!     .layer(tower::limit::ConcurrencyLimitLayer::new(100)); // last added runs first
 //! ```
 //!
-//! ## Streaming and background work
+//! ## Streaming and real-time
 //!
 //! [`StreamBody`] streams chunks with back-pressure (or from sync code through
 //! [`StreamBody::channel`]), [`sse::Sse`] sends server-sent events, [`FileResponse`] serves
-//! a file with ranges and validators, and a [`Background`] argument queues work to run
-//! after the answer.
+//! a file with ranges and validators, a `ws::WebSocketUpgrade` argument (feature `ws`)
+//! upgrades to a WebSocket, [`BodyStream`] reads a raw upload chunk by chunk, multipart
+//! [`UploadedFile`]s above the spool threshold go to a temporary file, and a [`Background`]
+//! argument queues work to run after the answer.
 //!
 //! ## Features
 //!
