@@ -64,6 +64,20 @@ async fn counted(ws: WebSocketUpgrade, ended: State<Ended>) -> WebSocketResponse
     })
 }
 
+async fn check_token(token: String) -> Option<String> {
+    (token == "t0ken").then(|| "ada".to_owned())
+}
+
+/// Says who is connected: the identity comes from the auth check before the upgrade.
+#[get("/me", auth = ninja_core::auth::AuthScheme::bearer(check_token))]
+async fn me(user: Auth<String>, ws: WebSocketUpgrade) -> WebSocketResponse {
+    let name = user.0.clone();
+    ws.on_upgrade(move |mut socket| async move {
+        let _ = socket.send(Message::text(name)).await;
+        socket.close(CloseCode::Normal, "bye").await;
+    })
+}
+
 /// Panics once upgraded.
 #[get("/bomb")]
 async fn bomb(ws: WebSocketUpgrade) -> WebSocketResponse {
@@ -73,7 +87,7 @@ async fn bomb(ws: WebSocketUpgrade) -> WebSocketResponse {
 fn api(ended: Ended) -> NinjaApi {
     NinjaApi::new("ws", "1")
         .state(ended)
-        .routes(routes![echo, greet, quiet, counted, bomb])
+        .routes(routes![echo, greet, quiet, counted, bomb, me])
         .shutdown_timeout(Duration::from_secs(3))
 }
 
@@ -182,6 +196,23 @@ async fn bad_handshakes_and_bad_inputs_are_refused_before_the_upgrade() {
     assert!(
         res.contains("sec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
         "{res}"
+    );
+}
+
+#[tokio::test]
+async fn auth_is_checked_before_the_upgrade() {
+    let addr = serve_app(app(Ended::default())).await;
+    let res = handshake(addr, "/me", UPGRADE).await;
+    assert!(res.starts_with("HTTP/1.1 401"), "{res}");
+    let mut req = format!("ws://{addr}/me")
+        .into_client_request()
+        .expect("a request");
+    req.headers_mut()
+        .insert("authorization", "Bearer t0ken".parse().expect("a header"));
+    let (mut ws, _) = connect_async(req).await.expect("upgrades");
+    assert_eq!(
+        ws.next().await.expect("a message").expect("ok"),
+        Message::text("ada")
     );
 }
 
