@@ -45,6 +45,8 @@ pub struct NinjaApi {
     prefix: String,
     routes: Vec<Route>,
     state: StateMap,
+    /// State types registered twice: a build error, not a silent overwrite.
+    duplicate_states: Vec<&'static str>,
     auth: AuthSetting,
     error_handler: Option<ErrorHandler>,
     body_limit: usize,
@@ -235,6 +237,7 @@ impl NinjaApi {
             prefix: String::new(),
             routes: Vec::new(),
             state: StateMap::default(),
+            duplicate_states: Vec::new(),
             auth: AuthSetting::Inherit,
             error_handler: None,
             body_limit: 2 * 1024 * 1024,
@@ -356,9 +359,50 @@ impl NinjaApi {
         self
     }
 
-    /// Registers shared state, taken by handlers as [`State<T>`](crate::State).
+    /// Registers shared state, taken by handlers as [`State<T>`](crate::State). One value
+    /// per type: a second of the same type is a build error (replace one on purpose, in a
+    /// test, with [`override_state`](Self::override_state)).
     pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        if !self.state.insert(value) {
+            self.duplicate_states.push(std::any::type_name::<T>());
+        }
+        self
+    }
+
+    /// Replaces the state of type `T` (or adds it): for a test that swaps the database for
+    /// a fresh one, as FastAPI's `dependency_overrides` do.
+    pub fn override_state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
         self.state.insert(value);
+        self
+    }
+
+    /// Gives dependency `D` the value `value` instead of computing it, for every request
+    /// (FastAPI's `dependency_overrides`): for tests, say a fixed current user. What `D`
+    /// itself needs is then not needed.
+    ///
+    /// ```
+    /// use ninja_core::prelude::*;
+    ///
+    /// #[dependency]
+    /// async fn current_user(authorization: Header<String>) -> Result<String, Problem> {
+    ///     Err(Problem::new(StatusCode::UNAUTHORIZED))
+    /// }
+    ///
+    /// #[get("/me")]
+    /// async fn me(user: Depends<current_user>) -> String {
+    ///     user.0.clone()
+    /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let api = NinjaApi::new("t", "1")
+    ///     .routes(routes![me])
+    ///     .override_dependency::<current_user>("ada".to_owned());
+    /// let res = TestClient::new(api).get("/me").send().await;
+    /// assert_eq!(res.text(), "ada");
+    /// # });
+    /// ```
+    pub fn override_dependency<D: crate::depends::Dependency>(mut self, value: D::Output) -> Self {
+        self.state.insert(crate::depends::Override::<D>(value));
         self
     }
 
@@ -427,6 +471,7 @@ impl NinjaApi {
             version: &self.version,
             description: self.description.as_deref(),
             problem_body: self.error_handler.as_ref().map(|h| h.describe),
+            state_types: None,
         }
     }
 
@@ -482,6 +527,11 @@ impl NinjaApi {
                 self.prefix
             ));
         }
+        for name in &self.duplicate_states {
+            errors.push(format!(
+                "a state of type `{name}` is registered twice; one value per type (use `override_state` to replace one on purpose)"
+            ));
+        }
         let routes = self.resolved_routes();
         let mut ids: HashMap<&str, &Route> = HashMap::new();
         for r in &routes {
@@ -496,7 +546,11 @@ impl NinjaApi {
                 ));
             }
         }
-        let spec = openapi::document(self.info(), &routes).unwrap_or_else(|e| {
+        let info = openapi::ApiInfo {
+            state_types: Some(self.state.types()),
+            ..self.info()
+        };
+        let spec = openapi::document(info, &routes).unwrap_or_else(|e| {
             errors.extend(e);
             bytes::Bytes::new()
         });

@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::oneshot;
 
 use crate::body::RequestBody;
+use crate::depends::{After, Cleanups, Panicked};
 use crate::extract::RequestCx;
 use crate::pool::Pool;
 use crate::problem::Problem;
@@ -129,7 +130,7 @@ impl Exec {
             match queued {
                 Ok(rx) => match rx.await {
                     Ok(Ok(res)) => res,
-                    Ok(Err(payload)) => log_panic(&payload).into_response(),
+                    Ok(Err(payload)) => panicked(&payload),
                     Err(_) => shutting_down().into_response(),
                 },
                 Err(busy) => busy.into_response(),
@@ -215,15 +216,18 @@ where
 /// A route's request future: `extract` (which borrows the request) and then `call` with
 /// its values. The two are states of one enum, so while the handler runs the future holds
 /// the handler's own state, not also the request context and the extraction's locals.
+///
+/// `extract` also gives the cleanups its dependencies registered: they run after the call
+/// (or after the failed extraction), before the answer goes out.
 pub fn handle<'a, T, E, C, F>(extract: E, call: C) -> BoxFuture<'a>
 where
-    E: Future<Output = Result<T, Response>> + Send + 'a,
+    E: Future<Output = (Result<T, Response>, Cleanups)> + Send + 'a,
     C: FnOnce(T) -> F + Send + 'a,
     F: Future<Output = Response> + Send + 'a,
 {
-    Box::pin(extract.then(move |values| match values {
-        Ok(values) => Either::Left(call(values)),
-        Err(res) => Either::Right(std::future::ready(res)),
+    Box::pin(extract.then(move |(values, cleanups)| match values {
+        Ok(values) => After::new(Either::Left(call(values)), cleanups),
+        Err(res) => After::new(Either::Right(std::future::ready(res)), cleanups),
     }))
 }
 
@@ -234,7 +238,10 @@ pub fn run_inline<F: FnOnce() -> Response>(f: F) -> Response {
 }
 
 fn panicked(payload: &(dyn Any + Send)) -> Response {
-    log_panic(payload).into_response()
+    let mut res = log_panic(payload).into_response();
+    // For cleanups: a panic is not a returned 500.
+    res.extensions_mut().insert(Panicked);
+    res
 }
 
 /// Logs a handler panic; the answer is a 500 whose body never holds the message.
@@ -280,6 +287,12 @@ impl Errors {
     /// The answer for the collected failures.
     #[must_use]
     pub fn into_response(self) -> Response {
-        self.0.unwrap_or_else(Problem::internal).into_response()
+        self.into_problem().into_response()
+    }
+
+    /// The collected failures as one problem (a dependency's failure).
+    #[must_use]
+    pub fn into_problem(self) -> Problem {
+        self.0.unwrap_or_else(Problem::internal)
     }
 }

@@ -121,6 +121,7 @@ mod app;
 pub mod auth;
 mod background;
 mod body;
+mod depends;
 mod docs_ui;
 mod endpoint;
 mod error;
@@ -151,6 +152,7 @@ pub use app::App;
 pub use auth::Auth;
 pub use background::{Background, TaskOutcome};
 pub use body::{Body, BoxError, RequestBody};
+pub use depends::{Cleanup, CleanupOutcome, Dependency, Depends, Outcome};
 pub use extract::{
     Arg, BodyStream, Cookie, FromBody, FromRequestParts, Header, Limits, Query, RequestCx,
     RequestHead, State,
@@ -174,6 +176,10 @@ pub use http;
 /// Route attributes: `#[get("/path")]` and friends. See the crate docs.
 pub use ninja_macros::{delete, get, patch, post, put};
 
+/// `#[dependency]`: an `async fn` whose value handlers take as `Depends<name>`. See
+/// [`Depends`].
+pub use ninja_macros::dependency;
+
 /// `#[derive(ApiError)]`: an error type answered as problem details, each variant with the
 /// status it declares (`#[api(status = 404)]`), every status in the document. See the
 /// crate docs' "Errors" section.
@@ -184,9 +190,9 @@ pub mod prelude {
     pub use crate::auth::AuthScheme;
     pub use crate::http::StatusCode;
     pub use crate::{
-        Accepted, ApiError, Auth, Cookie, Created, Form, Header, IntoResponse, Json, JsonPart,
-        Multipart, NinjaApi, Problem, Query, RequestHead, Router, Server, State, TestClient,
-        UploadedFile, delete, get, patch, post, put, routes,
+        Accepted, ApiError, Auth, Cookie, Created, Depends, Form, Header, IntoResponse, Json,
+        JsonPart, Multipart, NinjaApi, Problem, Query, RequestHead, Router, Server, State,
+        TestClient, UploadedFile, delete, dependency, get, patch, post, put, routes,
     };
 }
 
@@ -202,6 +208,7 @@ macro_rules! routes {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::auth::{IntoAuthSetting, NoAuth};
+    pub use crate::depends::{DepFuture, Dependency, DependencyResult};
     pub use crate::endpoint::{ParamFns, ResponseFns, parts, path, responds};
     pub use crate::error::{error_doc, error_response};
     pub use crate::extract::{Arg, FromArg, FromRequestParts, RequestCx, ViaBody, ViaParts};

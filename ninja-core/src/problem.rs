@@ -165,9 +165,28 @@ impl Problem {
         &self.0.errors
     }
 
-    /// Adds the failing inputs of `other` (both being validation problems).
+    /// Adds the failing inputs of `other` (both being validation problems), each once: a
+    /// dependency two arguments use reports its failure through both.
     pub(crate) fn extend_errors(&mut self, other: Problem) {
-        self.0.errors.extend(other.0.errors);
+        for e in other.0.errors {
+            if !self.0.errors.contains(&e) {
+                self.0.errors.push(e);
+            }
+        }
+    }
+
+    /// The problem a response was made from (its headers back in it), or a bare one of its
+    /// status when it was not made from one.
+    pub(crate) fn from_response(mut res: Response) -> Self {
+        let status = res.status();
+        let Some(mut p) = res.body_mut().take_problem() else {
+            return Self::new(status);
+        };
+        let mut headers = std::mem::take(res.headers_mut());
+        headers.remove(header::CONTENT_TYPE);
+        p.0.status = status;
+        p.0.headers = headers;
+        p
     }
 }
 

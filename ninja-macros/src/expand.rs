@@ -85,6 +85,156 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
     let method = format_ident!("{method}");
     let path = &args.path;
 
+    let Extraction {
+        mut consts,
+        mut describe,
+        extract,
+        vars,
+        unpack,
+    } = extraction(h, &np, &quote!(__ninja_errors.into_response()));
+    // The return type's table is spanned on `-> T`, so a type that is not a response is one
+    // error there; the dispatch is spanned on the name, so a non-`Send` future is reported at
+    // the handler. An `impl IntoResponse` cannot be named: it is called directly, undescribed.
+    let ret_ty = match &f.sig.output {
+        ReturnType::Type(_, ty) if matches!(**ty, syn::Type::ImplTrait(_)) => None,
+        ReturnType::Type(_, ty) => Some((quote!(#ty), ty.span())),
+        ReturnType::Default => Some((quote!(()), ident.span())),
+    };
+    let respond = match &ret_ty {
+        Some((ty, span)) => {
+            let table = quote_spanned!(*span=> #np::responds::<#ty>());
+            consts.push(quote!(const __NINJA_RET: #np::ResponseFns<#ty> = #table;));
+            describe.push(quote!((__NINJA_RET.describe)(__ninja_op);));
+            quote!(__NINJA_RET.respond)
+        }
+        None => quote!(#np::IntoResponse::into_response),
+    };
+    // The call, given the extracted values: a future, so that `handle` can chain it after the
+    // extraction without keeping the request context alive while the handler runs.
+    let call = if h.is_async {
+        quote_spanned!(ident.span()=> move |(#(#vars,)*)| #np::run_async(__ninja_exec, #ident(#(#vars),*), #respond))
+    } else if args.inline.is_some() {
+        quote_spanned!(ident.span()=> move |(#(#vars,)*)| ::std::future::ready(#np::run_inline(move || (#respond)(#ident(#(#vars),*)))))
+    } else {
+        quote_spanned!(ident.span()=> move |(#(#vars,)*)| __ninja_exec.run_blocking(move || (#respond)(#ident(#(#vars),*))))
+    };
+
+    let (summary, description) = doc::summary_and_description(&f.attrs);
+    let summary = opt_str(summary);
+    let description = opt_str(description);
+    let operation_id = args
+        .operation_id
+        .as_ref()
+        .map_or_else(|| ident.to_string(), syn::LitStr::value);
+    let tags = &args.tags;
+    let deprecated = args.deprecated || f.attrs.iter().any(|a| a.path().is_ident("deprecated"));
+    let auth = match &args.auth {
+        None => quote!(),
+        Some(RouteAuth::None(span)) => {
+            quote_spanned!(*span=> .with_auth(#np::IntoAuthSetting::into_setting(#np::NoAuth)))
+        }
+        Some(RouteAuth::Scheme(e)) => {
+            quote_spanned!(e.span()=> .with_auth(<_ as #np::IntoAuthSetting>::into_setting(#e)))
+        }
+    };
+    let body_limit = args.body_limit.as_ref().map(|e| {
+        quote_spanned!(e.span()=> .with_body_limit({ let __ninja_limit: usize = #e; __ninja_limit }))
+    });
+
+    quote! {
+        // Handlers take one argument per input; that is the point, not a smell.
+        #[allow(clippy::too_many_arguments)]
+        #f
+
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis struct #ident {}
+
+        #[automatically_derived]
+        // A deprecated endpoint still has to be served; a `()` handler's value is passed on.
+        #[allow(deprecated, clippy::unit_arg)]
+        impl #np::Endpoint for #ident {
+            fn route() -> #np::Route {
+                #(#consts)*
+                #[allow(clippy::let_unit_value)]
+                fn __ninja_handler<'a>(
+                    __ninja_cx: #np::RequestCx<'a>,
+                    __ninja_body: #np::RequestBody,
+                    __ninja_exec: &'a #np::Exec,
+                ) -> #np::BoxFuture<'a> {
+                    #[allow(unused_imports)]
+                    use #np::{ViaValidatable as _, ViaUnchecked as _};
+                    #np::handle(
+                        async move {
+                            let __ninja_values = async {
+                                #[allow(unused_mut, unused_variables)]
+                                let mut __ninja_body = ::std::option::Option::Some(__ninja_body);
+                                let mut __ninja_errors = #np::Errors::default();
+                                #(#extract)*
+                                #unpack
+                                ::std::result::Result::Ok((#(#vars,)*))
+                            }
+                            .await;
+                            (__ninja_values, __ninja_cx.into_cleanups())
+                        },
+                        #call,
+                    )
+                }
+                fn __ninja_describe(__ninja_op: &mut #np::OperationDoc<'_>) {
+                    #(#describe)*
+                }
+                #np::Route::new(
+                    #np::Method::#method,
+                    #path,
+                    __ninja_handler,
+                    __ninja_describe,
+                    #np::Operation::new(#operation_id, #summary, #description, &[#(#tags),*], #deprecated),
+                )#auth #body_limit
+            }
+        }
+    }
+}
+
+/// After an error: the hidden type still exists, so `routes![f]` adds no second error.
+fn endpoint_stub(f: &ItemFn) -> TokenStream {
+    let ident = &f.sig.ident;
+    let vis = &f.vis;
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis struct #ident {}
+        impl ::ninja_core::__private::Endpoint for #ident {
+            fn route() -> ::ninja_core::__private::Route {
+                ::std::unreachable!("this route failed to compile")
+            }
+        }
+    }
+}
+
+fn opt_str(s: Option<String>) -> TokenStream {
+    match s {
+        Some(s) => quote!(::std::option::Option::Some(#s)),
+        None => quote!(::std::option::Option::None),
+    }
+}
+
+/// What extracting a function's arguments takes, for a route or a dependency.
+pub(crate) struct Extraction {
+    /// Per-argument constants (`Arg`s, parameter tables, patterns).
+    pub(crate) consts: Vec<TokenStream>,
+    /// Statements describing the arguments to an `OperationDoc` named `__ninja_op`.
+    pub(crate) describe: Vec<TokenStream>,
+    /// Statements extracting each argument from `__ninja_cx` (the body last) into errors.
+    pub(crate) extract: Vec<TokenStream>,
+    /// The names the values end up in.
+    pub(crate) vars: Vec<syn::Ident>,
+    /// Binds `vars`, or returns `Err(__ninja_errors.into_response())`.
+    pub(crate) unpack: TokenStream,
+}
+
+/// How each argument of `h` is extracted, described and checked.
+/// `on_error` is what a failed extraction returns (`Err` of it).
+pub(crate) fn extraction(h: &Handler, np: &TokenStream, on_error: &TokenStream) -> Extraction {
     let mut consts = Vec::new();
     let mut describe = Vec::new();
     let mut extract = Vec::new();
@@ -247,62 +397,105 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
     } else {
         quote! {
             let (#(::std::option::Option::Some(#vars),)*) = (#(#temps,)*) else {
-                return ::std::result::Result::Err(__ninja_errors.into_response());
+                return ::std::result::Result::Err(#on_error);
             };
         }
     };
-    // The return type's table is spanned on `-> T`, so a type that is not a response is one
-    // error there; the dispatch is spanned on the name, so a non-`Send` future is reported at
-    // the handler. An `impl IntoResponse` cannot be named: it is called directly, undescribed.
-    let ret_ty = match &f.sig.output {
-        ReturnType::Type(_, ty) if matches!(**ty, syn::Type::ImplTrait(_)) => None,
-        ReturnType::Type(_, ty) => Some((quote!(#ty), ty.span())),
-        ReturnType::Default => Some((quote!(()), ident.span())),
-    };
-    let respond = match &ret_ty {
-        Some((ty, span)) => {
-            let table = quote_spanned!(*span=> #np::responds::<#ty>());
-            consts.push(quote!(const __NINJA_RET: #np::ResponseFns<#ty> = #table;));
-            describe.push(quote!((__NINJA_RET.describe)(__ninja_op);));
-            quote!(__NINJA_RET.respond)
+    if let Some(body) = body_extract {
+        extract.push(body);
+    }
+    Extraction {
+        consts,
+        describe,
+        extract,
+        vars,
+        unpack,
+    }
+}
+
+/// `#[dependency]`: the function unchanged, plus a type of the same name implementing
+/// `Dependency` (its arguments extracted as a handler's are, then the call).
+pub(crate) fn dependency(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let mut f: ItemFn = match syn::parse2(item.clone()) {
+        Ok(f) => f,
+        Err(e) => {
+            let err = syn::Error::new(
+                e.span(),
+                "`#[dependency]` goes on an `async fn` returning `Result<T, E>`",
+            );
+            let ce = err.to_compile_error();
+            return quote!(#ce #item);
         }
-        None => quote!(#np::IntoResponse::into_response),
     };
-    // The call, given the extracted values: a future, so that `handle` can chain it after the
-    // extraction without keeping the request context alive while the handler runs.
-    let call = if h.is_async {
-        quote_spanned!(ident.span()=> move |(#(#vars,)*)| #np::run_async(__ninja_exec, #ident(#(#vars),*), #respond))
-    } else if args.inline.is_some() {
-        quote_spanned!(ident.span()=> move |(#(#vars,)*)| ::std::future::ready(#np::run_inline(move || (#respond)(#ident(#(#vars),*)))))
+    match expand_dependency(attr, &mut f) {
+        Ok(tokens) => tokens,
+        Err(e) => {
+            let ce = e.to_compile_error();
+            quote!(#ce #f)
+        }
+    }
+}
+
+fn expand_dependency(attr: TokenStream, f: &mut ItemFn) -> syn::Result<TokenStream> {
+    let mut errors = Errors::default();
+    let krate = if attr.is_empty() {
+        quote!(::ninja_core)
     } else {
-        quote_spanned!(ident.span()=> move |(#(#vars,)*)| __ninja_exec.run_blocking(move || (#respond)(#ident(#(#vars),*))))
-    };
-
-    let (summary, description) = doc::summary_and_description(&f.attrs);
-    let summary = opt_str(summary);
-    let description = opt_str(description);
-    let operation_id = args
-        .operation_id
-        .as_ref()
-        .map_or_else(|| ident.to_string(), syn::LitStr::value);
-    let tags = &args.tags;
-    let deprecated = args.deprecated || f.attrs.iter().any(|a| a.path().is_ident("deprecated"));
-    let auth = match &args.auth {
-        None => quote!(),
-        Some(RouteAuth::None(span)) => {
-            quote_spanned!(*span=> .with_auth(#np::IntoAuthSetting::into_setting(#np::NoAuth)))
-        }
-        Some(RouteAuth::Scheme(e)) => {
-            quote_spanned!(e.span()=> .with_auth(<_ as #np::IntoAuthSetting>::into_setting(#e)))
+        match syn::parse2::<DependencyArgs>(attr) {
+            Ok(a) => {
+                let p = a.krate;
+                quote!(#p)
+            }
+            Err(e) => {
+                errors.push_err(e);
+                quote!(::ninja_core)
+            }
         }
     };
-    let body_limit = args.body_limit.as_ref().map(|e| {
-        quote_spanned!(e.span()=> .with_body_limit({ let __ninja_limit: usize = #e; __ninja_limit }))
-    });
-
-    quote! {
-        // Handlers take one argument per input; that is the point, not a smell.
-        #[allow(clippy::too_many_arguments)]
+    if f.sig.asyncness.is_none() {
+        errors.push(
+            f.sig.fn_token.span,
+            "a dependency is an `async fn` (it is awaited before the handler; for blocking work call `ninja_core::blocking` in it)",
+        );
+    }
+    let ret = match &f.sig.output {
+        ReturnType::Type(_, ty) => Some((**ty).clone()),
+        ReturnType::Default => {
+            errors.push(
+                f.sig.ident.span(),
+                "a dependency returns `Result<T, E>`: its value, or the answer when it fails",
+            );
+            None
+        }
+    };
+    let no_path = syn::LitStr::new("", f.sig.ident.span());
+    let analyzed = signature::analyze(f, &no_path, &[]);
+    let h = match analyzed {
+        Ok(h) => Some(h),
+        Err(e) => {
+            errors.push_err(e);
+            None
+        }
+    };
+    errors.finish()?;
+    let (h, ret) = (
+        h.expect("no errors means it was analyzed"),
+        ret.expect("no errors means a return type"),
+    );
+    let np = quote!(#krate::__private);
+    let ident = &h.ident;
+    let name = ident.to_string();
+    let vis = &f.vis;
+    let Extraction {
+        consts,
+        describe,
+        extract,
+        vars,
+        unpack,
+    } = extraction(&h, &np, &quote!(__ninja_errors.into_problem()));
+    let ret_span = ret.span();
+    let output = quote_spanned!(ret_span=> <#ret as #np::DependencyResult>);
+    Ok(quote! {
         #f
 
         #[doc(hidden)]
@@ -310,67 +503,51 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
         #vis struct #ident {}
 
         #[automatically_derived]
-        // A deprecated endpoint still has to be served; a `()` handler's value is passed on.
-        #[allow(deprecated, clippy::unit_arg)]
-        impl #np::Endpoint for #ident {
-            fn route() -> #np::Route {
+        impl #np::Dependency for #ident {
+            type Output = #output::Output;
+            const NAME: &'static str = #name;
+
+            fn resolve<'a, 'b>(
+                __ninja_cx: &'b #np::RequestCx<'a>,
+            ) -> #np::DepFuture<'b, Self::Output>
+            where
+                'a: 'b,
+            {
                 #(#consts)*
-                #[allow(clippy::let_unit_value)]
-                fn __ninja_handler<'a>(
-                    __ninja_cx: #np::RequestCx<'a>,
-                    __ninja_body: #np::RequestBody,
-                    __ninja_exec: &'a #np::Exec,
-                ) -> #np::BoxFuture<'a> {
+                ::std::boxed::Box::pin(async move {
                     #[allow(unused_imports)]
                     use #np::{ViaValidatable as _, ViaUnchecked as _};
-                    #np::handle(
-                        async move {
-                            #[allow(unused_mut, unused_variables)]
-                            let mut __ninja_body = ::std::option::Option::Some(__ninja_body);
-                            let mut __ninja_errors = #np::Errors::default();
-                            #(#extract)*
-                            #body_extract
-                            #unpack
-                            ::std::result::Result::Ok((#(#vars,)*))
-                        },
-                        #call,
-                    )
-                }
-                fn __ninja_describe(__ninja_op: &mut #np::OperationDoc<'_>) {
-                    #(#describe)*
-                }
-                #np::Route::new(
-                    #np::Method::#method,
-                    #path,
-                    __ninja_handler,
-                    __ninja_describe,
-                    #np::Operation::new(#operation_id, #summary, #description, &[#(#tags),*], #deprecated),
-                )#auth #body_limit
+                    // A dependency reads the request head; a body extractor finds none.
+                    #[allow(unused_mut, unused_variables)]
+                    let mut __ninja_body: ::std::option::Option<#np::RequestBody> = ::std::option::Option::None;
+                    let mut __ninja_errors = #np::Errors::default();
+                    #(#extract)*
+                    #unpack
+                    #output::into_result(#ident(#(#vars),*).await)
+                })
+            }
+
+            fn describe(__ninja_op: &mut #np::OperationDoc<'_>) {
+                #(#consts)*
+                #(#describe)*
+                #output::describe(__ninja_op);
             }
         }
-    }
+    })
 }
 
-/// After an error: the hidden type still exists, so `routes![f]` adds no second error.
-fn endpoint_stub(f: &ItemFn) -> TokenStream {
-    let ident = &f.sig.ident;
-    let vis = &f.vis;
-    quote! {
-        #[doc(hidden)]
-        #[allow(non_camel_case_types)]
-        #vis struct #ident {}
-        impl ::ninja_core::__private::Endpoint for #ident {
-            fn route() -> ::ninja_core::__private::Route {
-                ::std::unreachable!("this route failed to compile")
-            }
-        }
-    }
+/// `#[dependency(crate = "path")]`.
+struct DependencyArgs {
+    krate: syn::Path,
 }
 
-fn opt_str(s: Option<String>) -> TokenStream {
-    match s {
-        Some(s) => quote!(::std::option::Option::Some(#s)),
-        None => quote!(::std::option::Option::None),
+impl syn::parse::Parse for DependencyArgs {
+    fn parse(input: syn::parse::ParseStream<'_>) -> syn::Result<Self> {
+        input.parse::<syn::Token![crate]>()?;
+        input.parse::<syn::Token![=]>()?;
+        let lit: syn::LitStr = input.parse()?;
+        let krate = lit.parse::<syn::Path>()?;
+        Ok(Self { krate })
     }
 }
 

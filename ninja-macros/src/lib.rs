@@ -37,6 +37,13 @@ route_attribute! {
     delete => DELETE,
 }
 
+/// `#[dependency]`: an `async fn` whose value handlers take as `Depends<fn_name>`. See
+/// `ninja_core::Depends`.
+#[proc_macro_attribute]
+pub fn dependency(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::dependency(attr.into(), item.into()).into()
+}
+
 /// `#[derive(ApiError)]`: turns an error type into problem-details responses, each variant
 /// with its status (`#[api(status = 404)]`), and documents every status. See `ninja_core`.
 #[proc_macro_derive(ApiError, attributes(api))]

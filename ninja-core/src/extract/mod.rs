@@ -27,6 +27,7 @@ use serde::de::DeserializeOwned;
 
 use crate::auth::Identity;
 use crate::body::RequestBody;
+use crate::depends::{Cleanups, DepsCx};
 use crate::handler::Exec;
 use crate::openapi::{OperationDoc, ParamIn};
 use crate::problem::{FieldError, LocPart, Problem};
@@ -90,6 +91,8 @@ pub struct RequestCx<'a> {
     query: OnceLock<Result<QueryPairs<'a>, Problem>>,
     identity: Option<Identity>,
     exec: &'a Exec,
+    /// Dependencies' values and cleanups; untouched (and unallocated) when none is used.
+    deps: DepsCx,
 }
 
 impl<'a> RequestCx<'a> {
@@ -109,7 +112,19 @@ impl<'a> RequestCx<'a> {
             query: OnceLock::new(),
             identity,
             exec,
+            deps: DepsCx::default(),
         }
+    }
+
+    pub(crate) fn deps(&self) -> &DepsCx {
+        &self.deps
+    }
+
+    /// The cleanups the request's dependencies registered; the context ends here.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn into_cleanups(self) -> Cleanups {
+        self.deps.into_cleanups()
     }
 
     /// The server's executor (its blocking pool).
@@ -264,7 +279,7 @@ pub trait FromBody: Sized {
     message = "`{Self}` cannot be a Ninja handler argument",
     label = "cannot be extracted from a request",
     note = "a bare argument is a query parameter: its type must derive `serde::Deserialize` and `schemars::JsonSchema`",
-    note = "or use an extractor: `Json<T>`, `Form<T>`, `Multipart<T>`, `Query<T>`, `Header<T>`, `State<T>`, `RequestHead`, or name it as `{{name}}` in the path"
+    note = "or use an extractor: `Json<T>`, `Form<T>`, `Multipart<T>`, `Query<T>`, `Header<T>`, `State<T>`, `Depends<dependency>`, `RequestHead`, or name it as `{{name}}` in the path"
 )]
 pub trait FromArg<M>: Sized + Send {
     /// Extracts the argument; a body extractor takes the body from `body`.
@@ -469,14 +484,18 @@ impl<T: ?Sized> Deref for State<T> {
 
 impl<T: Send + Sync + 'static> FromRequestParts for State<T> {
     fn from_request_parts(cx: &RequestCx<'_>, _: &Arg) -> Result<Self, Problem> {
+        // `build()` refuses an API whose handlers need a state it lacks, so this is found.
         cx.state.get::<T>().map(State).ok_or_else(|| {
             tracing::error!(
                 state = type_name::<T>(),
-                "a handler takes `State<{}>` but none was registered with `NinjaApi::state`",
-                type_name::<T>()
+                "no state of this type is registered"
             );
             Problem::internal()
         })
+    }
+
+    fn describe(op: &mut OperationDoc<'_>, _: &Arg) {
+        op.requires_state(TypeId::of::<T>(), type_name::<T>());
     }
 }
 
@@ -493,8 +512,13 @@ impl std::fmt::Debug for StateMap {
 }
 
 impl StateMap {
-    pub(crate) fn insert<T: Send + Sync + 'static>(&mut self, value: T) {
-        self.0.insert(TypeId::of::<T>(), Arc::new(value));
+    /// Registers `value`; `false` when a value of its type was there (and is replaced).
+    pub(crate) fn insert<T: Send + Sync + 'static>(&mut self, value: T) -> bool {
+        self.0.insert(TypeId::of::<T>(), Arc::new(value)).is_none()
+    }
+
+    pub(crate) fn types(&self) -> Vec<TypeId> {
+        self.0.keys().copied().collect()
     }
 
     fn get<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {

@@ -36,13 +36,16 @@ pub(crate) fn generator() -> SchemaGenerator {
 }
 
 /// What the document says of the API as a whole.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct ApiInfo<'a> {
     pub(crate) title: &'a str,
     pub(crate) version: &'a str,
     pub(crate) description: Option<&'a str>,
     /// Describes what the API's error handler answers problems with, when it has one.
     pub(crate) problem_body: Option<fn(&mut OperationDoc<'_>)>,
+    /// The types of the API's states (what `State<T>` arguments need), when checking them:
+    /// at `build()`, not for a document printed on its own.
+    pub(crate) state_types: Option<Vec<std::any::TypeId>>,
 }
 
 /// Builds the document, pretty-printed: the same bytes are served, printed by `--openapi`
@@ -68,6 +71,7 @@ pub(crate) fn document(info: ApiInfo<'_>, routes: &[Route]) -> Result<Bytes, Vec
             problem_body.as_ref(),
             &mut uses_problem,
             &mut errors,
+            &|id| info.state_types.as_ref().is_none_or(|s| s.contains(&id)),
         );
         if let Some(scheme) = route.auth().scheme() {
             for e in scheme.errors() {

@@ -35,6 +35,12 @@ pub struct OperationDoc<'g> {
     identity: Option<(TypeId, &'static str)>,
     /// Misconfigurations found while describing (an invalid `pattern`): build errors.
     errors: Vec<String>,
+    /// The states its arguments (and their dependencies) take: type id and name.
+    states: Vec<(TypeId, &'static str)>,
+    /// The dependencies described so far (each documents its inputs once).
+    dependencies: Vec<TypeId>,
+    /// The dependencies being described, innermost last: a cycle is a build error.
+    resolving: Vec<&'static str>,
 }
 
 /// What an API's error handler answers problems with: a media type and schema, or nothing
@@ -75,7 +81,40 @@ impl<'g> OperationDoc<'g> {
             problem_body,
             identity: None,
             errors: Vec::new(),
+            states: Vec::new(),
+            dependencies: Vec::new(),
+            resolving: Vec::new(),
         }
+    }
+
+    /// Records that an argument takes the state of type `id`: `build()` fails without it.
+    pub fn requires_state(&mut self, id: TypeId, name: &'static str) {
+        if !self.states.iter().any(|(s, _)| *s == id) {
+            self.states.push((id, name));
+        }
+    }
+
+    /// Describes a dependency's inputs (with `describe`), the first time it is met.
+    #[doc(hidden)]
+    pub fn dependency(
+        &mut self,
+        id: TypeId,
+        name: &'static str,
+        describe: fn(&mut OperationDoc<'_>),
+    ) {
+        if self.resolving.contains(&name) {
+            let cycle = self.resolving.join(" → ");
+            self.errors
+                .push(format!("the dependencies form a cycle: {cycle} → {name}"));
+            return;
+        }
+        if self.dependencies.contains(&id) {
+            return;
+        }
+        self.dependencies.push(id);
+        self.resolving.push(name);
+        describe(self);
+        self.resolving.pop();
     }
 
     /// Reports a misconfiguration of this operation (say, a `pattern` that is not a regex):
@@ -253,12 +292,22 @@ pub(super) fn describe(
     problem_body: Option<&ProblemBody>,
     uses_problem: &mut bool,
     errors: &mut Vec<String>,
+    has_state: &dyn Fn(TypeId) -> bool,
 ) -> model::Operation {
     let mut doc = OperationDoc::new(generator, problem_body);
     route.describe(&mut doc);
     let scheme = route.auth().scheme();
     for e in doc.errors.drain(..) {
         errors.push(format!("`{} {}`: {e}", route.method(), route.path()));
+    }
+    for (id, name) in doc.states.drain(..) {
+        if !has_state(id) {
+            errors.push(format!(
+                "`{} {}` takes `State<{name}>` (itself or through a dependency) but the API has no `{name}`: register one with `.state(...)`",
+                route.method(),
+                route.path()
+            ));
+        }
     }
     if let Some((id, name)) = doc.identity {
         let here = format!("`{} {}`", route.method(), route.path());

@@ -4,6 +4,7 @@
 mod app_errors;
 mod auth;
 mod background;
+mod depends;
 mod dispatch;
 mod errors;
 mod extract;
