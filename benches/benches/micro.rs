@@ -6,6 +6,8 @@
 //! - `extract_path_query`: `GET /items/42?q=..` into `(id: u32, q: Option<String>)`;
 //! - `json_body_validate`: `POST /items` decoded into `Json<NewItem>` and validated by garde;
 //! - `hello`: `GET /hello` answering a small JSON.
+//! - `dependency`: the same greeting from a handler taking a user computed by an async
+//!   dependency (reads a header and the state), against the handler reading them itself.
 
 use std::future::ready;
 use std::hint::black_box;
@@ -38,6 +40,27 @@ fn many_routes(n: usize) -> App {
         .no_openapi()
         .build()
         .expect("builds")
+}
+
+/// Who is calling, as a dependency would find out: a header and the state.
+#[derive(Clone)]
+struct Caller(String);
+
+struct Greeting(&'static str);
+
+#[dependency]
+async fn caller(x_user: Header<String>, greeting: State<Greeting>) -> Result<Caller, Problem> {
+    Ok(Caller(format!("{} {}", greeting.0.0, x_user.0)))
+}
+
+#[get("/with-dependency")]
+async fn with_dependency(caller: Depends<caller>) -> String {
+    caller.0.0.clone()
+}
+
+#[get("/without")]
+async fn without(x_user: Header<String>, greeting: State<Greeting>) -> String {
+    format!("{} {}", greeting.0.0, x_user.0)
 }
 
 fn get(uri: &str) -> http::Request<RequestBody> {
@@ -81,6 +104,27 @@ fn benches(c: &mut Criterion) {
     c.bench_function("hello", |b| {
         b.iter(|| rt.block_on(app.call(black_box(get("/hello")))))
     });
+
+    let deps = NinjaApi::new("bench", "1")
+        .state(Greeting("hello"))
+        .routes(routes![with_dependency, without])
+        .no_openapi()
+        .build()
+        .expect("builds");
+    let with_user = |path: &str| {
+        http::Request::get(path)
+            .header("x-user", "ada")
+            .body(RequestBody::empty())
+            .expect("valid")
+    };
+    let mut g = c.benchmark_group("dependency");
+    g.bench_function("without", |b| {
+        b.iter(|| rt.block_on(deps.call(black_box(with_user("/without")))))
+    });
+    g.bench_function("with_dependency", |b| {
+        b.iter(|| rt.block_on(deps.call(black_box(with_user("/with-dependency")))))
+    });
+    g.finish();
 }
 
 criterion_group!(micro, benches);

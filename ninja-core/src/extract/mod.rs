@@ -465,7 +465,33 @@ impl FromRequestParts for RequestHead {
 
 /// Shared application state registered with [`NinjaApi::state`](crate::NinjaApi::state).
 ///
-/// Cloning is an `Arc` clone; the value is shared by every request.
+/// `State(db): State<Db>` binds an `Arc<Db>`, which is used as a `Db`: methods are called
+/// on it directly (`db.query(..)`) and `&db` passes where a `&Db` is wanted (deref
+/// coercion). Cloning it to move into a task is an `Arc` clone. Unlike axum's `State`, the
+/// value need not be `Clone` and is never cloned per request: a pool, a `Mutex`-guarded
+/// cache or a config struct is registered as it is. Without the pattern, `state.0` is the
+/// `Arc` and `*state` the value.
+///
+/// An API whose handlers (or their dependencies) take a `State<T>` it lacks fails to
+/// build, naming the route and `T`.
+///
+/// ```
+/// use ninja_core::prelude::*;
+///
+/// struct Db { url: String }
+/// impl Db { fn ping(&self) -> &str { &self.url } }
+///
+/// #[get("/ping")]
+/// fn ping(State(db): State<Db>) -> String {
+///     db.ping().to_owned()
+/// }
+///
+/// let app = NinjaApi::new("t", "1")
+///     .state(Db { url: "sqlite::memory:".into() })
+///     .routes(routes![ping])
+///     .build();
+/// assert!(app.is_ok());
+/// ```
 #[derive(Debug)]
 pub struct State<T: ?Sized>(pub Arc<T>);
 
