@@ -3,6 +3,7 @@
 pub mod hello;
 pub mod inputs;
 pub mod live;
+pub mod notes;
 pub mod shop;
 
 /// What every example binary does: `--openapi` prints the document and exits; otherwise log,

@@ -82,6 +82,16 @@ fn live_document_matches_its_golden_file() {
     check_golden("live", &api.openapi_json().expect("the example builds"));
 }
 
+#[tokio::test]
+async fn notes_document_matches_its_golden_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pool = examples::notes::open(&dir.path().join("notes.db"))
+        .await
+        .expect("the database opens");
+    let api = examples::notes::api(pool, "token".to_owned());
+    check_golden("notes", &api.openapi_json().expect("the example builds"));
+}
+
 #[test]
 fn shop_documents_match_their_golden_files() {
     let dir = tempfile::tempdir().expect("temp dir");

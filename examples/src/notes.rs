@@ -1,0 +1,345 @@
+//! The notes API a newcomer would write, async from end to end: SQLite through sqlx (an
+//! async pool, `sqlx::migrate!`), a transaction dependency that commits when the answer is
+//! a success and rolls back otherwise, a bearer token on writes, an error enum.
+//!
+//! - `GET /notes?tag=&limit=&offset=`: a page `{items, total}`, newest first.
+//! - `POST /notes` (bearer): 201 with the note; a title in use is a 409.
+//! - `GET /notes/{id}`, `PUT` and `PATCH` (bearer), `DELETE` (bearer, 204): 404 when absent.
+//!
+//! The shop example is the same kind of API the sync way (rusqlite on the blocking pool).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use ninja_core::auth::{AuthScheme, constant_time_eq};
+use ninja_core::prelude::*;
+use ninja_core::{Cleanup, Outcome};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqlitePool, SqlitePoolOptions};
+use sqlx::{Row as _, Sqlite, Transaction};
+use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
+
+/// A note.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+pub struct Note {
+    /// Its id.
+    pub id: i64,
+    /// Its title, unique among notes.
+    pub title: String,
+    /// Its text.
+    pub body: String,
+    /// Its tags, sorted.
+    pub tags: Vec<String>,
+}
+
+/// A new note, or all of one (`PUT`).
+#[derive(Debug, Deserialize, JsonSchema, garde::Validate)]
+pub struct NewNote {
+    /// Its title, unique among notes.
+    #[garde(length(min = 1, max = 200))]
+    pub title: String,
+    /// Its text.
+    #[garde(length(max = 10000))]
+    #[serde(default)]
+    pub body: String,
+    /// Its tags (at most 10).
+    #[garde(length(max = 10), inner(length(min = 1, max = 32)))]
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// Some fields of a note (`PATCH`): those given change.
+#[derive(Debug, Deserialize, JsonSchema, garde::Validate)]
+pub struct NotePatch {
+    /// A new title.
+    #[garde(inner(length(min = 1, max = 200)))]
+    pub title: Option<String>,
+    /// A new text.
+    #[garde(inner(length(max = 10000)))]
+    pub body: Option<String>,
+    /// New tags (replacing all).
+    #[garde(inner(length(max = 10), inner(length(min = 1, max = 32))))]
+    pub tags: Option<Vec<String>>,
+}
+
+/// A page of notes.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct NotePage {
+    /// The notes of this page.
+    pub items: Vec<Note>,
+    /// How many notes match, in all pages.
+    pub total: i64,
+}
+
+/// What can go wrong.
+#[derive(Debug, thiserror::Error, ApiError)]
+pub enum NoteError {
+    /// No note has this id.
+    #[error("note {0} does not exist")]
+    #[api(status = 404)]
+    NotFound(i64),
+    /// Another note has this title.
+    #[error("a note titled {0:?} exists")]
+    #[api(status = 409)]
+    TitleTaken(String),
+    /// The database failed; the cause is logged, never sent.
+    #[error("database: {0}")]
+    #[api(status = 500)]
+    Db(#[from] sqlx::Error),
+}
+
+impl NoteError {
+    /// A write's error: a unique title violated is a 409.
+    fn on_write(e: sqlx::Error, title: &str) -> Self {
+        match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => Self::TitleTaken(title.into()),
+            _ => Self::Db(e),
+        }
+    }
+}
+
+/// Opens (creating if need be) the database at `path` and brings its schema up to date.
+///
+/// # Errors
+/// When the file cannot be opened or a migration fails.
+pub async fn open(path: &Path) -> Result<SqlitePool, sqlx::Error> {
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .foreign_keys(true);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await?;
+    sqlx::migrate!("migrations/notes").run(&pool).await?;
+    Ok(pool)
+}
+
+/// An open transaction, shared by the handler and the cleanup that ends it.
+#[derive(Clone)]
+pub struct Tx(Arc<Mutex<Option<Transaction<'static, Sqlite>>>>);
+
+impl std::fmt::Debug for Tx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tx").finish_non_exhaustive()
+    }
+}
+
+impl Tx {
+    /// The transaction's connection, for queries (`&mut *conn` is an executor).
+    pub async fn conn(&self) -> MappedMutexGuard<'_, SqliteConnection> {
+        MutexGuard::map(self.0.lock().await, |t| {
+            &mut **t.as_mut().expect("open until the request's cleanup")
+        })
+    }
+}
+
+/// A transaction for the request: committed when the answer is a success, rolled back when
+/// it is an error (a handler's `Err`, a failed input, a panic).
+#[dependency]
+pub async fn transaction(pool: State<SqlitePool>, cleanup: Cleanup) -> Result<Tx, NoteError> {
+    let tx = Tx(Arc::new(Mutex::new(Some(pool.begin().await?))));
+    let ending = tx.clone();
+    cleanup.after(move |outcome: Outcome| async move {
+        let Some(t) = ending.0.lock().await.take() else {
+            return Ok(());
+        };
+        if outcome.is_success() {
+            t.commit().await
+        } else {
+            t.rollback().await
+        }
+    });
+    Ok(tx)
+}
+
+async fn tags_of(conn: &mut SqliteConnection, id: i64) -> Result<Vec<String>, sqlx::Error> {
+    let rows = sqlx::query("SELECT tag FROM note_tags WHERE note_id = ? ORDER BY tag")
+        .bind(id)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.iter().map(|r| r.get("tag")).collect())
+}
+
+async fn load(conn: &mut SqliteConnection, id: i64) -> Result<Note, NoteError> {
+    let row = sqlx::query("SELECT id, title, body FROM notes WHERE id = ?")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(NoteError::NotFound(id))?;
+    Ok(Note {
+        id: row.get("id"),
+        title: row.get("title"),
+        body: row.get("body"),
+        tags: tags_of(conn, id).await?,
+    })
+}
+
+async fn set_tags(
+    conn: &mut SqliteConnection,
+    id: i64,
+    tags: &[String],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM note_tags WHERE note_id = ?")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    for tag in tags {
+        sqlx::query("INSERT OR IGNORE INTO note_tags (note_id, tag) VALUES (?, ?)")
+            .bind(id)
+            .bind(tag)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// List notes, newest first, optionally those with a tag.
+#[get("/notes", auth = none)]
+async fn list_notes(
+    tag: Option<String>,
+    #[param(range(min = 1, max = 100), default = 20)] limit: u32,
+    #[param(range(max = 1000000), default = 0)] offset: u32,
+    State(pool): State<SqlitePool>,
+) -> Result<Json<NotePage>, NoteError> {
+    let mut conn = pool.acquire().await?;
+    // `?1 IS NULL`: no tag given, every note.
+    let total: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM notes \
+         WHERE ?1 IS NULL OR id IN (SELECT note_id FROM note_tags WHERE tag = ?1)",
+    )
+    .bind(&tag)
+    .fetch_one(&mut *conn)
+    .await?;
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM notes \
+         WHERE ?1 IS NULL OR id IN (SELECT note_id FROM note_tags WHERE tag = ?1) \
+         ORDER BY id DESC LIMIT ?2 OFFSET ?3",
+    )
+    .bind(&tag)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut items = Vec::with_capacity(ids.len());
+    for id in ids {
+        items.push(load(&mut conn, id).await?);
+    }
+    Ok(Json(NotePage { items, total }))
+}
+
+/// Create a note.
+#[post("/notes")]
+async fn create_note(
+    Json(new): Json<NewNote>,
+    tx: Depends<transaction>,
+) -> Result<Created<Json<Note>>, NoteError> {
+    let mut conn = tx.conn().await;
+    let id: i64 = sqlx::query_scalar("INSERT INTO notes (title, body) VALUES (?, ?) RETURNING id")
+        .bind(&new.title)
+        .bind(&new.body)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| NoteError::on_write(e, &new.title))?;
+    set_tags(&mut conn, id, &new.tags).await?;
+    Ok(Created(Json(load(&mut conn, id).await?)))
+}
+
+/// Get a note.
+#[get("/notes/{id}", auth = none)]
+async fn get_note(id: i64, State(pool): State<SqlitePool>) -> Result<Json<Note>, NoteError> {
+    let mut conn = pool.acquire().await?;
+    Ok(Json(load(&mut conn, id).await?))
+}
+
+/// Replace a note.
+///
+/// Its tags are written before its title: a title in use (409) rolls the tags back too.
+#[put("/notes/{id}")]
+async fn replace_note(
+    id: i64,
+    Json(new): Json<NewNote>,
+    tx: Depends<transaction>,
+) -> Result<Json<Note>, NoteError> {
+    let mut conn = tx.conn().await;
+    load(&mut conn, id).await?;
+    set_tags(&mut conn, id, &new.tags).await?;
+    sqlx::query("UPDATE notes SET title = ?, body = ? WHERE id = ?")
+        .bind(&new.title)
+        .bind(&new.body)
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| NoteError::on_write(e, &new.title))?;
+    Ok(Json(load(&mut conn, id).await?))
+}
+
+/// Change some fields of a note.
+#[patch("/notes/{id}")]
+async fn patch_note(
+    id: i64,
+    Json(patch): Json<NotePatch>,
+    tx: Depends<transaction>,
+) -> Result<Json<Note>, NoteError> {
+    let mut conn = tx.conn().await;
+    let mut note = load(&mut conn, id).await?;
+    if let Some(tags) = &patch.tags {
+        set_tags(&mut conn, id, tags).await?;
+    }
+    note.title = patch.title.unwrap_or(note.title);
+    note.body = patch.body.unwrap_or(note.body);
+    sqlx::query("UPDATE notes SET title = ?, body = ? WHERE id = ?")
+        .bind(&note.title)
+        .bind(&note.body)
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| NoteError::on_write(e, &note.title))?;
+    Ok(Json(load(&mut conn, id).await?))
+}
+
+/// Delete a note.
+#[delete("/notes/{id}")]
+async fn delete_note(id: i64, tx: Depends<transaction>) -> Result<(), NoteError> {
+    let mut conn = tx.conn().await;
+    let done = sqlx::query("DELETE FROM notes WHERE id = ?")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(NoteError::NotFound(id));
+    }
+    Ok(())
+}
+
+/// The writer's token from `NOTES_TOKEN`, `secret` when unset.
+#[must_use]
+pub fn token_from_env() -> String {
+    std::env::var("NOTES_TOKEN").unwrap_or_else(|_| "secret".to_owned())
+}
+
+/// The bearer token writes need, compared in constant time.
+fn writer(token: String) -> AuthScheme {
+    AuthScheme::bearer(move |given: String| {
+        let ok = constant_time_eq(&given, &token);
+        async move { ok.then_some(()) }
+    })
+    .named("writerToken")
+}
+
+/// The API over `pool`, writes behind the bearer `token`.
+pub fn api(pool: SqlitePool, token: String) -> NinjaApi {
+    NinjaApi::new("Notes", "1.0")
+        .description("Notes with tags, over SQLite through sqlx: the async way.")
+        .auth(writer(token))
+        .state(pool)
+        .routes(routes![
+            list_notes,
+            create_note,
+            get_note,
+            replace_note,
+            patch_note,
+            delete_note
+        ])
+}
