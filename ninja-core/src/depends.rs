@@ -1,33 +1,6 @@
 //! Dependencies (FastAPI's `Depends`): values computed asynchronously before the handler
 //! from the request head, the state, the identity and other dependencies; once per request;
 //! with cleanup after the handler that knows how it went.
-//!
-//! A dependency is an `async fn` marked `#[dependency]`. Its arguments are read like a
-//! handler's (query parameters, `Header`, `State`, `Auth`, other `Depends`), its inputs are
-//! documented on every operation that uses it (once, however many use it), and it returns
-//! `Result<T, E>` where `E` is a response (a [`Problem`], an `ApiError` enum). A handler
-//! takes `Depends<name>`, which derefs to the `T`.
-//!
-//! ```
-//! use ninja_core::prelude::*;
-//!
-//! #[derive(Clone, Debug)]
-//! struct User { name: String }
-//!
-//! /// The caller, from their token.
-//! #[dependency]
-//! async fn current_user(x_token: Header<String>) -> Result<User, Problem> {
-//!     match x_token.0.as_str() {
-//!         "ada-token" => Ok(User { name: "ada".into() }),
-//!         _ => Err(Problem::new(StatusCode::UNAUTHORIZED).with_detail("unknown token")),
-//!     }
-//! }
-//!
-//! #[get("/me")]
-//! async fn me(user: Depends<current_user>) -> String {
-//!     user.name.clone()
-//! }
-//! ```
 
 use std::any::{Any, TypeId};
 use std::fmt;
@@ -75,6 +48,33 @@ pub trait Dependency: 'static {
 
 /// A dependency's value, as a handler (or another dependency) argument: computed before the
 /// handler, once per request however many arguments ask for it. Derefs to the value.
+///
+/// A dependency is an `async fn` marked `#[dependency]`. Its arguments are read like a
+/// handler's (query parameters, `Header`, `State`, `Auth`, other `Depends`), its inputs are
+/// documented on every operation that uses it (once, however many use it), and it returns
+/// `Result<T, E>` where `E` is a response (a [`Problem`], an `ApiError` enum). A handler
+/// takes `Depends<name>`, which derefs to the `T`.
+///
+/// ```
+/// use ninja_core::prelude::*;
+///
+/// #[derive(Clone, Debug)]
+/// struct User { name: String }
+///
+/// /// The caller, from their token.
+/// #[dependency]
+/// async fn current_user(x_token: Header<String>) -> Result<User, Problem> {
+///     match x_token.0.as_str() {
+///         "ada-token" => Ok(User { name: "ada".into() }),
+///         _ => Err(Problem::new(StatusCode::UNAUTHORIZED).with_detail("unknown token")),
+///     }
+/// }
+///
+/// #[get("/me")]
+/// async fn me(user: Depends<current_user>) -> String {
+///     user.name.clone()
+/// }
+/// ```
 pub struct Depends<D: Dependency>(pub D::Output);
 
 impl<D: Dependency> Depends<D> {

@@ -69,6 +69,13 @@
 //!     .layer(tower::limit::ConcurrencyLimitLayer::new(100)); // last added runs first
 //! ```
 //!
+//! ## Dependencies
+//!
+//! An `async fn` marked [`#[dependency]`](dependency) is computed before the handler from
+//! what a handler can take (headers, query parameters, state, identity, other dependencies),
+//! once per request, and taken as [`Depends<fn_name>`](Depends); a [`Cleanup`] argument runs
+//! code after the handler with its [`Outcome`] (commit or roll back). See [`Depends`].
+//!
 //! ## Streaming and real-time
 //!
 //! [`StreamBody`] streams chunks with back-pressure (or from sync code through
