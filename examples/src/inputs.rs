@@ -40,6 +40,7 @@ pub struct Account {
     pub email: String,
     /// A personal page.
     #[garde(url)]
+    #[schemars(length(min = 1))]
     pub homepage: Option<String>,
     /// Age in years.
     #[garde(range(min = 13, max = 130))]

@@ -65,6 +65,14 @@ async fn say_after_and_say_sync() {
             Some(2),
             "{route}: {body}"
         );
+        // Out of its documented range: 422 at the parameter, before any waiting.
+        let (status, body) = get(&c, format!("http://{addr}/{route}?delay=61&word=x")).await;
+        assert_eq!(status, 422, "{route}");
+        assert_eq!(
+            body["errors"][0]["loc"],
+            json!(["query", "delay"]),
+            "{body}"
+        );
     }
 }
 

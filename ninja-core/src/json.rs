@@ -111,6 +111,11 @@ impl<T: DeserializeOwned + JsonSchema + Send> FromBody for Json<T> {
 }
 
 /// Decodes JSON, telling syntax errors (400) from shape errors (422 at the failing path).
+///
+/// An integer field accepts an integral number written with a fraction or an exponent
+/// (`1.0`, `1e3`): JSON Schema's `integer`, which the document promises, includes them, and
+/// serde does not. Only a body that fails the fast path on a float pays for the second
+/// pass (through a `Value` whose integral floats became integers).
 pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let err = match serde_path_to_error::deserialize(&mut de) {
@@ -120,6 +125,11 @@ pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
             });
         }
         Err(err) => err,
+    };
+    let err = match retry_with_integral_floats(bytes, &err) {
+        Some(Ok(t)) => return Ok(t),
+        Some(Err(again)) => again,
+        None => err,
     };
     let inner = err.inner();
     if !inner.is_data() {
@@ -150,6 +160,57 @@ pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
         "invalid_value"
     };
     Err(Problem::validation(vec![FieldError::new(loc, kind, msg)]))
+}
+
+/// The second pass of [`decode`], when the first failed on a float where an integer was
+/// wanted: `None` when that was not why.
+fn retry_with_integral_floats<T: DeserializeOwned>(
+    bytes: &[u8],
+    err: &serde_path_to_error::Error<serde_json::Error>,
+) -> Option<Result<T, serde_path_to_error::Error<serde_json::Error>>> {
+    if !err
+        .inner()
+        .to_string()
+        .starts_with("invalid type: floating point")
+    {
+        return None;
+    }
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    if !integral_floats_to_integers(&mut value) {
+        return None;
+    }
+    Some(serde_path_to_error::deserialize(value))
+}
+
+/// Rewrites every float with no fractional part (within `i64`/`u64`) as an integer; whether
+/// any was.
+fn integral_floats_to_integers(value: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            if f.fract() != 0.0 || !f.is_finite() {
+                return false;
+            }
+            // Exactly representable and in range: `as` saturates, so check both ways.
+            if (0.0..18_446_744_073_709_551_616.0).contains(&f) {
+                *value = Value::from(f as u64);
+                true
+            } else if (-9_223_372_036_854_775_808.0..0.0).contains(&f) {
+                *value = Value::from(f as i64);
+                true
+            } else {
+                false
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |any, v| integral_floats_to_integers(v) | any),
+        Value::Object(fields) => fields
+            .values_mut()
+            .fold(false, |any, v| integral_floats_to_integers(v) | any),
+        _ => false,
+    }
 }
 
 /// serde_json appends " at line L column C"; the `loc` already says where.

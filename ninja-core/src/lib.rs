@@ -223,8 +223,8 @@ pub mod __private {
     pub use crate::openapi::{OperationDoc, ParamIn};
     pub use crate::routing::{Operation, Route};
     pub use crate::validate::{
-        Counted, Rule, Validatable, Validates, Validator, ViaUnchecked, ViaValidatable, check,
-        json, length, rule,
+        Counted, DefaultDoc, Rule, Validatable, Validates, Validator, ViaOpaque, ViaSerialize,
+        ViaUnchecked, ViaValidatable, check, json, length, rule,
     };
     pub use crate::{IntoResponse, RequestBody, Response};
     pub use garde;

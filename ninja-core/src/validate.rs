@@ -184,6 +184,47 @@ pub enum Rule {
     Url,
 }
 
+/// A parameter default's JSON for the document, when its type can say it (autoref probe:
+/// `(&&DefaultDoc::<T>::new()).value(&v)` is `Some` exactly when `T: Serialize`).
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct DefaultDoc<T>(std::marker::PhantomData<T>);
+
+impl<T> DefaultDoc<T> {
+    #[must_use]
+    pub fn new() -> Self {
+        Self(std::marker::PhantomData)
+    }
+}
+
+impl<T> Default for DefaultDoc<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// [`DefaultDoc`] for a `Serialize` type: its JSON.
+#[doc(hidden)]
+pub trait ViaSerialize<T> {
+    fn value(&self, v: &T) -> Option<Value>;
+}
+
+impl<T: serde::Serialize> ViaSerialize<T> for &DefaultDoc<T> {
+    fn value(&self, v: &T) -> Option<Value> {
+        serde_json::to_value(v).ok()
+    }
+}
+
+/// [`DefaultDoc`] for any other type: nothing to say.
+#[doc(hidden)]
+pub trait ViaOpaque<T> {
+    fn value(&self, _: &T) -> Option<Value> {
+        None
+    }
+}
+
+impl<T> ViaOpaque<T> for DefaultDoc<T> {}
+
 /// A bound as JSON, for [`Rule::Range`].
 pub fn json<T: serde::Serialize>(v: &T) -> Option<Value> {
     serde_json::to_value(v).ok()

@@ -287,6 +287,16 @@ pub(crate) fn extraction(h: &Handler, np: &TokenStream, on_error: &TokenStream) 
                             }
                             _ => quote!(#default),
                         };
+                        // The same value, in the document: what a client leaving it out gets.
+                        describe.push(quote! {{
+                            #[allow(unused_imports)]
+                            use #np::{ViaSerialize as _, ViaOpaque as _};
+                            let __ninja_default: #ty = #default;
+                            __ninja_op.param_default(
+                                &#arg,
+                                (&&#np::DefaultDoc::<#ty>::new()).value(&__ninja_default),
+                            );
+                        }});
                         quote!(#get.map(|v| v.unwrap_or_else(|| #default)))
                     }
                 }

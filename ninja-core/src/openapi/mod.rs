@@ -172,6 +172,7 @@ pub(crate) fn normalize(schema: &mut Value) {
     match schema {
         Value::Bool(true) => *schema = Value::Object(serde_json::Map::new()),
         Value::Object(obj) => {
+            bound_integer(obj);
             for (key, value) in obj.iter_mut() {
                 match key.as_str() {
                     "properties" | "patternProperties" | "$defs" | "dependentSchemas" => {
@@ -200,6 +201,58 @@ pub(crate) fn normalize(schema: &mut Value) {
             }
         }
         _ => {}
+    }
+}
+
+/// The range of a Rust integer type, by the `format` schemars gives it.
+fn integer_range(format: &str) -> Option<(Value, Value)> {
+    Some(match format {
+        "int8" => (i8::MIN.into(), i8::MAX.into()),
+        "int16" => (i16::MIN.into(), i16::MAX.into()),
+        "int32" => (i32::MIN.into(), i32::MAX.into()),
+        "int64" | "int" => (i64::MIN.into(), i64::MAX.into()),
+        "uint8" => (0.into(), u8::MAX.into()),
+        "uint16" => (0.into(), u16::MAX.into()),
+        "uint32" => (0.into(), u32::MAX.into()),
+        "uint64" | "uint" => (0.into(), u64::MAX.into()),
+        _ => return None,
+    })
+}
+
+/// Gives an integer schema the bounds of its Rust type, as the server enforces them: a
+/// `u32` with no `maximum` lets a client send 2^40 and get a 422 the document did not
+/// announce. A bound already there (a `NonZeroU32`'s 1, a `range` rule) is kept when tighter.
+fn bound_integer(obj: &mut serde_json::Map<String, Value>) {
+    let is_integer = match obj.get("type") {
+        Some(Value::String(t)) => t == "integer",
+        Some(Value::Array(ts)) => ts.iter().any(|t| t == "integer"),
+        _ => false,
+    };
+    let Some((lo, hi)) = obj
+        .get("format")
+        .and_then(Value::as_str)
+        .filter(|_| is_integer)
+        .and_then(integer_range)
+    else {
+        return;
+    };
+    let tighter = |a: &Value, b: &Value, keep_greater: bool| {
+        let (Some(x), Some(y)) = (a.as_f64(), b.as_f64()) else {
+            return false;
+        };
+        if keep_greater { x >= y } else { x <= y }
+    };
+    match obj.get("minimum") {
+        Some(m) if tighter(m, &lo, true) => {}
+        _ => {
+            obj.insert("minimum".into(), lo);
+        }
+    }
+    match obj.get("maximum") {
+        Some(m) if tighter(m, &hi, false) => {}
+        _ => {
+            obj.insert("maximum".into(), hi);
+        }
     }
 }
 

@@ -218,6 +218,20 @@ impl<'g> OperationDoc<'g> {
         }
     }
 
+    /// Writes the parameter's `default` (`#[param(default = ..)]`) into its schema.
+    #[doc(hidden)]
+    pub fn param_default(&mut self, arg: &Arg, default: Option<Value>) {
+        let names = [arg.name(), arg.header_name()];
+        let last = self.params.iter_mut().rev();
+        if let (Some(p), Some(default)) = (
+            last.into_iter().find(|p| names.contains(&p.name.as_str())),
+            default,
+        ) && let Some(obj) = p.schema.as_object_mut()
+        {
+            obj.insert("default".to_owned(), default);
+        }
+    }
+
     /// Sets the request body: required, with one media type.
     pub fn request_body(&mut self, media_type: &str, schema: Value) {
         if self.body.is_some() {

@@ -338,7 +338,7 @@ fn parameter_rules_are_documented() {
     let schema = |n: &str| params.iter().find(|p| p["name"] == n).expect(n)["schema"].clone();
     assert_eq!(
         schema("limit"),
-        json!({"type": "integer", "format": "uint32", "minimum": 1, "maximum": 100})
+        json!({"type": "integer", "format": "uint32", "minimum": 1, "maximum": 100, "default": 10})
     );
     assert_eq!(
         schema("code"),

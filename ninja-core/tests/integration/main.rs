@@ -7,6 +7,7 @@ mod background;
 mod depends;
 mod dispatch;
 mod errors;
+mod exact;
 mod extract;
 mod files;
 mod hostile;

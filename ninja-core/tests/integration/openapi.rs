@@ -227,7 +227,8 @@ fn parameters_say_where_and_whether_required() {
     assert_eq!(
         param(op, "thing_id"),
         &json!({"name": "thing_id", "in": "path", "required": true,
-                "schema": {"type": "integer", "format": "uint64", "minimum": 0}})
+                "schema": {"type": "integer", "format": "uint64", "minimum": 0,
+                           "maximum": u64::MAX}})
     );
     // Option: not required, and its schema without `null`.
     assert_eq!(

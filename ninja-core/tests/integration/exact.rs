@@ -1,0 +1,111 @@
+//! The document and the server agree (issue 16, part 1): integer bounds are documented as
+//! enforced, integral JSON numbers are integers, parameter defaults are documented.
+
+use ninja_core::prelude::*;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+struct Sizes {
+    small: u8,
+    count: u32,
+    delta: i16,
+    big: u64,
+    ratio: f64,
+    tags: Vec<u16>,
+}
+
+#[post("/sizes")]
+async fn sizes(Json(s): Json<Sizes>) -> String {
+    format!(
+        "{} {} {} {} {} {:?}",
+        s.small, s.count, s.delta, s.big, s.ratio, s.tags
+    )
+}
+
+#[get("/page")]
+async fn page(
+    #[param(range(max = 50), default = 20)] limit: u8,
+    #[param(default = "newest")] order: String,
+    offset: u64,
+) -> String {
+    format!("{limit} {order} {offset}")
+}
+
+fn api() -> NinjaApi {
+    NinjaApi::new("exact", "1").routes(routes![sizes, page])
+}
+
+#[tokio::test]
+async fn integral_floats_are_integers() {
+    let c = TestClient::new(api());
+    let res = c
+        .post("/sizes")
+        .json(&json!({"small": 1.0, "count": 1e3, "delta": -2.0, "big": 5,
+                      "ratio": 2.0, "tags": [1.0, 2]}))
+        .send()
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text());
+    assert_eq!(res.text(), "1 1000 -2 5 2 [1, 2]");
+    // A fraction is still not an integer, and a bound still holds: 422 at the field.
+    for (body, loc) in [
+        (
+            json!({"small": 1.5, "count": 1, "delta": 0, "big": 0, "ratio": 0, "tags": []}),
+            "small",
+        ),
+        (
+            json!({"small": 256.0, "count": 1, "delta": 0, "big": 0, "ratio": 0, "tags": []}),
+            "small",
+        ),
+        (
+            json!({"small": 1, "count": 1, "delta": 0, "big": 0, "ratio": 0, "tags": [0.5]}),
+            "tags",
+        ),
+    ] {
+        let res = c.post("/sizes").json(&body).send().await;
+        assert_eq!(res.status(), 422, "{body}: {}", res.text());
+        let got: Value = res.json();
+        assert_eq!(got["errors"][0]["loc"][1], loc, "{got}");
+    }
+}
+
+#[test]
+fn integers_carry_the_bounds_of_their_type() {
+    let doc: Value =
+        serde_json::from_str(&api().openapi_json().expect("a document")).expect("JSON");
+    let props = &doc["components"]["schemas"]["Sizes"]["properties"];
+    let bounds = |name: &str| {
+        (
+            props[name]["minimum"].clone(),
+            props[name]["maximum"].clone(),
+        )
+    };
+    assert_eq!(bounds("small"), (json!(0), json!(255)));
+    assert_eq!(bounds("count"), (json!(0), json!(u32::MAX)));
+    assert_eq!(bounds("delta"), (json!(i16::MIN), json!(i16::MAX)));
+    assert_eq!(bounds("big"), (json!(0), json!(u64::MAX)));
+    assert_eq!(props["tags"]["items"]["maximum"], json!(u16::MAX));
+    assert_eq!(props["ratio"].get("maximum"), None);
+
+    let params = doc["paths"]["/page"]["get"]["parameters"]
+        .as_array()
+        .expect("parameters")
+        .clone();
+    let schema = |n: &str| params.iter().find(|p| p["name"] == n).expect(n)["schema"].clone();
+    // A `range` rule tighter than the type wins; the default is what an absent one gets.
+    assert_eq!(
+        schema("limit"),
+        json!({"type": "integer", "format": "uint8", "minimum": 0, "maximum": 50, "default": 20})
+    );
+    assert_eq!(
+        schema("order"),
+        json!({"type": "string", "default": "newest"})
+    );
+    assert_eq!(schema("offset")["maximum"], json!(u64::MAX));
+}
+
+#[tokio::test]
+async fn documented_defaults_are_the_ones_applied() {
+    let c = TestClient::new(api());
+    assert_eq!(c.get("/page?offset=3").send().await.text(), "20 newest 3");
+}
