@@ -196,7 +196,7 @@ async fn set_tags(
 }
 
 /// List notes, newest first, optionally those with a tag.
-#[get("/notes", auth = none)]
+#[get("/notes", auth = none, errors = [500])]
 async fn list_notes(
     tag: Option<String>,
     #[param(range(min = 1, max = 100), default = 20)] limit: u32,
@@ -230,7 +230,7 @@ async fn list_notes(
 }
 
 /// Create a note.
-#[post("/notes")]
+#[post("/notes", errors = [409, 500])]
 async fn create_note(
     Json(new): Json<NewNote>,
     tx: Depends<transaction>,
@@ -247,7 +247,7 @@ async fn create_note(
 }
 
 /// Get a note.
-#[get("/notes/{id}", auth = none)]
+#[get("/notes/{id}", auth = none, errors = [404, 500])]
 async fn get_note(id: i64, State(pool): State<SqlitePool>) -> Result<Json<Note>, NoteError> {
     let mut conn = pool.acquire().await?;
     Ok(Json(load(&mut conn, id).await?))
@@ -256,7 +256,7 @@ async fn get_note(id: i64, State(pool): State<SqlitePool>) -> Result<Json<Note>,
 /// Replace a note.
 ///
 /// Its tags are written before its title: a title in use (409) rolls the tags back too.
-#[put("/notes/{id}")]
+#[put("/notes/{id}", errors = [404, 409, 500])]
 async fn replace_note(
     id: i64,
     Json(new): Json<NewNote>,
@@ -276,7 +276,7 @@ async fn replace_note(
 }
 
 /// Change some fields of a note.
-#[patch("/notes/{id}")]
+#[patch("/notes/{id}", errors = [404, 409, 500])]
 async fn patch_note(
     id: i64,
     Json(patch): Json<NotePatch>,
@@ -300,7 +300,7 @@ async fn patch_note(
 }
 
 /// Delete a note.
-#[delete("/notes/{id}")]
+#[delete("/notes/{id}", errors = [404, 500])]
 async fn delete_note(id: i64, tx: Depends<transaction>) -> Result<(), NoteError> {
     let mut conn = tx.conn().await;
     let done = sqlx::query("DELETE FROM notes WHERE id = ?")

@@ -81,6 +81,11 @@ pub fn error_response(
 /// Documents one declared status of a `#[derive(ApiError)]` type.
 #[doc(hidden)]
 pub fn error_doc(op: &mut OperationDoc<'_>, status: &str, description: &str) {
+    if let Ok(code) = status.parse::<u16>()
+        && !op.documents_error(code)
+    {
+        return;
+    }
     let description = if description.is_empty() {
         crate::openapi::reason(status).unwrap_or("Error")
     } else {

@@ -31,6 +31,8 @@ pub struct Route {
     auth: AuthSetting,
     /// `body_limit = ...` in the route attribute: this route's own, over the API's.
     body_limit: Option<usize>,
+    /// `errors = [..]` in the route attribute: the error statuses it documents.
+    errors: Option<&'static [u16]>,
     /// The layers of the routers it is nested in, innermost first.
     layers: Vec<LayerFn>,
 }
@@ -54,8 +56,21 @@ impl Route {
             operation,
             auth: AuthSetting::Inherit,
             body_limit: None,
+            errors: None,
             layers: Vec::new(),
         }
+    }
+
+    /// Sets the error statuses the route documents (`errors = [..]` in the route attribute).
+    #[doc(hidden)]
+    #[must_use]
+    pub fn with_errors(mut self, statuses: &'static [u16]) -> Self {
+        self.errors = Some(statuses);
+        self
+    }
+
+    pub(crate) fn errors(&self) -> Option<&'static [u16]> {
+        self.errors
     }
 
     /// Sets the route's own body limit (`body_limit = ...` in the route attribute).
@@ -120,6 +135,7 @@ impl Route {
             tags: Vec::new(),
             auth: AuthSetting::Off,
             body_limit: None,
+            errors: None,
             layers: Vec::new(),
         }
     }

@@ -12,6 +12,7 @@ mod kw {
     syn::custom_keyword!(auth);
     syn::custom_keyword!(none);
     syn::custom_keyword!(body_limit);
+    syn::custom_keyword!(errors);
 }
 
 /// `auth = none` or `auth = <expression giving an AuthScheme>`.
@@ -34,6 +35,8 @@ pub(crate) struct RouteArgs {
     pub(crate) krate: Option<syn::Path>,
     /// `body_limit = <usize expression>`: the route's own request body limit.
     pub(crate) body_limit: Option<syn::Expr>,
+    /// `errors = [404, 409]`: the statuses of its error type this route can answer with.
+    pub(crate) errors: Option<Vec<syn::LitInt>>,
 }
 
 /// Fails with "`x` is given twice", spanned on the second one.
@@ -59,6 +62,7 @@ impl Parse for RouteArgs {
         let mut auth = None;
         let mut krate = None;
         let mut body_limit = None;
+        let mut errors = None;
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
             if input.is_empty() {
@@ -104,6 +108,21 @@ impl Parse for RouteArgs {
                     )
                 })?;
                 once(&mut krate, path, k.span, "crate")?;
+            } else if look.peek(kw::errors) {
+                let k: kw::errors = input.parse()?;
+                input.parse::<Token![=]>()?;
+                let content;
+                syn::bracketed!(content in input);
+                let list = Punctuated::<syn::LitInt, Token![,]>::parse_terminated(&content)?;
+                for status in &list {
+                    if !matches!(status.base10_parse::<u16>(), Ok(400..=599)) {
+                        return Err(syn::Error::new(
+                            status.span(),
+                            "`errors` lists error statuses, 400 to 599",
+                        ));
+                    }
+                }
+                once(&mut errors, list.into_iter().collect(), k.span, "errors")?;
             } else if look.peek(kw::body_limit) {
                 let k: kw::body_limit = input.parse()?;
                 input.parse::<Token![=]>()?;
@@ -124,6 +143,7 @@ impl Parse for RouteArgs {
             auth,
             krate,
             body_limit,
+            errors,
         })
     }
 }

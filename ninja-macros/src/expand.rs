@@ -137,6 +137,10 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
             quote_spanned!(e.span()=> .with_auth(<_ as #np::IntoAuthSetting>::into_setting(#e)))
         }
     };
+    let errors = args
+        .errors
+        .as_ref()
+        .map(|list| quote!(.with_errors(&[#(#list),*])));
     let body_limit = args.body_limit.as_ref().map(|e| {
         quote_spanned!(e.span()=> .with_body_limit({ let __ninja_limit: usize = #e; __ninja_limit }))
     });
@@ -189,7 +193,7 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
                     __ninja_handler,
                     __ninja_describe,
                     #np::Operation::new(#operation_id, #summary, #description, &[#(#tags),*], #deprecated),
-                )#auth #body_limit
+                )#auth #body_limit #errors
             }
         }
     }

@@ -41,6 +41,8 @@ pub struct OperationDoc<'g> {
     dependencies: Vec<TypeId>,
     /// The dependencies being described, innermost last: a cycle is a build error.
     resolving: Vec<&'static str>,
+    /// `errors = [..]` on the route: the error-type statuses documented, and those met.
+    error_filter: Option<(&'static [u16], Vec<u16>)>,
 }
 
 /// What an API's error handler answers problems with: a media type and schema, or nothing
@@ -84,6 +86,20 @@ impl<'g> OperationDoc<'g> {
             states: Vec::new(),
             dependencies: Vec::new(),
             resolving: Vec::new(),
+            error_filter: None,
+        }
+    }
+
+    /// Whether an error type's `status` is documented on this operation: always, unless the
+    /// route lists its statuses (`errors = [..]`).
+    #[doc(hidden)]
+    pub fn documents_error(&mut self, status: u16) -> bool {
+        match &mut self.error_filter {
+            None => true,
+            Some((listed, met)) => {
+                met.push(status);
+                listed.contains(&status)
+            }
         }
     }
 
@@ -309,7 +325,17 @@ pub(super) fn describe(
     has_state: &dyn Fn(TypeId) -> bool,
 ) -> model::Operation {
     let mut doc = OperationDoc::new(generator, problem_body);
+    doc.error_filter = route.errors().map(|listed| (listed, Vec::new()));
     route.describe(&mut doc);
+    if let Some((listed, met)) = doc.error_filter.take() {
+        for status in listed {
+            if !met.contains(status) {
+                doc.errors.push(format!(
+                    "`errors = [..]` lists {status}, which no error type of the handler declares"
+                ));
+            }
+        }
+    }
     let scheme = route.auth().scheme();
     for e in doc.errors.drain(..) {
         errors.push(format!("`{} {}`: {e}", route.method(), route.path()));

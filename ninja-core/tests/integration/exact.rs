@@ -109,3 +109,81 @@ async fn documented_defaults_are_the_ones_applied() {
     let c = TestClient::new(api());
     assert_eq!(c.get("/page?offset=3").send().await.text(), "20 newest 3");
 }
+
+/// One error type for a whole resource, as handlers share them.
+#[derive(Debug, ApiError)]
+enum ThingError {
+    /// No such thing.
+    #[api(status = 404)]
+    Missing,
+    /// The name is taken.
+    #[api(status = 409)]
+    Taken,
+    /// The store failed.
+    #[api(status = 500)]
+    Store,
+}
+
+impl std::fmt::Display for ThingError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self:?}")
+    }
+}
+
+/// Reads can miss, never conflict.
+#[get("/things/{id}", errors = [404])]
+async fn read_thing(id: u32) -> Result<String, ThingError> {
+    match id {
+        0 => Err(ThingError::Missing),
+        1 => Err(ThingError::Store),
+        _ => Ok(id.to_string()),
+    }
+}
+
+/// Writes can do all three.
+#[put("/things/{id}")]
+async fn write_thing(id: u32) -> Result<String, ThingError> {
+    match id {
+        0 => Err(ThingError::Taken),
+        _ => Ok(id.to_string()),
+    }
+}
+
+/// Lists a status its error type does not have.
+#[get("/odd", errors = [404, 418])]
+async fn odd() -> Result<String, ThingError> {
+    Err(ThingError::Missing)
+}
+
+#[tokio::test]
+async fn a_route_documents_only_the_error_statuses_it_lists() {
+    let api = NinjaApi::new("t", "1").routes(routes![read_thing, write_thing]);
+    let doc: Value = serde_json::from_str(&api.openapi_json().expect("a document")).expect("JSON");
+    let statuses = |method: &str| -> Vec<String> {
+        doc["paths"]["/things/{id}"][method]["responses"]
+            .as_object()
+            .expect("responses")
+            .keys()
+            .cloned()
+            .collect()
+    };
+    assert_eq!(statuses("get"), ["200", "404", "422"]);
+    assert_eq!(statuses("put"), ["200", "404", "409", "422", "500"]);
+    // What it answers is unchanged: only the document is narrower.
+    let c = TestClient::new(NinjaApi::new("t", "1").routes(routes![read_thing]));
+    assert_eq!(c.get("/things/0").send().await.status(), 404);
+    assert_eq!(c.get("/things/1").send().await.status(), 500);
+}
+
+#[test]
+fn listing_a_status_the_error_type_lacks_is_a_build_error() {
+    let Err(e) = NinjaApi::new("t", "1").routes(routes![odd]).build() else {
+        panic!("built with an impossible status listed");
+    };
+    assert!(
+        e.to_string().contains(
+            "`GET /odd`: `errors = [..]` lists 418, which no error type of the handler declares"
+        ),
+        "{e}"
+    );
+}
