@@ -15,8 +15,7 @@ async fn main() -> std::io::Result<()> {
         pool,
         examples::notes::token_from_env(),
     ));
-    if std::env::args().any(|a| a == "--openapi") {
-        print!("{}", api.openapi_json().map_err(std::io::Error::other)?);
+    if api.print_openapi_if_asked()? {
         return Ok(());
     }
     examples::init_logging();

@@ -51,12 +51,59 @@ fn check_golden(name: &str, actual: &str) {
         return;
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        expected == actual,
-        "the OpenAPI document of `{name}` differs from {}.\n{}\n\nIf the change is intended, \
-         regenerate it with `NINJA_BLESS=1 cargo test -p examples --test openapi` and review the diff.",
+    if expected == actual {
+        return;
+    }
+    // Whether clients of the checked-in document would break, not only that bytes moved.
+    let verdict = match (
+        serde_json::from_str::<serde_json::Value>(&expected),
+        serde_json::from_str::<serde_json::Value>(actual),
+    ) {
+        (Ok(old), Ok(new)) => {
+            let breaks = ninja_core::openapi::breaking_changes(&old, &new);
+            if breaks.is_empty() {
+                "No breaking change for clients of the checked-in document.".to_owned()
+            } else {
+                format!(
+                    "BREAKING for clients of the checked-in document:\n- {}",
+                    breaks.join("\n- ")
+                )
+            }
+        }
+        _ => "The checked-in document is not JSON.".to_owned(),
+    };
+    panic!(
+        "the OpenAPI document of `{name}` differs from {}.\n{}\n\n{verdict}\n\nIf the change is \
+         intended, regenerate it with `NINJA_BLESS=1 cargo test -p examples --test openapi` and \
+         review the diff.",
         path.display(),
         first_difference(&expected, actual)
+    );
+}
+
+/// The semantic check the golden test reports with, on a real document: a version of the
+/// shop without an operation and with a new required parameter is named breaking.
+#[test]
+fn breaking_changes_are_named_against_a_golden_document() {
+    let golden: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(golden("shop-v1")).expect("the golden"))
+            .expect("JSON");
+    assert!(ninja_core::openapi::breaking_changes(&golden, &golden).is_empty());
+    let mut changed = golden.clone();
+    let paths = changed["paths"].as_object_mut().expect("paths");
+    paths.remove("/api/v1/health");
+    let list = &mut paths["/api/v1/products"]["get"]["parameters"];
+    list.as_array_mut()
+        .expect("parameters")
+        .push(serde_json::json!(
+            {"name": "shelf", "in": "query", "required": true, "schema": {"type": "string"}}
+        ));
+    assert_eq!(
+        ninja_core::openapi::breaking_changes(&golden, &changed),
+        [
+            "GET /api/v1/health: the operation was removed",
+            "GET /api/v1/products: new required query parameter `shelf`",
+        ]
     );
 }
 

@@ -484,10 +484,38 @@ impl NinjaApi {
         routes
     }
 
-    /// The OpenAPI 3.1 document, as served at `/openapi.json` (pretty-printed JSON).
+    /// The OpenAPI 3.1 document, as served at `/openapi.json` (pretty-printed JSON), without
+    /// serving: for a build script, a test that checks it in (see
+    /// [`openapi::breaking_changes`](crate::openapi::breaking_changes)), or a client
+    /// generator. The same bytes the server would serve.
     pub fn openapi_json(&self) -> Result<String, BuildError> {
         let bytes = openapi::document(self.info(), &self.resolved_routes()).map_err(BuildError)?;
         Ok(String::from_utf8(bytes.to_vec()).expect("serde_json writes UTF-8"))
+    }
+
+    /// The `--openapi` flag, for any binary's `main`: when it is among the command-line
+    /// arguments, prints the document to stdout and returns `true` (exit then, without
+    /// serving); otherwise `false`.
+    ///
+    /// ```no_run
+    /// # use ninja_core::prelude::*;
+    /// fn main() -> std::io::Result<()> {
+    ///     let api = NinjaApi::new("Notes", "1.0");
+    ///     if api.print_openapi_if_asked()? {
+    ///         return Ok(()); // `my-server --openapi > openapi.json`
+    ///     }
+    ///     api.serve("127.0.0.1:8000")
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    /// When the API is misconfigured (the document cannot be built).
+    pub fn print_openapi_if_asked(&self) -> io::Result<bool> {
+        if !std::env::args().skip(1).any(|a| a == "--openapi") {
+            return Ok(false);
+        }
+        print!("{}", self.openapi_json().map_err(io::Error::other)?);
+        Ok(true)
     }
 
     /// Checks the routes and builds the servable [`App`]. Every problem is reported at once.

@@ -7,10 +7,12 @@
 //! ([`IntoResponse::describe`](crate::IntoResponse::describe)). Type schemas come from
 //! schemars (JSON Schema 2020-12, OpenAPI 3.1's dialect) and land in `components.schemas`.
 
+mod compat;
 mod model;
 mod operation;
 mod problem_schema;
 
+pub use compat::breaking_changes;
 pub use model::ParamIn;
 pub use operation::OperationDoc;
 pub(crate) use operation::reason;
