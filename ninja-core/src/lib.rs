@@ -192,14 +192,44 @@ pub use ninja_macros::dependency;
 /// crate docs' "Errors" section.
 pub use ninja_macros::ApiError;
 
+/// `#[derive(ApiResponse)]`: an enum of a handler's answers, several success shapes in one
+/// type (poem-openapi's `ApiResponse`). Each variant declares its status and has no field
+/// (no body) or one (its body); every variant is in the document under its status.
+///
+/// ```
+/// use ninja_core::prelude::*;
+///
+/// #[derive(serde::Serialize, schemars::JsonSchema)]
+/// struct Job { id: u32 }
+///
+/// #[derive(ApiResponse)]
+/// enum JobAnswer {
+///     /// The job is done: its result.
+///     #[api(status = 200)]
+///     Done(Json<Job>),
+///     /// Still running: look again later.
+///     #[api(status = 202)]
+///     Running(Json<Job>),
+///     /// Nothing changed since the client's copy.
+///     #[api(status = 304)]
+///     NotModified,
+/// }
+///
+/// #[get("/jobs/{id}")]
+/// async fn job(id: u32) -> JobAnswer {
+///     if id == 0 { JobAnswer::NotModified } else { JobAnswer::Running(Json(Job { id })) }
+/// }
+/// ```
+pub use ninja_macros::ApiResponse;
+
 /// Everything a handler module needs: `use ninja_core::prelude::*;`.
 pub mod prelude {
     pub use crate::auth::AuthScheme;
     pub use crate::http::StatusCode;
     pub use crate::{
-        Accepted, ApiError, Auth, Cookie, Created, Depends, Form, Header, IntoResponse, Json,
-        JsonPart, Multipart, NinjaApi, Problem, Query, RequestHead, Router, Server, State,
-        TestClient, UploadedFile, delete, dependency, get, patch, post, put, routes,
+        Accepted, ApiError, ApiResponse, Auth, Cookie, Created, Depends, Form, Header,
+        IntoResponse, Json, JsonPart, Multipart, NinjaApi, Problem, Query, RequestHead, Router,
+        Server, State, TestClient, UploadedFile, delete, dependency, get, patch, post, put, routes,
     };
 }
 
@@ -221,6 +251,7 @@ pub mod __private {
     pub use crate::extract::{Arg, FromArg, FromRequestParts, RequestCx, ViaBody, ViaParts};
     pub use crate::handler::{BoxFuture, Errors, Exec, HandlerFn, handle, run_async, run_inline};
     pub use crate::openapi::{OperationDoc, ParamIn};
+    pub use crate::response::{documented_status, status_only, with_status};
     pub use crate::routing::{Operation, Route};
     pub use crate::validate::{
         Counted, DefaultDoc, Rule, Validatable, Validates, Validator, ViaOpaque, ViaSerialize,

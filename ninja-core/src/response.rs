@@ -191,3 +191,43 @@ impl<T: IntoResponse> IntoResponse for Accepted<T> {
         op.with_success_status("202", T::describe);
     }
 }
+
+/// `#[derive(ApiResponse)]`'s answer for a variant without a body.
+#[doc(hidden)]
+#[must_use]
+pub fn status_only(status: u16) -> Response {
+    let mut res = Response::new(Body::empty());
+    *res.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    res
+}
+
+/// `#[derive(ApiResponse)]`'s answer for a variant with a body: the body's, with the
+/// variant's status.
+#[doc(hidden)]
+pub fn with_status<T: IntoResponse>(status: u16, inner: T) -> Response {
+    let mut res = inner.into_response();
+    *res.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    res
+}
+
+/// `#[derive(ApiResponse)]`'s documentation of one variant: its body's description under its
+/// status, or a response without a body.
+#[doc(hidden)]
+pub fn documented_status(
+    op: &mut OperationDoc<'_>,
+    status: &'static str,
+    description: &str,
+    body: Option<fn(&mut OperationDoc<'_>)>,
+) {
+    match body {
+        Some(describe) => op.with_success_status(status, describe),
+        None => {
+            let description = if description.is_empty() {
+                crate::openapi::reason(status).unwrap_or("Response")
+            } else {
+                description
+            };
+            op.response(status, description, None);
+        }
+    }
+}

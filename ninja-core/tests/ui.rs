@@ -8,4 +8,5 @@ fn ui() {
     t.pass("tests/ui/route/pass/*.rs");
     t.compile_fail("tests/ui/route/fail/*.rs");
     t.compile_fail("tests/ui/dependency/fail/*.rs");
+    t.compile_fail("tests/ui/response/fail/*.rs");
 }

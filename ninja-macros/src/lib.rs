@@ -10,6 +10,7 @@ mod doc;
 mod error;
 mod expand;
 mod path;
+mod response;
 mod signature;
 
 use proc_macro::TokenStream;
@@ -42,6 +43,13 @@ route_attribute! {
 #[proc_macro_attribute]
 pub fn dependency(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::dependency(attr.into(), item.into()).into()
+}
+
+/// `#[derive(ApiResponse)]`: an enum of the answers a handler gives, each variant with its
+/// status (`#[api(status = 202)]`) and no field or one body; every variant is documented.
+#[proc_macro_derive(ApiResponse, attributes(api))]
+pub fn derive_api_response(input: TokenStream) -> TokenStream {
+    response::derive(input.into()).into()
 }
 
 /// `#[derive(ApiError)]`: turns an error type into problem-details responses, each variant

@@ -187,3 +187,68 @@ fn listing_a_status_the_error_type_lacks_is_a_build_error() {
         "{e}"
     );
 }
+
+#[derive(serde::Serialize, schemars::JsonSchema)]
+struct Report {
+    lines: u32,
+}
+
+#[derive(serde::Serialize, schemars::JsonSchema)]
+struct Pending {
+    eta_seconds: u32,
+}
+
+/// Several success shapes in one type.
+#[derive(ApiResponse)]
+enum ReportAnswer {
+    /// The report.
+    #[api(status = 200)]
+    Ready(Json<Report>),
+    /// Still being written.
+    #[api(status = 202)]
+    Pending(Json<Pending>),
+    /// Unchanged since the client's copy.
+    #[api(status = 304)]
+    NotModified,
+}
+
+#[get("/reports/{id}")]
+async fn report(id: u32) -> Result<ReportAnswer, Problem> {
+    Ok(match id {
+        0 => ReportAnswer::NotModified,
+        1 => ReportAnswer::Pending(Json(Pending { eta_seconds: 5 })),
+        2 => ReportAnswer::Ready(Json(Report { lines: 12 })),
+        _ => return Err(Problem::not_found("no such report")),
+    })
+}
+
+#[tokio::test]
+async fn a_response_enum_answers_and_documents_each_shape() {
+    let c = TestClient::new(NinjaApi::new("t", "1").routes(routes![report]));
+    let ready = c.get("/reports/2").send().await;
+    assert_eq!(
+        (ready.status().as_u16(), ready.json::<Value>()),
+        (200, json!({"lines": 12}))
+    );
+    let pending = c.get("/reports/1").send().await;
+    assert_eq!(
+        (pending.status().as_u16(), pending.json::<Value>()),
+        (202, json!({"eta_seconds": 5}))
+    );
+    let same = c.get("/reports/0").send().await;
+    assert_eq!(same.status(), 304);
+    assert!(same.bytes().is_empty());
+    assert_eq!(c.get("/reports/9").send().await.status(), 404);
+
+    let api = NinjaApi::new("t", "1").routes(routes![report]);
+    let doc: Value = serde_json::from_str(&api.openapi_json().expect("a document")).expect("JSON");
+    let responses = &doc["paths"]["/reports/{id}"]["get"]["responses"];
+    let schema =
+        |status: &str| responses[status]["content"]["application/json"]["schema"]["$ref"].clone();
+    assert_eq!(schema("200"), json!("#/components/schemas/Report"));
+    assert_eq!(schema("202"), json!("#/components/schemas/Pending"));
+    assert_eq!(
+        responses["304"],
+        json!({"description": "Unchanged since the client's copy."})
+    );
+}
