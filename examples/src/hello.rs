@@ -55,8 +55,8 @@ fn delay(seconds: f64) -> Duration {
 /// Awaited on the reactor: thousands can wait at once without holding a thread.
 #[get("/say-after", tags = ["say"])]
 pub async fn say_after(
-    #[param(range(min = 0.0, max = 60.0))] delay: f64,
-    word: String,
+    #[param(range(min = 0.0, max = 60.0), example = 1.5)] delay: f64,
+    #[param(example = "hello")] word: String,
 ) -> Json<Saying> {
     tokio::time::sleep(self::delay(delay)).await;
     Json(Saying { saying: word })
@@ -107,6 +107,13 @@ pub async fn create_item(store: State<Store>, Json(new): Json<NewItem>) -> Creat
 pub fn api() -> NinjaApi {
     NinjaApi::new("Ninja hello", "1.0")
         .description("The classic say-after demo, in async and sync, plus a small item store.")
+        .server("/", "the server this document comes from")
+        .tag(
+            "say",
+            "Answers after a delay: awaited (async) or on the blocking pool (sync)",
+        )
+        .tag("items", "A small in-memory item store")
+        .license("MIT OR Apache-2.0", "MIT OR Apache-2.0")
         .state(Store::default())
         .routes(routes![say_after, say_sync, get_item, create_item])
 }

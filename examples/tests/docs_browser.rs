@@ -295,8 +295,10 @@ async fn exercise(c: &Client, addr: SocketAddr) -> Result<(), String> {
             )))
             .await
             .map_err(err("parameter input"))?;
+        // Select what the page prefilled (the parameter's documented example), then type
+        // over it: Ctrl+A, release (WebDriver's null key), Backspace.
         input
-            .send_keys(value)
+            .send_keys(&format!("\u{e009}a\u{e000}\u{e003}{value}"))
             .await
             .map_err(err("type a parameter"))?;
     }

@@ -42,6 +42,7 @@ pub struct NinjaApi {
     title: String,
     version: String,
     description: Option<String>,
+    meta: openapi::Metadata,
     prefix: String,
     routes: Vec<Route>,
     state: StateMap,
@@ -234,6 +235,7 @@ impl NinjaApi {
             title: title.into(),
             version: version.into(),
             description: None,
+            meta: openapi::Metadata::default(),
             prefix: String::new(),
             routes: Vec::new(),
             state: StateMap::default(),
@@ -261,6 +263,54 @@ impl NinjaApi {
     /// A longer description of the API.
     pub fn description(mut self, text: impl Into<String>) -> Self {
         self.description = Some(text.into());
+        self
+    }
+
+    /// Adds a server the API is reached at (the document's `servers`), as clients and docs
+    /// pages should call it: `.server("https://api.example.com", "production")`.
+    pub fn server(mut self, url: &str, description: &str) -> Self {
+        let mut server = serde_json::json!({ "url": url });
+        if !description.is_empty() {
+            server["description"] = description.into();
+        }
+        self.meta.servers.push(server);
+        self
+    }
+
+    /// Describes a tag (the document's `tags`): docs pages show the text above the tag's
+    /// operations, in the order tags are described here.
+    pub fn tag(mut self, name: &str, description: &str) -> Self {
+        self.meta
+            .tags
+            .push(serde_json::json!({ "name": name, "description": description }));
+        self
+    }
+
+    /// Where more documentation is (the document's `externalDocs`).
+    pub fn external_docs(mut self, url: &str, description: &str) -> Self {
+        let mut docs = serde_json::json!({ "url": url });
+        if !description.is_empty() {
+            docs["description"] = description.into();
+        }
+        self.meta.external_docs = Some(docs);
+        self
+    }
+
+    /// Who to contact about the API (`info.contact`): a name and an email address.
+    pub fn contact(mut self, name: &str, email: &str) -> Self {
+        self.meta.contact = Some(serde_json::json!({ "name": name, "email": email }));
+        self
+    }
+
+    /// The API's license (`info.license`), by name and SPDX identifier: `("MIT", "MIT")`.
+    pub fn license(mut self, name: &str, spdx: &str) -> Self {
+        self.meta.license = Some(serde_json::json!({ "name": name, "identifier": spdx }));
+        self
+    }
+
+    /// The URL of the API's terms of service (`info.termsOfService`).
+    pub fn terms_of_service(mut self, url: &str) -> Self {
+        self.meta.terms_of_service = Some(url.to_owned());
         self
     }
 
@@ -470,6 +520,7 @@ impl NinjaApi {
             title: &self.title,
             version: &self.version,
             description: self.description.as_deref(),
+            meta: &self.meta,
             problem_body: self.error_handler.as_ref().map(|h| h.describe),
             state_types: None,
         }

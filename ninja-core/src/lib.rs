@@ -260,6 +260,7 @@ pub mod __private {
     pub use crate::{IntoResponse, RequestBody, Response};
     pub use garde;
     pub use http::Method;
+    pub use serde_json::Value as JsonValue;
 
     /// Implemented by the hidden type each route attribute generates beside the function.
     pub trait Endpoint {

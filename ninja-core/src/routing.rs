@@ -33,6 +33,8 @@ pub struct Route {
     body_limit: Option<usize>,
     /// `errors = [..]` in the route attribute: the error statuses it documents.
     errors: Option<&'static [u16]>,
+    /// `openapi_extra = ..` in the route attribute: fields merged into the operation.
+    openapi_extra: Option<fn() -> serde_json::Value>,
     /// The layers of the routers it is nested in, innermost first.
     layers: Vec<LayerFn>,
 }
@@ -57,7 +59,25 @@ impl Route {
             auth: AuthSetting::Inherit,
             body_limit: None,
             errors: None,
+            openapi_extra: None,
             layers: Vec::new(),
+        }
+    }
+
+    /// Sets fields merged into the route's operation (`openapi_extra = ..` in the route
+    /// attribute).
+    #[doc(hidden)]
+    #[must_use]
+    pub fn with_openapi_extra(mut self, extra: fn() -> serde_json::Value) -> Self {
+        self.openapi_extra = Some(extra);
+        self
+    }
+
+    /// The operation's extra fields (empty when none, or not a JSON object).
+    pub(crate) fn openapi_extra(&self) -> serde_json::Map<String, serde_json::Value> {
+        match self.openapi_extra.map(|f| f()) {
+            Some(serde_json::Value::Object(fields)) => fields,
+            _ => serde_json::Map::new(),
         }
     }
 
@@ -136,6 +156,7 @@ impl Route {
             auth: AuthSetting::Off,
             body_limit: None,
             errors: None,
+            openapi_extra: None,
             layers: Vec::new(),
         }
     }

@@ -13,6 +13,7 @@ mod kw {
     syn::custom_keyword!(none);
     syn::custom_keyword!(body_limit);
     syn::custom_keyword!(errors);
+    syn::custom_keyword!(openapi_extra);
 }
 
 /// `auth = none` or `auth = <expression giving an AuthScheme>`.
@@ -37,6 +38,8 @@ pub(crate) struct RouteArgs {
     pub(crate) body_limit: Option<syn::Expr>,
     /// `errors = [404, 409]`: the statuses of its error type this route can answer with.
     pub(crate) errors: Option<Vec<syn::LitInt>>,
+    /// `openapi_extra = <expression giving a serde_json::Value object>`.
+    pub(crate) openapi_extra: Option<syn::Expr>,
 }
 
 /// Fails with "`x` is given twice", spanned on the second one.
@@ -63,6 +66,7 @@ impl Parse for RouteArgs {
         let mut krate = None;
         let mut body_limit = None;
         let mut errors = None;
+        let mut openapi_extra = None;
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
             if input.is_empty() {
@@ -108,6 +112,10 @@ impl Parse for RouteArgs {
                     )
                 })?;
                 once(&mut krate, path, k.span, "crate")?;
+            } else if look.peek(kw::openapi_extra) {
+                let k: kw::openapi_extra = input.parse()?;
+                input.parse::<Token![=]>()?;
+                once(&mut openapi_extra, input.parse()?, k.span, "openapi_extra")?;
             } else if look.peek(kw::errors) {
                 let k: kw::errors = input.parse()?;
                 input.parse::<Token![=]>()?;
@@ -144,6 +152,7 @@ impl Parse for RouteArgs {
             krate,
             body_limit,
             errors,
+            openapi_extra,
         })
     }
 }

@@ -141,6 +141,10 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
         .errors
         .as_ref()
         .map(|list| quote!(.with_errors(&[#(#list),*])));
+    let openapi_extra = args
+        .openapi_extra
+        .as_ref()
+        .map(|e| quote_spanned!(e.span()=> .with_openapi_extra(|| -> #np::JsonValue { #e })));
     let body_limit = args.body_limit.as_ref().map(|e| {
         quote_spanned!(e.span()=> .with_body_limit({ let __ninja_limit: usize = #e; __ninja_limit }))
     });
@@ -193,7 +197,7 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
                     __ninja_handler,
                     __ninja_describe,
                     #np::Operation::new(#operation_id, #summary, #description, &[#(#tags),*], #deprecated),
-                )#auth #body_limit #errors
+                )#auth #body_limit #errors #openapi_extra
             }
         }
     }
@@ -306,6 +310,15 @@ pub(crate) fn extraction(h: &Handler, np: &TokenStream, on_error: &TokenStream) 
                 }
             }
         };
+        // `example = ..` and `deprecated`, for the document only.
+        if let Some(example) = &a.example {
+            describe.push(quote! {
+                __ninja_op.param_example(&#arg, #np::json(&(#example)));
+            });
+        }
+        if a.deprecated {
+            describe.push(quote!(__ninja_op.param_deprecated(&#arg);));
+        }
         // Extractors holding a `T: garde::Validate` (`Json<T>`, `Form<T>`, `Query<T>`...)
         // are validated; asked of the type at the call site, so aliases are too.
         let call = if a.source == Source::Path {

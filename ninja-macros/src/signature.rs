@@ -30,6 +30,10 @@ pub(crate) struct Arg {
     pub(crate) default: Option<Expr>,
     pub(crate) description: Option<LitStr>,
     pub(crate) rules: Vec<Rule>,
+    /// `#[param(example = expr)]`: a value shown in the document.
+    pub(crate) example: Option<Expr>,
+    /// `#[param(deprecated)]`: documented as deprecated (still read).
+    pub(crate) deprecated: bool,
 }
 
 /// A constraint on a parameter, in garde's vocabulary.
@@ -126,6 +130,8 @@ struct ParamAttr {
     alias: Option<LitStr>,
     description: Option<LitStr>,
     rules: Vec<Rule>,
+    example: Option<Expr>,
+    deprecated: bool,
 }
 
 /// Takes the `#[param]` attributes off an argument (rustc would reject them) and parses them.
@@ -151,6 +157,13 @@ fn take_param_attr(attrs: &mut Vec<syn::Attribute>, errors: &mut Errors) -> Para
                     return Err(meta.error("`description` is given twice"));
                 }
                 out.description = Some(meta.value()?.parse()?);
+            } else if meta.path.is_ident("example") {
+                if out.example.is_some() {
+                    return Err(meta.error("`example` is given twice"));
+                }
+                out.example = Some(meta.value()?.parse()?);
+            } else if meta.path.is_ident("deprecated") {
+                out.deprecated = true;
             } else if meta.path.is_ident("range") {
                 let (min, max) = min_max(&meta)?;
                 out.rules.push(Rule::Range(min, max));
@@ -165,7 +178,7 @@ fn take_param_attr(attrs: &mut Vec<syn::Attribute>, errors: &mut Errors) -> Para
                 out.rules.push(Rule::Url);
             } else {
                 return Err(meta.error(
-                    "unknown `param` option; expected `default`, `alias`, `description`, `range`, `length`, `pattern`, `email` or `url`",
+                    "unknown `param` option; expected `default`, `alias`, `description`, `example`, `deprecated`, `range`, `length`, `pattern`, `email` or `url`",
                 ));
             }
             Ok(())
@@ -297,6 +310,8 @@ pub(crate) fn analyze(f: &mut ItemFn, path: &LitStr, params: &[PathParam]) -> sy
             default: attr.default,
             description: attr.description,
             rules: attr.rules,
+            example: attr.example,
+            deprecated: attr.deprecated,
         });
     }
 

@@ -23,6 +23,7 @@ use serde_json::Value;
 
 use crate::auth::AuthScheme;
 use crate::routing::Route;
+pub(crate) use model::Metadata;
 use model::{Components, Document, Info, Ordered};
 
 /// The settings every schema is generated with: 2020-12, refs into `#/components/schemas`,
@@ -45,6 +46,8 @@ pub(crate) struct ApiInfo<'a> {
     pub(crate) description: Option<&'a str>,
     /// Describes what the API's error handler answers problems with, when it has one.
     pub(crate) problem_body: Option<fn(&mut OperationDoc<'_>)>,
+    /// Servers, tags, contact, license...
+    pub(crate) meta: &'a model::Metadata,
     /// The types of the API's states (what `State<T>` arguments need), when checking them:
     /// at `build()`, not for a document printed on its own.
     pub(crate) state_types: Option<Vec<std::any::TypeId>>,
@@ -133,7 +136,13 @@ pub(crate) fn document(info: ApiInfo<'_>, routes: &[Route]) -> Result<Bytes, Vec
             title: info.title.to_owned(),
             version: info.version.to_owned(),
             description: info.description.map(str::to_owned),
+            terms_of_service: info.meta.terms_of_service.clone(),
+            contact: info.meta.contact.clone(),
+            license: info.meta.license.clone(),
         },
+        servers: info.meta.servers.clone(),
+        tags: info.meta.tags.clone(),
+        external_docs: info.meta.external_docs.clone(),
         paths,
         components: Components {
             schemas,

@@ -50,19 +50,45 @@ impl<V: Serialize> Serialize for Ordered<V> {
 }
 
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct Document {
     pub(crate) openapi: &'static str,
     pub(crate) info: Info,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) servers: Vec<Value>,
     pub(crate) paths: Ordered<Ordered<Operation>>,
     pub(crate) components: Components,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) tags: Vec<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) external_docs: Option<Value>,
 }
 
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct Info {
     pub(crate) title: String,
     pub(crate) version: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) terms_of_service: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) contact: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) license: Option<Value>,
+}
+
+/// What an API says of itself beyond its title and version: the document's `servers`,
+/// `tags`, `externalDocs` and `info.contact`, `info.license`, `info.termsOfService`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Metadata {
+    pub(crate) servers: Vec<Value>,
+    pub(crate) tags: Vec<Value>,
+    pub(crate) external_docs: Option<Value>,
+    pub(crate) terms_of_service: Option<String>,
+    pub(crate) contact: Option<Value>,
+    pub(crate) license: Option<Value>,
 }
 
 #[derive(Debug, Serialize)]
@@ -85,6 +111,9 @@ pub(crate) struct Operation {
     /// `[{scheme: []}]` when authenticated.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) security: Vec<Ordered<[(); 0]>>,
+    /// The route's `openapi_extra`: more fields, merged in last.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub(crate) extra: serde_json::Map<String, Value>,
 }
 
 /// Where a parameter is read.
@@ -110,7 +139,11 @@ pub(crate) struct Parameter {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) description: Option<String>,
     pub(crate) required: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) deprecated: bool,
     pub(crate) schema: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) example: Option<Value>,
 }
 
 #[derive(Debug, Serialize)]

@@ -181,7 +181,9 @@ impl<'g> OperationDoc<'g> {
             location,
             description: description.map(str::to_owned).or(from_schema),
             required: required || location == ParamIn::Path,
+            deprecated: false,
             schema,
+            example: None,
         });
     }
 
@@ -231,6 +233,31 @@ impl<'g> OperationDoc<'g> {
         let last = self.params.iter_mut().rev();
         if let Some(p) = last.into_iter().find(|p| names.contains(&p.name.as_str())) {
             crate::validate::document(&mut p.schema, rule);
+        }
+    }
+
+    /// The last parameter `arg` added, if any.
+    fn param_of(&mut self, arg: &Arg) -> Option<&mut Parameter> {
+        let names = [arg.name(), arg.header_name()];
+        self.params
+            .iter_mut()
+            .rev()
+            .find(|p| names.contains(&p.name.as_str()))
+    }
+
+    /// Sets the parameter's `example` (`#[param(example = ..)]`).
+    #[doc(hidden)]
+    pub fn param_example(&mut self, arg: &Arg, example: Option<Value>) {
+        if let Some(p) = self.param_of(arg) {
+            p.example = example;
+        }
+    }
+
+    /// Marks the parameter deprecated (`#[param(deprecated)]`).
+    #[doc(hidden)]
+    pub fn param_deprecated(&mut self, arg: &Arg) {
+        if let Some(p) = self.param_of(arg) {
+            p.deprecated = true;
         }
     }
 
@@ -401,6 +428,7 @@ pub(super) fn describe(
         parameters: doc.params,
         request_body: doc.body,
         responses,
+        extra: route.openapi_extra(),
         deprecated: op.deprecated(),
         security,
     }

@@ -252,3 +252,58 @@ async fn a_response_enum_answers_and_documents_each_shape() {
         json!({"description": "Unchanged since the client's copy."})
     );
 }
+
+/// Search things.
+#[get(
+    "/search",
+    openapi_extra = serde_json::json!({
+        "externalDocs": {"url": "https://example.com/search", "description": "How search works"},
+        "x-rate-limited": true
+    })
+)]
+async fn search(
+    #[param(example = "lamp", description = "What to look for")] q: String,
+    #[param(deprecated)] old_sort: Option<String>,
+) -> String {
+    format!("{q} {old_sort:?}")
+}
+
+#[test]
+fn metadata_lands_where_openapi_puts_it() {
+    let api = NinjaApi::new("Meta", "2.0")
+        .server("https://api.example.com", "production")
+        .server("http://127.0.0.1:8000", "")
+        .tag("things", "Everything about things")
+        .contact("API team", "api@example.com")
+        .license("MIT", "MIT")
+        .terms_of_service("https://example.com/terms")
+        .external_docs("https://example.com/docs", "The guide")
+        .routes(routes![search]);
+    let doc: Value = serde_json::from_str(&api.openapi_json().expect("a document")).expect("JSON");
+    assert_eq!(
+        doc["servers"],
+        json!([{"url": "https://api.example.com", "description": "production"},
+               {"url": "http://127.0.0.1:8000"}])
+    );
+    assert_eq!(
+        doc["tags"],
+        json!([{"name": "things", "description": "Everything about things"}])
+    );
+    assert_eq!(
+        doc["info"]["contact"],
+        json!({"name": "API team", "email": "api@example.com"})
+    );
+    assert_eq!(
+        doc["info"]["license"],
+        json!({"name": "MIT", "identifier": "MIT"})
+    );
+    assert_eq!(doc["info"]["termsOfService"], "https://example.com/terms");
+    assert_eq!(doc["externalDocs"]["url"], "https://example.com/docs");
+    let op = &doc["paths"]["/search"]["get"];
+    assert_eq!(op["externalDocs"]["description"], "How search works");
+    assert_eq!(op["x-rate-limited"], true);
+    assert_eq!(op["parameters"][0]["example"], "lamp");
+    assert_eq!(op["parameters"][0]["description"], "What to look for");
+    assert_eq!(op["parameters"][1]["deprecated"], true);
+    assert_eq!(op["parameters"][0].get("deprecated"), None);
+}
