@@ -114,6 +114,8 @@ pub fn api() -> NinjaApi {
         )
         .tag("items", "A small in-memory item store")
         .license("MIT OR Apache-2.0", "MIT OR Apache-2.0")
+        .redoc_path("/redoc")
+        .scalar_path("/scalar")
         .state(Store::default())
         .routes(routes![say_after, say_sync, get_item, create_item])
 }

@@ -458,3 +458,38 @@ async fn the_live_page_streams_events_and_echoes_over_a_websocket() {
     })
     .await;
 }
+
+/// The ReDoc and Scalar pages render the same document: each shows an operation's path and
+/// a tag's description, from the server alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redoc_and_scalar_render_the_document() {
+    in_browser(hello::api(), "redoc-scalar-browser.png", async |c, addr| {
+        for page in ["redoc", "scalar"] {
+            c.goto(&format!("http://{addr}/{page}"))
+                .await
+                .map_err(cmd_err("open the page"))?;
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                let text = c
+                    .find(Locator::Css("body"))
+                    .await
+                    .map_err(cmd_err("find the body"))?
+                    .text()
+                    .await
+                    .map_err(cmd_err("read the body"))?;
+                if text.contains("/say-after") && text.contains("Answers after a delay: awaited") {
+                    break;
+                }
+                if Instant::now() > deadline {
+                    return Err(format!(
+                        "{page} did not render the document; it shows: {}",
+                        text.chars().take(300).collect::<String>()
+                    ));
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+        Ok(())
+    })
+    .await;
+}

@@ -56,6 +56,8 @@ pub struct NinjaApi {
     body_timeout: Duration,
     openapi_path: Option<String>,
     docs_path: Option<String>,
+    /// ReDoc and Scalar pages, with their paths.
+    pages: Vec<docs_ui::Page>,
     server: Settings,
     layers: Vec<LayerFn>,
     mounts: Vec<(String, middleware::BoxedService)>,
@@ -248,6 +250,7 @@ impl NinjaApi {
             body_timeout: Duration::from_secs(30),
             openapi_path: Some("/openapi.json".to_owned()),
             docs_path: Some("/docs".to_owned()),
+            pages: Vec::new(),
             server: Settings::default(),
             layers: Vec::new(),
             mounts: Vec::new(),
@@ -496,6 +499,28 @@ impl NinjaApi {
         self
     }
 
+    /// Serves a ReDoc page of the document at `path` (e.g. `/redoc`), besides Swagger UI's
+    /// (feature `redoc`; its script is compiled in, nothing is fetched from elsewhere).
+    #[cfg(feature = "redoc")]
+    pub fn redoc_path(mut self, path: impl Into<String>) -> Self {
+        self.pages.push(docs_ui::Page {
+            kind: docs_ui::PageKind::Redoc,
+            path: path.into(),
+        });
+        self
+    }
+
+    /// Serves a Scalar API reference page of the document at `path` (e.g. `/scalar`)
+    /// (feature `scalar`; its script is compiled in, its web fonts and proxy are off).
+    #[cfg(feature = "scalar")]
+    pub fn scalar_path(mut self, path: impl Into<String>) -> Self {
+        self.pages.push(docs_ui::Page {
+            kind: docs_ui::PageKind::Scalar,
+            path: path.into(),
+        });
+        self
+    }
+
     /// Serves no docs page (the document is still served).
     pub fn no_docs(mut self) -> Self {
         self.docs_path = None;
@@ -638,12 +663,24 @@ impl NinjaApi {
         if let Some(openapi_path) = &self.openapi_path {
             let openapi_path = join(&self.prefix, openapi_path);
             let docs_path = self.docs_path.as_deref().map(|d| join(&self.prefix, d));
-            served.extend(docs_ui::routes(&openapi_path, docs_path.as_deref()));
-            state.insert(docs_ui::Assets::new(
-                spec.clone(),
-                &openapi_path,
-                docs_path.as_deref(),
-            ));
+            let pages: Vec<docs_ui::Page> = self
+                .pages
+                .iter()
+                .map(|p| docs_ui::Page {
+                    kind: p.kind,
+                    path: join(&self.prefix, &p.path),
+                })
+                .collect();
+            served.extend(docs_ui::routes(&openapi_path, docs_path.as_deref(), &pages));
+            state.insert(
+                docs_ui::Assets::new(
+                    spec.clone(),
+                    &openapi_path,
+                    &self.title,
+                    docs_path.as_deref(),
+                )
+                .with_pages(pages),
+            );
         }
         let api = ApiShared {
             openapi: spec,

@@ -90,6 +90,8 @@
 //! | feature | what it adds |
 //! |---|---|
 //! | `tls` | HTTPS with rustls (`tls_pem(cert, key)`), ALPN `h2` and `http/1.1` |
+//! | `redoc` | a ReDoc page of the document (`NinjaApi::redoc_path`), its script compiled in |
+//! | `scalar` | a Scalar page of the document (`NinjaApi::scalar_path`), its script compiled in |
 //! | `ws` | WebSockets: a [`ws::WebSocketUpgrade`] argument, tokio-tungstenite underneath |
 //!
 //! ## Errors
