@@ -27,6 +27,7 @@ pub type Validator<T> = Option<fn(&T) -> Result<(), garde::Report>>;
 pub struct Validates<T>(PhantomData<T>);
 
 impl<T> Validates<T> {
+    /// The probe for `T`.
     #[must_use]
     #[allow(clippy::new_without_default)]
     pub const fn new() -> Self {

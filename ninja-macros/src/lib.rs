@@ -5,6 +5,8 @@
 //! name whose `Endpoint::route()` knows the method, the path, how to extract each argument,
 //! how to call the function (sync → blocking pool, async → awaited) and its documentation.
 
+#![warn(missing_docs)]
+
 mod args;
 mod doc;
 mod error;
