@@ -184,6 +184,7 @@ pub(crate) fn normalize(schema: &mut Value) {
         Value::Bool(true) => *schema = Value::Object(serde_json::Map::new()),
         Value::Object(obj) => {
             bound_integer(obj);
+            add_discriminator(obj);
             for (key, value) in obj.iter_mut() {
                 match key.as_str() {
                     "properties" | "patternProperties" | "$defs" | "dependentSchemas" => {
@@ -264,6 +265,43 @@ fn bound_integer(obj: &mut serde_json::Map<String, Value>) {
         _ => {
             obj.insert("maximum".into(), hi);
         }
+    }
+}
+
+/// Marks an internally tagged enum (`#[serde(tag = "kind")]`: a `oneOf` of objects that each
+/// require the same property, set to a distinct constant) with its `discriminator`, so
+/// generated clients pick the variant by that property instead of trying each.
+fn add_discriminator(obj: &mut serde_json::Map<String, Value>) {
+    if obj.contains_key("discriminator") {
+        return;
+    }
+    let Some(Value::Array(variants)) = obj.get("oneOf") else {
+        return;
+    };
+    if variants.len() < 2 {
+        return;
+    }
+    let tag_of = |variant: &Value, name: &str| -> Option<String> {
+        let required = variant["required"].as_array()?;
+        if !required.iter().any(|r| r == name) {
+            return None;
+        }
+        variant["properties"][name]["const"]
+            .as_str()
+            .map(str::to_owned)
+    };
+    let Some(first) = variants[0]["properties"].as_object() else {
+        return;
+    };
+    let found = first.keys().find(|name| {
+        let tags: Vec<Option<String>> = variants.iter().map(|v| tag_of(v, name)).collect();
+        tags.iter().all(Option::is_some) && (1..tags.len()).all(|i| !tags[..i].contains(&tags[i]))
+    });
+    if let Some(name) = found.cloned() {
+        obj.insert(
+            "discriminator".to_owned(),
+            serde_json::json!({ "propertyName": name }),
+        );
     }
 }
 

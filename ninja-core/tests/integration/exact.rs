@@ -307,3 +307,31 @@ fn metadata_lands_where_openapi_puts_it() {
     assert_eq!(op["parameters"][1]["deprecated"], true);
     assert_eq!(op["parameters"][0].get("deprecated"), None);
 }
+
+/// A shape, told apart by its `kind` field (an internally tagged enum).
+#[derive(Debug, Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Shape {
+    /// A circle.
+    Circle { radius: f64 },
+    /// A rectangle.
+    Rect { width: f64, height: f64 },
+}
+
+#[post("/shapes")]
+async fn add_shape(Json(shape): Json<Shape>) -> Json<Shape> {
+    Json(shape)
+}
+
+#[test]
+fn internally_tagged_enums_carry_a_discriminator() {
+    let api = NinjaApi::new("t", "1").routes(routes![add_shape]);
+    let doc: Value = serde_json::from_str(&api.openapi_json().expect("a document")).expect("JSON");
+    let shape = &doc["components"]["schemas"]["Shape"];
+    assert_eq!(
+        shape["discriminator"],
+        json!({"propertyName": "kind"}),
+        "{shape}"
+    );
+    assert_eq!(shape["oneOf"].as_array().map(Vec::len), Some(2));
+}
