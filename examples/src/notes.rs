@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use ninja_core::auth::{AuthScheme, constant_time_eq};
 use ninja_core::prelude::*;
+use ninja_core::response::Location;
 use ninja_core::{Cleanup, Outcome};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -234,7 +235,7 @@ async fn list_notes(
 async fn create_note(
     Json(new): Json<NewNote>,
     tx: Depends<transaction>,
-) -> Result<Created<Json<Note>>, NoteError> {
+) -> Result<(Location, Created<Json<Note>>), NoteError> {
     let mut conn = tx.conn().await;
     let id: i64 = sqlx::query_scalar("INSERT INTO notes (title, body) VALUES (?, ?) RETURNING id")
         .bind(&new.title)
@@ -243,7 +244,8 @@ async fn create_note(
         .await
         .map_err(|e| NoteError::on_write(e, &new.title))?;
     set_tags(&mut conn, id, &new.tags).await?;
-    Ok(Created(Json(load(&mut conn, id).await?)))
+    let note = load(&mut conn, id).await?;
+    Ok((Location(format!("/notes/{id}")), Created(Json(note))))
 }
 
 /// Get a note.

@@ -30,6 +30,7 @@ async fn notes_crud_pages_and_tags() {
     )
     .await;
     assert_eq!(res.status(), 201, "{}", res.text());
+    assert_eq!(res.header("location"), Some("/notes/1"));
     let first: Value = res.json();
     assert_eq!(
         first,

@@ -9,6 +9,7 @@
 //! | [`Accepted<T>`] | 202 with `T`'s body |
 //! | `(StatusCode, T)` | `T` with that status |
 //! | `([(HeaderName, &str); N], T)` | `T` with those headers added |
+//! | `(H, T)`, `H:` [`ResponseHeader`] | `T` with a typed header, documented ([`Location`]...) |
 //! | `Result<T, E>` | `T`, or `E`'s response (e.g. a [`Problem`]) |
 //! | [`Response`] | as is |
 
@@ -229,5 +230,108 @@ pub fn documented_status(
             };
             op.response(status, description, None);
         }
+    }
+}
+
+/// A response header with a type of its own: its name and description are in the
+/// document, on the success responses of the body it goes with. Return `(header, body)`:
+/// `(Location("/items/7".into()), Created(Json(item)))`.
+///
+/// ```
+/// use ninja_core::prelude::*;
+/// use ninja_core::response::{Location, ResponseHeader};
+///
+/// /// How many items are left this hour.
+/// struct RemainingQuota(u32);
+///
+/// impl ResponseHeader for RemainingQuota {
+///     const NAME: &'static str = "x-remaining-quota";
+///     const DESCRIPTION: &'static str = "Requests left in this hour";
+///     fn value(&self) -> Option<http::HeaderValue> {
+///         Some(self.0.into())
+///     }
+///     fn schema() -> serde_json::Value {
+///         serde_json::json!({"type": "integer", "minimum": 0})
+///     }
+/// }
+///
+/// #[derive(serde::Serialize, schemars::JsonSchema)]
+/// struct Item { id: u32 }
+///
+/// #[post("/items")]
+/// fn create() -> (RemainingQuota, (Location, Created<Json<Item>>)) {
+///     (RemainingQuota(9), (Location("/items/7".into()), Created(Json(Item { id: 7 }))))
+/// }
+/// ```
+pub trait ResponseHeader {
+    /// The header's name, lower case.
+    const NAME: &'static str;
+    /// What it says, for the document.
+    const DESCRIPTION: &'static str;
+    /// Its value; `None` leaves it out (logged: a value that cannot be a header).
+    fn value(&self) -> Option<HeaderValue>;
+    /// Its schema in the document: a string unless said otherwise.
+    fn schema() -> serde_json::Value {
+        serde_json::json!({"type": "string"})
+    }
+}
+
+impl<H: ResponseHeader, T: IntoResponse> IntoResponse for (H, T) {
+    fn into_response(self) -> Response {
+        let mut res = self.1.into_response();
+        match self.0.value() {
+            Some(v) => {
+                res.headers_mut()
+                    .insert(HeaderName::from_static(H::NAME), v);
+            }
+            None => tracing::warn!(
+                header = H::NAME,
+                "a response header had no valid value; left out"
+            ),
+        }
+        res
+    }
+
+    fn describe(op: &mut OperationDoc<'_>) {
+        op.with_response_header(H::NAME, H::DESCRIPTION, H::schema(), T::describe);
+    }
+}
+
+/// `Location`: where the created (or moved) resource is.
+#[derive(Debug, Clone)]
+pub struct Location(pub String);
+
+impl ResponseHeader for Location {
+    const NAME: &'static str = "location";
+    const DESCRIPTION: &'static str = "Where the resource is";
+    fn value(&self) -> Option<HeaderValue> {
+        HeaderValue::from_str(&self.0).ok()
+    }
+    fn schema() -> serde_json::Value {
+        serde_json::json!({"type": "string", "format": "uri-reference"})
+    }
+}
+
+/// `ETag`: the version of the representation, for `If-None-Match` and `If-Match`.
+#[derive(Debug, Clone)]
+pub struct ETag(pub String);
+
+impl ResponseHeader for ETag {
+    const NAME: &'static str = "etag";
+    const DESCRIPTION: &'static str = "The version of this representation";
+    fn value(&self) -> Option<HeaderValue> {
+        HeaderValue::from_str(&self.0).ok()
+    }
+}
+
+/// `Cache-Control`: how long, and where, the answer may be kept.
+#[derive(Debug, Clone)]
+pub struct CacheControl(pub String);
+
+impl ResponseHeader for CacheControl {
+    const NAME: &'static str = "cache-control";
+    const DESCRIPTION: &'static str = "How the answer may be cached";
+    fn value(&self) -> Option<HeaderValue> {
+        HeaderValue::from_str(&self.0).ok()
     }
 }

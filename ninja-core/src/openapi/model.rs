@@ -161,6 +161,8 @@ pub(crate) struct MediaType {
 pub(crate) struct Response {
     pub(crate) description: String,
     #[serde(skip_serializing_if = "Ordered::is_empty")]
+    pub(crate) headers: Ordered<Value>,
+    #[serde(skip_serializing_if = "Ordered::is_empty")]
     pub(crate) content: Ordered<MediaType>,
 }
 

@@ -296,6 +296,7 @@ impl<'g> OperationDoc<'g> {
     pub fn response(&mut self, status: &str, description: &str, body: Option<(&str, Value)>) {
         let r = self.responses.entry(status, || Response {
             description: description.to_owned(),
+            headers: Ordered::default(),
             content: Ordered::default(),
         });
         if let Some((media_type, schema)) = body {
@@ -309,6 +310,27 @@ impl<'g> OperationDoc<'g> {
         let status = self.success;
         let description = reason(status).unwrap_or("Success");
         self.response(status, description, body);
+    }
+
+    /// Runs `f` (a body's description), then documents `header` on every success response
+    /// it added: a typed response header around a body.
+    pub fn with_response_header(
+        &mut self,
+        name: &str,
+        description: &str,
+        schema: Value,
+        f: impl FnOnce(&mut Self),
+    ) {
+        let before: Vec<String> = self.responses.0.iter().map(|(k, _)| k.clone()).collect();
+        f(self);
+        for (status, response) in &mut self.responses.0 {
+            if status.starts_with('2') && !before.contains(status) {
+                response.headers.insert(
+                    name,
+                    serde_json::json!({ "description": description, "schema": schema }),
+                );
+            }
+        }
     }
 
     /// Runs `f` with success responses documented under `status` (`"201"`, `"2XX"`...).

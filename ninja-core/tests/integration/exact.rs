@@ -335,3 +335,34 @@ fn internally_tagged_enums_carry_a_discriminator() {
     );
     assert_eq!(shape["oneOf"].as_array().map(Vec::len), Some(2));
 }
+
+#[post("/reports")]
+async fn create_report(
+    lines: u32,
+) -> Result<(ninja_core::response::Location, Created<Json<Report>>), Problem> {
+    if lines == 0 {
+        return Err(Problem::bad_request("an empty report"));
+    }
+    Ok((
+        ninja_core::response::Location(format!("/reports/{lines}")),
+        Created(Json(Report { lines })),
+    ))
+}
+
+#[tokio::test]
+async fn typed_response_headers_are_sent_and_documented() {
+    let c = TestClient::new(NinjaApi::new("t", "1").routes(routes![create_report]));
+    let res = c.post("/reports?lines=3").send().await;
+    assert_eq!(res.status(), 201);
+    assert_eq!(res.header("location"), Some("/reports/3"));
+    let api = NinjaApi::new("t", "1").routes(routes![create_report]);
+    let doc: Value = serde_json::from_str(&api.openapi_json().expect("a document")).expect("JSON");
+    let responses = &doc["paths"]["/reports"]["post"]["responses"];
+    assert_eq!(
+        responses["201"]["headers"]["location"],
+        json!({"description": "Where the resource is",
+               "schema": {"type": "string", "format": "uri-reference"}})
+    );
+    // Only on the success it goes with, not on the problems.
+    assert_eq!(responses["default"].get("headers"), None);
+}
