@@ -125,7 +125,12 @@ impl<D: Dependency> FromArg<ViaDepends> for Depends<D> {
     }
 
     fn describe(op: &mut OperationDoc<'_>, _: &Arg) {
-        op.dependency(TypeId::of::<D>(), D::NAME, D::describe);
+        op.dependency(
+            TypeId::of::<D>(),
+            TypeId::of::<Override<D>>(),
+            D::NAME,
+            D::describe,
+        );
     }
 }
 
@@ -139,13 +144,30 @@ pub(crate) async fn resolve<D: Dependency>(cx: &RequestCx<'_>) -> Result<D::Outp
     if let Some(found) = cx.deps().cached::<D::Output>(key) {
         return found;
     }
-    let result = D::resolve(cx).await;
+    // `blocking()` in a dependency uses the bounded pool, as in a handler.
+    let result = crate::handler::with_exec(cx.exec(), D::resolve(cx)).await;
     cx.deps().store(key, &result);
     result
 }
 
 /// A dependency's value put in place of computing it: `NinjaApi::override_dependency`.
 pub(crate) struct Override<D: Dependency>(pub(crate) D::Output);
+
+/// How a dependency's argument may be read: from the head, or from other dependencies.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "a dependency cannot read the request body",
+    label = "a body extractor",
+    note = "a dependency reads the request head (query, headers, state, identity) and other dependencies; take the body in the handler"
+)]
+pub trait HeadOnly {}
+
+impl HeadOnly for crate::extract::ViaParts {}
+impl HeadOnly for ViaDepends {}
+
+/// Checked for each argument of a `#[dependency]`: not a body.
+#[doc(hidden)]
+pub const fn head_only<T: FromArg<M>, M: HeadOnly>() {}
 
 /// What a dependency's function may return: `Result<T, E>` with `E` a response.
 #[doc(hidden)]
@@ -223,6 +245,11 @@ type Finalizer =
 /// used). A cleanup that fails (an `Err`, a panic) is logged; if the answer was a success it
 /// becomes a 500, since the work it was to finish (a commit) did not happen. Later cleanups
 /// see that outcome.
+///
+/// Cleanups are code run by the request's future: a request dropped unfinished (the client
+/// reset an HTTP/2 stream, the shutdown timeout passed) or a dependency that panicked runs
+/// none. What must be released whatever happens belongs in a `Drop` (an sqlx transaction
+/// rolls back on drop).
 ///
 /// ```
 /// use ninja_core::prelude::*;

@@ -225,10 +225,22 @@ where
     C: FnOnce(T) -> F + Send + 'a,
     F: Future<Output = Response> + Send + 'a,
 {
+    // A panic while extracting (a dependency's, an extractor's) is a 500 like a handler's;
+    // the cleanups registered before it are lost with the future (a transaction's own
+    // `Drop` rolls it back).
+    let extract = AssertUnwindSafe(extract)
+        .catch_unwind()
+        .map(|r| r.unwrap_or_else(|payload| (Err(panicked(&payload)), Cleanups::default())));
     Box::pin(extract.then(move |(values, cleanups)| match values {
         Ok(values) => After::new(Either::Left(call(values)), cleanups),
         Err(res) => After::new(Either::Right(std::future::ready(res)), cleanups),
     }))
+}
+
+/// Runs `fut` (a dependency being computed) with `exec` as the pool [`blocking`] uses, as a
+/// handler's body is run.
+pub(crate) fn with_exec<F: Future>(exec: &Exec, fut: F) -> impl Future<Output = F::Output> {
+    CURRENT.scope(exec.clone(), fut)
 }
 
 /// Runs a sync handler right here, on the reactor thread (route option `inline`): no hand-off,

@@ -192,11 +192,13 @@ fn integral_floats_to_integers(value: &mut serde_json::Value) -> bool {
             if f.fract() != 0.0 || !f.is_finite() {
                 return false;
             }
-            // Exactly representable and in range: `as` saturates, so check both ways.
-            if (0.0..18_446_744_073_709_551_616.0).contains(&f) {
+            // Only where every integer is a float exactly (|f| <= 2^53): beyond, `1e16 + 1`
+            // written as a float would silently become another integer.
+            const EXACT: f64 = 9_007_199_254_740_992.0;
+            if (0.0..=EXACT).contains(&f) {
                 *value = Value::from(f as u64);
                 true
-            } else if (-9_223_372_036_854_775_808.0..0.0).contains(&f) {
+            } else if (-EXACT..0.0).contains(&f) {
                 *value = Value::from(f as i64);
                 true
             } else {

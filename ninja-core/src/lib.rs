@@ -249,7 +249,7 @@ macro_rules! routes {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::auth::{IntoAuthSetting, NoAuth};
-    pub use crate::depends::{DepFuture, Dependency, DependencyResult};
+    pub use crate::depends::{DepFuture, Dependency, DependencyResult, head_only};
     pub use crate::endpoint::{ParamFns, ResponseFns, parts, path, responds};
     pub use crate::error::{error_doc, error_response};
     pub use crate::extract::{Arg, FromArg, FromRequestParts, RequestCx, ViaBody, ViaParts};

@@ -235,6 +235,8 @@ impl WebSocketUpgrade {
             let socket = WebSocket {
                 stream,
                 idle,
+                heard: tokio::time::Instant::now(),
+                pinged: false,
                 closing: exec.closing(),
                 protocol: chosen,
             };
@@ -282,6 +284,11 @@ impl IntoResponse for WebSocketResponse {
 pub struct WebSocket {
     stream: WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>,
     idle: Option<Duration>,
+    /// When the client was last heard from, and whether it has been pinged since: kept
+    /// here, not in `recv`, so a `recv` cancelled by a `select!` (a room's broadcast) does
+    /// not restart the idle clock.
+    heard: tokio::time::Instant,
+    pinged: bool,
     closing: tokio::sync::watch::Receiver<bool>,
     protocol: Option<HeaderValue>,
 }
@@ -301,20 +308,22 @@ impl WebSocket {
     /// server is shutting down (`1001 Going Away` sent). An error (a message over the size
     /// limit, a protocol violation, a lost connection) ends the socket too.
     pub async fn recv(&mut self) -> Option<Result<Message, Error>> {
-        let mut pinged = false;
         loop {
             if *self.closing.borrow_and_update() {
                 self.close_with(CloseCode::Away, "server shutting down")
                     .await;
                 return None;
             }
-            let wait = match self.idle {
-                Some(idle) if pinged => idle - idle / 2,
-                Some(idle) => idle / 2,
-                None => Duration::MAX,
-            };
+            // Silent for half the idle time: a ping; for all of it: closed.
+            let deadline = self
+                .idle
+                .map(|idle| self.heard + if self.pinged { idle } else { idle / 2 });
+            let deadline = deadline
+                .unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(86400));
             tokio::select! {
                 next = self.stream.next() => {
+                    self.heard = tokio::time::Instant::now();
+                    self.pinged = false;
                     // tungstenite reports a broken rule without telling the client: say why.
                     let why = match &next {
                         Some(Err(Error::Capacity(_))) => Some((CloseCode::Size, "message too big")),
@@ -329,12 +338,12 @@ impl WebSocket {
                     return next;
                 }
                 _ = self.closing.changed() => {}
-                () = tokio::time::sleep(wait), if self.idle.is_some() => {
-                    if pinged {
+                () = tokio::time::sleep_until(deadline), if self.idle.is_some() => {
+                    if self.pinged {
                         self.close_with(CloseCode::Normal, "idle timeout").await;
                         return None;
                     }
-                    pinged = true;
+                    self.pinged = true;
                     if self.stream.send(Message::Ping(Default::default())).await.is_err() {
                         return None;
                     }

@@ -522,6 +522,12 @@ fn expand_dependency(attr: TokenStream, f: &mut ItemFn) -> syn::Result<TokenStre
     } = extraction(&h, &np, &quote!(__ninja_errors.into_problem()));
     let ret_span = ret.span();
     let output = quote_spanned!(ret_span=> <#ret as #np::DependencyResult>);
+    // Each argument is read from the head or from dependencies, never the body: checked on
+    // the argument's type.
+    let head_only = h.args.iter().map(|a| {
+        let ty = &a.ty;
+        quote_spanned!(ty.span()=> #np::head_only::<#ty, _>();)
+    });
     Ok(quote! {
         #f
 
@@ -555,6 +561,7 @@ fn expand_dependency(attr: TokenStream, f: &mut ItemFn) -> syn::Result<TokenStre
             }
 
             fn describe(__ninja_op: &mut #np::OperationDoc<'_>) {
+                #(#head_only)*
                 #(#consts)*
                 #(#describe)*
                 #output::describe(__ninja_op);

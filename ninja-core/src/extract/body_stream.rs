@@ -42,8 +42,11 @@ pub struct BodyStream {
     limit: usize,
     read: usize,
     chunk_timeout: Duration,
-    /// Made when a chunk is first waited for; reset per chunk.
+    /// Made when a chunk is first waited for; set afresh each time waiting starts.
     timer: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// Whether the timer runs for the chunk being waited for (not still for the last one,
+    /// however long the handler took with it).
+    waiting: bool,
     done: bool,
 }
 
@@ -86,6 +89,10 @@ impl Stream for BodyStream {
                     let timer = this
                         .timer
                         .get_or_insert_with(|| Box::pin(tokio::time::sleep(period)));
+                    if !this.waiting {
+                        this.waiting = true;
+                        timer.as_mut().reset(tokio::time::Instant::now() + period);
+                    }
                     ready!(timer.as_mut().poll(cx));
                     return this.fail(Problem::new(StatusCode::REQUEST_TIMEOUT).with_detail(
                         format!(
@@ -95,11 +102,7 @@ impl Stream for BodyStream {
                     ));
                 }
             };
-            if let Some(timer) = &mut this.timer {
-                timer
-                    .as_mut()
-                    .reset(tokio::time::Instant::now() + this.chunk_timeout);
-            }
+            this.waiting = false;
             match frame {
                 None => {
                     this.done = true;
@@ -141,6 +144,7 @@ impl FromBody for BodyStream {
             read: 0,
             chunk_timeout: limits.body_timeout(),
             timer: None,
+            waiting: false,
             done: false,
         })
     }

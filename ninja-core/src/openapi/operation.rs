@@ -40,7 +40,9 @@ pub struct OperationDoc<'g> {
     /// The dependencies described so far (each documents its inputs once).
     dependencies: Vec<TypeId>,
     /// The dependencies being described, innermost last: a cycle is a build error.
-    resolving: Vec<&'static str>,
+    resolving: Vec<(TypeId, &'static str)>,
+    /// States dependencies need, with the override that makes them unneeded.
+    unless_overridden: Vec<(TypeId, Vec<(TypeId, &'static str)>)>,
     /// `errors = [..]` on the route: the error-type statuses documented, and those met.
     error_filter: Option<(&'static [u16], Vec<u16>)>,
 }
@@ -86,6 +88,7 @@ impl<'g> OperationDoc<'g> {
             states: Vec::new(),
             dependencies: Vec::new(),
             resolving: Vec::new(),
+            unless_overridden: Vec::new(),
             error_filter: None,
         }
     }
@@ -110,16 +113,20 @@ impl<'g> OperationDoc<'g> {
         }
     }
 
-    /// Describes a dependency's inputs (with `describe`), the first time it is met.
+    /// Describes a dependency's inputs (with `describe`), the first time it is met. The
+    /// states it needs are needed only when no override (of type id `overridden`) stands in
+    /// for it.
     #[doc(hidden)]
     pub fn dependency(
         &mut self,
         id: TypeId,
+        overridden: TypeId,
         name: &'static str,
         describe: fn(&mut OperationDoc<'_>),
     ) {
-        if self.resolving.contains(&name) {
-            let cycle = self.resolving.join(" → ");
+        if self.resolving.iter().any(|(r, _)| *r == id) {
+            let names: Vec<&str> = self.resolving.iter().map(|(_, n)| *n).collect();
+            let cycle = names.join(" → ");
             self.errors
                 .push(format!("the dependencies form a cycle: {cycle} → {name}"));
             return;
@@ -128,8 +135,11 @@ impl<'g> OperationDoc<'g> {
             return;
         }
         self.dependencies.push(id);
-        self.resolving.push(name);
+        self.resolving.push((id, name));
+        let before = self.states.len();
         describe(self);
+        let needed = self.states.split_off(before);
+        self.unless_overridden.push((overridden, needed));
         self.resolving.pop();
     }
 
@@ -389,7 +399,13 @@ pub(super) fn describe(
     for e in doc.errors.drain(..) {
         errors.push(format!("`{} {}`: {e}", route.method(), route.path()));
     }
-    for (id, name) in doc.states.drain(..) {
+    let mut needed = std::mem::take(&mut doc.states);
+    for (overridden, states) in doc.unless_overridden.drain(..) {
+        if !has_state(overridden) {
+            needed.extend(states);
+        }
+    }
+    for (id, name) in needed {
         if !has_state(id) {
             errors.push(format!(
                 "`{} {}` takes `State<{name}>` (itself or through a dependency) but the API has no `{name}`: register one with `.state(...)`",

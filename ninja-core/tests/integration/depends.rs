@@ -372,3 +372,81 @@ fn overrides_replace_a_dependency_or_a_state_blocking() {
     assert_eq!(log.users.load(Ordering::SeqCst), 0);
     assert_eq!(other.connections.load(Ordering::SeqCst), 0);
 }
+
+/// Panics while being computed.
+#[dependency]
+async fn exploding() -> Result<u8, Problem> {
+    panic!("a dependency panicked")
+}
+
+#[get("/explodes")]
+async fn explodes(_boom: Depends<exploding>) -> &'static str {
+    "unreachable"
+}
+
+/// Where its `blocking` call ran.
+#[dependency]
+async fn blocking_thread() -> Result<String, Problem> {
+    ninja_core::blocking(|| std::thread::current().name().unwrap_or("?").to_owned()).await
+}
+
+#[get("/thread")]
+async fn thread(name: Depends<blocking_thread>) -> String {
+    name.0.clone()
+}
+
+mod one {
+    use ninja_core::prelude::*;
+
+    /// One `current`.
+    #[dependency]
+    pub(super) async fn current() -> Result<u8, Problem> {
+        Ok(1)
+    }
+}
+
+mod two {
+    use ninja_core::prelude::*;
+
+    /// Another `current`, using the first: not a cycle.
+    #[dependency]
+    pub(super) async fn current(first: Depends<super::one::current>) -> Result<u8, Problem> {
+        Ok(*first + 1)
+    }
+}
+
+#[get("/same-names")]
+async fn same_names(n: Depends<two::current>) -> String {
+    n.to_string()
+}
+
+#[tokio::test]
+async fn a_panicking_dependency_is_a_500_and_the_next_request_is_served() {
+    let log = Arc::new(Log::default());
+    let client = TestClient::new(api(log).routes(routes![explodes, thread, same_names]));
+    let res = client.get("/explodes").send().await;
+    assert_eq!(res.status(), 500);
+    assert!(!res.text().contains("panicked"), "{}", res.text());
+    assert_eq!(client.get("/same-names").send().await.text(), "2");
+}
+
+#[tokio::test]
+async fn blocking_in_a_dependency_uses_the_bounded_pool() {
+    let client = TestClient::new(api(Arc::new(Log::default())).routes(routes![thread]));
+    assert_eq!(client.get("/thread").send().await.text(), "ninja-blocking");
+}
+
+#[test]
+fn an_overridden_dependency_does_not_need_its_inputs() {
+    // `me` needs `State<Arc<Log>>` through `current_user` and `connection`; with both
+    // overridden, an API without the state builds.
+    NinjaApi::new("t", "1")
+        .routes(routes![me])
+        .override_dependency::<current_user>(User {
+            name: "t".into(),
+            conn: 0,
+        })
+        .override_dependency::<connection>(Conn(1))
+        .build()
+        .expect("the overrides stand in for what the dependencies need");
+}

@@ -212,3 +212,31 @@ fn documented_as_binary() {
         json!({"type": "string", "format": "binary"})
     );
 }
+
+/// Takes its time with each chunk: longer than the body timeout.
+#[put("/slow")]
+async fn slow(mut body: BodyStream) -> Result<String, Problem> {
+    let mut total = 0;
+    while let Some(chunk) = body.chunk().await {
+        total += chunk?.len();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    Ok(total.to_string())
+}
+
+#[tokio::test]
+async fn a_slow_handler_is_not_a_stalled_client() {
+    let addr = serve_app(api().routes(routes![slow]).build().expect("builds")).await;
+    let mut s = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("connects");
+    // Two chunks sent at once; the handler spends 500 ms (over the 300 ms timeout) on each.
+    s.write_all(
+        b"PUT /slow HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n\
+          5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n",
+    )
+    .await
+    .expect("writes");
+    let answer = read_until(&mut s, "\r\n\r\n10").await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
