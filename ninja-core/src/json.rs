@@ -12,7 +12,7 @@ use serde::de::{self, DeserializeOwned};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::body::{Body, RequestBody};
-use crate::extract::{FromBody, Limits};
+use crate::extract::{FromBody, Limits, refuse_declared_over, too_large};
 use crate::openapi::OperationDoc;
 use crate::problem::{FieldError, LocPart, Problem};
 use crate::response::{IntoResponse, Response};
@@ -72,21 +72,10 @@ pub(crate) async fn read_body(
     body: RequestBody,
     limit: usize,
 ) -> Result<Bytes, Problem> {
-    let too_large = || {
-        Problem::new(StatusCode::PAYLOAD_TOO_LARGE)
-            .with_detail(format!("the request body is larger than {limit} bytes"))
-    };
-    let declared = parts
-        .headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(too_large());
-    }
+    refuse_declared_over(parts, limit)?;
     match Limited::new(body, limit).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large(limit)),
         Err(e) => {
             tracing::debug!(error = %e, "failed to read a request body");
             Err(Problem::bad_request("the request body could not be read"))

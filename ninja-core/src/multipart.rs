@@ -14,7 +14,7 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAc
 use serde::{Deserialize, Deserializer};
 
 use crate::body::RequestBody;
-use crate::extract::{FromBody, Limits, ParamDe, ParamError};
+use crate::extract::{FromBody, Limits, ParamDe, ParamError, refuse_declared_over, too_large};
 use crate::openapi::OperationDoc;
 use crate::problem::{FieldError, Problem};
 
@@ -296,7 +296,7 @@ async fn read_file(
     })
 }
 
-fn too_large(detail: String) -> Problem {
+fn part_too_large(detail: String) -> Problem {
     Problem::new(StatusCode::PAYLOAD_TOO_LARGE).with_detail(detail)
 }
 
@@ -324,17 +324,7 @@ async fn read_parts(
     if !is_form_data {
         return Err(unsupported());
     }
-    let declared = parts
-        .headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limits.body() as u64) {
-        return Err(too_large(format!(
-            "the request body is larger than {} bytes",
-            limits.body()
-        )));
-    }
+    refuse_declared_over(parts, limits.body())?;
     let constraints = multer::Constraints::new().size_limit(
         multer::SizeLimit::new()
             .whole_stream(limits.body() as u64)
@@ -344,12 +334,12 @@ async fn read_parts(
         multer::Multipart::with_constraints(body.into_data_stream(), boundary, constraints);
     let mut out = Vec::new();
     let failed = |e: multer::Error| match e {
-        multer::Error::FieldSizeExceeded { limit, field_name } => too_large(format!(
+        multer::Error::FieldSizeExceeded { limit, field_name } => part_too_large(format!(
             "the part `{}` is larger than {limit} bytes",
             field_name.unwrap_or_default()
         )),
         multer::Error::StreamSizeExceeded { limit } => {
-            too_large(format!("the request body is larger than {limit} bytes"))
+            too_large(usize::try_from(limit).unwrap_or(usize::MAX))
         }
         other => Problem::bad_request(format!("the multipart body is malformed: {other}")),
     };

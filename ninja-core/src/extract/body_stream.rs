@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::Stream;
+use http::StatusCode;
 use http::request::Parts;
-use http::{StatusCode, header};
 use http_body::Body as _;
 
 use crate::body::RequestBody;
-use crate::extract::{FromBody, Limits};
+use crate::extract::{FromBody, Limits, refuse_declared_over, too_large};
 use crate::openapi::OperationDoc;
 use crate::problem::Problem;
 
@@ -66,11 +66,6 @@ impl BodyStream {
         self.done = true;
         Poll::Ready(Some(Err(problem)))
     }
-}
-
-fn too_large(limit: usize) -> Problem {
-    Problem::new(StatusCode::PAYLOAD_TOO_LARGE)
-        .with_detail(format!("the request body is larger than {limit} bytes"))
 }
 
 impl Stream for BodyStream {
@@ -130,14 +125,7 @@ impl Stream for BodyStream {
 
 impl FromBody for BodyStream {
     async fn from_body(parts: &Parts, body: RequestBody, limits: Limits) -> Result<Self, Problem> {
-        let declared = parts
-            .headers
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > limits.body() as u64) {
-            return Err(too_large(limits.body()));
-        }
+        refuse_declared_over(parts, limits.body())?;
         Ok(Self {
             body,
             limit: limits.body(),

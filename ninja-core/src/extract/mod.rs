@@ -349,6 +349,26 @@ impl<T: FromBody + Send> FromArg<ViaBody> for T {
     }
 }
 
+/// The 413 for a body over `limit` bytes.
+pub(crate) fn too_large(limit: usize) -> Problem {
+    Problem::new(http::StatusCode::PAYLOAD_TOO_LARGE)
+        .with_detail(format!("the request body is larger than {limit} bytes"))
+}
+
+/// Refuses a body whose declared `Content-Length` is over `limit`, before reading any of
+/// it: the preamble of every body extractor.
+pub(crate) fn refuse_declared_over(parts: &Parts, limit: usize) -> Result<(), Problem> {
+    let declared = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match declared {
+        Some(n) if n > limit as u64 => Err(too_large(limit)),
+        _ => Ok(()),
+    }
+}
+
 /// Runs a body extractor within the API's body read timeout: a client that stops sending
 /// its body mid-way gets a 408 instead of holding the request open.
 pub(crate) async fn within_body_timeout<T>(
