@@ -22,7 +22,6 @@ pub(crate) struct Assets {
     pub(crate) openapi: Bytes,
     openapi_path: String,
     title: String,
-    docs_path: String,
     swagger: Option<Arc<utoipa_swagger_ui::Config<'static>>>,
     pages: Vec<Page>,
 }
@@ -31,7 +30,6 @@ impl std::fmt::Debug for Assets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Assets")
             .field("openapi_bytes", &self.openapi.len())
-            .field("docs_path", &self.docs_path)
             .finish_non_exhaustive()
     }
 }
@@ -47,7 +45,6 @@ impl Assets {
             openapi,
             openapi_path: openapi_path.to_owned(),
             title: title.to_owned(),
-            docs_path: docs_path.unwrap_or_default().to_owned(),
             swagger: docs_path.map(|_| {
                 Arc::new(
                     utoipa_swagger_ui::Config::new([openapi_path.to_owned()])
@@ -139,48 +136,33 @@ pub(crate) fn routes(openapi_path: &str, docs_path: Option<&str>, pages: &[Page]
         "__ninja_openapi",
     )];
     if let Some(docs) = docs_path {
-        let docs = docs.trim_end_matches('/');
-        routes.push(Route::internal(
-            Method::GET,
-            docs.to_owned(),
-            redirect,
-            "__ninja_docs_redirect",
-        ));
-        routes.push(Route::internal(
-            Method::GET,
-            format!("{docs}/"),
-            docs_file,
-            "__ninja_docs_index",
-        ));
-        routes.push(Route::internal(
-            Method::GET,
-            format!("{docs}/{{*file}}"),
-            docs_file,
-            "__ninja_docs",
-        ));
+        routes.extend(page_routes(docs, "{*file}", docs_file, "__ninja_docs"));
     }
     for page in pages {
-        let base = page.path.trim_end_matches('/');
-        routes.push(Route::internal(
-            Method::GET,
-            base.to_owned(),
-            redirect_page,
-            "__ninja_page_redirect",
-        ));
-        routes.push(Route::internal(
-            Method::GET,
-            format!("{base}/"),
-            page_file,
-            "__ninja_page",
-        ));
-        routes.push(Route::internal(
-            Method::GET,
-            format!("{base}/{{file}}"),
-            page_file,
-            "__ninja_page_file",
-        ));
+        routes.extend(page_routes(&page.path, "{file}", page_file, "__ninja_page"));
     }
     routes
+}
+
+/// A docs page's three routes: `base` redirecting to `base/`, `base/` (the page), and its
+/// files under `base/{file}` (`file` the pattern's tail).
+fn page_routes(
+    base: &str,
+    file: &str,
+    serve: crate::handler::HandlerFn,
+    id: &'static str,
+) -> [Route; 3] {
+    let base = base.trim_end_matches('/');
+    [
+        Route::internal(
+            Method::GET,
+            base.to_owned(),
+            to_slash,
+            "__ninja_page_redirect",
+        ),
+        Route::internal(Method::GET, format!("{base}/"), serve, id),
+        Route::internal(Method::GET, format!("{base}/{file}"), serve, id),
+    ]
 }
 
 /// The page of the route's prefix, found by the request's path.
@@ -190,7 +172,8 @@ fn page_of<'a>(a: &'a Assets, path: &str) -> Option<&'a Page> {
         .find(|p| path.starts_with(p.path.trim_end_matches('/')))
 }
 
-fn redirect_page<'a>(cx: RequestCx<'a>, _: RequestBody, _: &'a Exec) -> BoxFuture<'a> {
+/// `base` → `base/`: the page's relative links resolve under it.
+fn to_slash<'a>(cx: RequestCx<'a>, _: RequestBody, _: &'a Exec) -> BoxFuture<'a> {
     let path = cx.parts().uri.path();
     let mut res = Response::new(Body::empty());
     *res.status_mut() = StatusCode::PERMANENT_REDIRECT;
@@ -252,19 +235,6 @@ fn openapi<'a>(cx: RequestCx<'a>, _: RequestBody, _: &'a Exec) -> BoxFuture<'a> 
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    ready(res)
-}
-
-fn redirect<'a>(cx: RequestCx<'a>, _: RequestBody, _: &'a Exec) -> BoxFuture<'a> {
-    let Some(a) = assets(&cx) else {
-        return ready(Problem::internal().into_response());
-    };
-    let mut res = Response::new(Body::empty());
-    *res.status_mut() = StatusCode::PERMANENT_REDIRECT;
-    if let Ok(location) = HeaderValue::from_str(&format!("{}/", a.docs_path.trim_end_matches('/')))
-    {
-        res.headers_mut().insert(header::LOCATION, location);
-    }
     ready(res)
 }
 
