@@ -239,9 +239,7 @@ impl<'g> OperationDoc<'g> {
 
     /// Documents `rule` on the parameter `arg` added last.
     pub fn constrain(&mut self, arg: &Arg, rule: &crate::validate::Rule) {
-        let names = [arg.name(), arg.header_name()];
-        let last = self.params.iter_mut().rev();
-        if let Some(p) = last.into_iter().find(|p| names.contains(&p.name.as_str())) {
+        if let Some(p) = self.param_of(arg) {
             crate::validate::document(&mut p.schema, rule);
         }
     }
@@ -274,12 +272,8 @@ impl<'g> OperationDoc<'g> {
     /// Writes the parameter's `default` (`#[param(default = ..)]`) into its schema.
     #[doc(hidden)]
     pub fn param_default(&mut self, arg: &Arg, default: Option<Value>) {
-        let names = [arg.name(), arg.header_name()];
-        let last = self.params.iter_mut().rev();
-        if let (Some(p), Some(default)) = (
-            last.into_iter().find(|p| names.contains(&p.name.as_str())),
-            default,
-        ) && let Some(obj) = p.schema.as_object_mut()
+        if let (Some(p), Some(default)) = (self.param_of(arg), default)
+            && let Some(obj) = p.schema.as_object_mut()
         {
             obj.insert("default".to_owned(), default);
         }
