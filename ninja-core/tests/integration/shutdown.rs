@@ -38,10 +38,16 @@ fn stuck() -> &'static str {
 #[test]
 #[ignore = "the server process of `sigterm_under_load`, started by it"]
 fn child_server() {
-    let port = std::env::var(PORT_VAR).expect("run by sigterm_under_load");
+    serve_child(routes![work, work_sync, stuck]);
+}
+
+/// What a child server process does: `NinjaApi::serve` on the port it was given, until its
+/// SIGTERM.
+fn serve_child(routes: Vec<ninja_core::Route>) {
+    let port = std::env::var(PORT_VAR).expect("run by a test of this file");
     NinjaApi::new("t", "1")
         .shutdown_timeout(GRACE)
-        .routes(routes![work, work_sync, stuck])
+        .routes(routes)
         .serve(format!("127.0.0.1:{port}"))
         .expect("serves until SIGTERM");
 }
@@ -63,12 +69,7 @@ async fn mark(name: String, ms: u64, tasks: ninja_core::Background) -> &'static 
 #[test]
 #[ignore = "the server process of `sigterm_lets_background_tasks_finish_within_grace`"]
 fn child_server_with_tasks() {
-    let port = std::env::var(PORT_VAR).expect("run by the test");
-    NinjaApi::new("t", "1")
-        .shutdown_timeout(GRACE)
-        .routes(routes![mark])
-        .serve(format!("127.0.0.1:{port}"))
-        .expect("serves until SIGTERM");
+    serve_child(routes![mark]);
 }
 
 /// Runs `child` (an ignored test of this binary) as a server process on a free port.
