@@ -42,6 +42,16 @@ pub(crate) struct RouteArgs {
     pub(crate) openapi_extra: Option<syn::Expr>,
 }
 
+/// The path in a `crate = "my_ninja"` option (of every attribute and derive).
+pub(crate) fn crate_path(lit: &LitStr) -> syn::Result<syn::Path> {
+    lit.parse().map_err(|_| {
+        syn::Error::new(
+            lit.span(),
+            "expected a path to `ninja_core`, e.g. `crate = \"my_ninja\"`",
+        )
+    })
+}
+
 /// Fails with "`x` is given twice", spanned on the second one.
 fn once<T>(slot: &mut Option<T>, value: T, span: proc_macro2::Span, key: &str) -> syn::Result<()> {
     if slot.replace(value).is_some() {
@@ -104,13 +114,7 @@ impl Parse for RouteArgs {
             } else if look.peek(Token![crate]) {
                 let k: Token![crate] = input.parse()?;
                 input.parse::<Token![=]>()?;
-                let lit: LitStr = input.parse()?;
-                let path = lit.parse::<syn::Path>().map_err(|_| {
-                    syn::Error::new(
-                        lit.span(),
-                        "expected a path to `ninja_core`, e.g. `crate = \"my_ninja\"`",
-                    )
-                })?;
+                let path = crate_path(&input.parse()?)?;
                 once(&mut krate, path, k.span, "crate")?;
             } else if look.peek(kw::openapi_extra) {
                 let k: kw::openapi_extra = input.parse()?;

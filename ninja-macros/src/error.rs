@@ -36,13 +36,7 @@ fn parse_args(attrs: &[Attribute], errors: &mut Vec<syn::Error>) -> ErrorArgs {
             } else if meta.path.is_ident("type") {
                 out.kind = Some(meta.value()?.parse()?);
             } else if meta.path.is_ident("crate") {
-                let lit: LitStr = meta.value()?.parse()?;
-                out.krate = Some(lit.parse().map_err(|_| {
-                    syn::Error::new(
-                        lit.span(),
-                        "expected a path to `ninja_core`, e.g. `crate = \"my_ninja\"`",
-                    )
-                })?);
+                out.krate = Some(crate::args::crate_path(&meta.value()?.parse()?)?);
             } else {
                 return Err(
                     meta.error("expected `status = 404`, `title = \"...\"` or `type = \"...\"`")

@@ -579,8 +579,7 @@ impl syn::parse::Parse for DependencyArgs {
     fn parse(input: syn::parse::ParseStream<'_>) -> syn::Result<Self> {
         input.parse::<syn::Token![crate]>()?;
         input.parse::<syn::Token![=]>()?;
-        let lit: syn::LitStr = input.parse()?;
-        let krate = lit.parse::<syn::Path>()?;
+        let krate = crate::args::crate_path(&input.parse()?)?;
         Ok(Self { krate })
     }
 }

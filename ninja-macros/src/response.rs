@@ -5,7 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Attribute, Data, DeriveInput, Fields, LitInt, LitStr};
+use syn::{Attribute, Data, DeriveInput, Fields, LitInt};
 
 use crate::doc;
 
@@ -31,8 +31,7 @@ fn parse_args(attrs: &[Attribute], errors: &mut Vec<syn::Error>) -> Args {
                 }
                 out.status = Some(n);
             } else if meta.path.is_ident("crate") {
-                let lit: LitStr = meta.value()?.parse()?;
-                out.krate = Some(lit.parse()?);
+                out.krate = Some(crate::args::crate_path(&meta.value()?.parse()?)?);
             } else {
                 return Err(meta.error("expected `status = 200`"));
             }
