@@ -33,7 +33,7 @@ pub struct Paging {
 #[derive(Debug, Deserialize, Serialize, JsonSchema, Validate)]
 pub struct Account {
     /// The login: 3 to 20 lowercase letters or digits.
-    #[garde(length(min = 3, max = 20), pattern(r"^[a-z0-9]+$"))]
+    #[garde(length(chars, min = 3, max = 20), pattern(r"^[a-z0-9]+$"))]
     pub login: String,
     /// Where to write.
     #[garde(email)]
@@ -46,7 +46,7 @@ pub struct Account {
     #[garde(range(min = 13, max = 130))]
     pub age: u8,
     /// Up to 5 interests, none empty.
-    #[garde(length(max = 5), inner(length(min = 1)))]
+    #[garde(length(max = 5), inner(length(chars, min = 1)))]
     pub interests: Vec<String>,
     /// Postal addresses.
     #[garde(dive)]
@@ -57,7 +57,7 @@ pub struct Account {
 #[derive(Debug, Deserialize, Serialize, JsonSchema, Validate)]
 pub struct Address {
     /// Street and number.
-    #[garde(length(min = 1))]
+    #[garde(length(chars, min = 1))]
     pub street: String,
     /// ISO 3166-1 alpha-2 country code.
     #[garde(pattern(r"^[A-Z]{2}$"))]
@@ -68,10 +68,10 @@ pub struct Address {
 #[derive(Debug, Deserialize, JsonSchema, Validate)]
 pub struct SignIn {
     /// The login.
-    #[garde(length(min = 1))]
+    #[garde(length(chars, min = 1))]
     pub login: String,
     /// The password.
-    #[garde(length(min = 8))]
+    #[garde(length(chars, min = 8))]
     pub password: String,
     /// Keep me signed in.
     #[garde(skip)]
@@ -82,7 +82,7 @@ pub struct SignIn {
 #[derive(Debug, Deserialize, Serialize, JsonSchema, Validate)]
 pub struct UploadMeta {
     /// A title for the document.
-    #[garde(length(min = 1, max = 100))]
+    #[garde(length(chars, min = 1, max = 100))]
     pub title: String,
     /// Labels.
     #[garde(skip)]

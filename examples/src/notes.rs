@@ -38,31 +38,41 @@ pub struct Note {
 #[derive(Debug, Deserialize, JsonSchema, garde::Validate)]
 pub struct NewNote {
     /// Its title, unique among notes.
-    #[garde(length(min = 1, max = 200))]
+    #[garde(length(chars, min = 1, max = 200))]
     pub title: String,
     /// Its text.
-    #[garde(length(max = 10000))]
+    #[garde(length(chars, max = 10000))]
     #[serde(default)]
     pub body: String,
     /// Its tags (at most 10).
-    #[garde(length(max = 10), inner(length(min = 1, max = 32)))]
+    #[garde(length(max = 10), dive)]
     #[serde(default)]
-    pub tags: Vec<String>,
+    pub tags: Vec<Tag>,
 }
 
 /// Some fields of a note (`PATCH`): those given change.
+// The rules sit on the `Option`s themselves (garde checks the value when there is one):
+// schemars reads garde's `inner(..)` as the items of a list, so on an `Option` it would
+// document a rule the server does not apply.
 #[derive(Debug, Deserialize, JsonSchema, garde::Validate)]
 pub struct NotePatch {
     /// A new title.
-    #[garde(inner(length(min = 1, max = 200)))]
+    #[garde(length(chars, min = 1, max = 200))]
     pub title: Option<String>,
     /// A new text.
-    #[garde(inner(length(max = 10000)))]
+    #[garde(length(chars, max = 10000))]
     pub body: Option<String>,
     /// New tags (replacing all).
-    #[garde(inner(length(max = 10), inner(length(min = 1, max = 32))))]
-    pub tags: Option<Vec<String>>,
+    #[garde(length(max = 10), dive)]
+    pub tags: Option<Vec<Tag>>,
 }
+
+/// A tag: 1 to 32 characters.
+// A type of its own, so that the rule is the same in a list and in an optional list.
+#[derive(Debug, Serialize, Deserialize, JsonSchema, garde::Validate)]
+#[serde(transparent)]
+#[garde(transparent)]
+pub struct Tag(#[garde(length(chars, min = 1, max = 32))] pub String);
 
 /// A page of notes.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
@@ -177,11 +187,7 @@ async fn load(conn: &mut SqliteConnection, id: i64) -> Result<Note, NoteError> {
     })
 }
 
-async fn set_tags(
-    conn: &mut SqliteConnection,
-    id: i64,
-    tags: &[String],
-) -> Result<(), sqlx::Error> {
+async fn set_tags(conn: &mut SqliteConnection, id: i64, tags: &[Tag]) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM note_tags WHERE note_id = ?")
         .bind(id)
         .execute(&mut *conn)
@@ -189,7 +195,7 @@ async fn set_tags(
     for tag in tags {
         sqlx::query("INSERT OR IGNORE INTO note_tags (note_id, tag) VALUES (?, ?)")
             .bind(id)
-            .bind(tag)
+            .bind(&tag.0)
             .execute(&mut *conn)
             .await?;
     }

@@ -20,7 +20,7 @@ pub struct Product {
 /// A product to add.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, Validate)]
 pub struct NewProduct {
-    #[garde(length(min = 1, max = 80))]
+    #[garde(length(chars, min = 1, max = 80))]
     pub name: String,
     /// Price in euro cents.
     #[garde(range(min = 0, max = 10_000_000))]
