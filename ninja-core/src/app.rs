@@ -270,6 +270,12 @@ impl App {
         std::str::from_utf8(&api.openapi).ok()
     }
 
+    /// The OpenAPI document of every API, in registration order.
+    #[cfg(feature = "contract")]
+    pub(crate) fn documents(&self) -> impl Iterator<Item = &[u8]> {
+        self.0.apis.iter().map(|api| &api.openapi[..])
+    }
+
     /// Every route of the (first) API, in registration order, as served.
     #[must_use]
     pub fn routes(&self) -> &[Route] {

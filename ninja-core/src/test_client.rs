@@ -84,6 +84,13 @@ impl TestClient<Async> {
     }
 }
 
+impl TestClient<Async> {
+    /// A client for an app already built.
+    pub(crate) fn from_app(app: App) -> Self {
+        Self { app, mode: Async }
+    }
+}
+
 impl TestClient<Blocking> {
     /// A client for sync tests: the same methods, `send()` without `.await`.
     #[track_caller]
@@ -140,7 +147,7 @@ impl<M: Clone> TestClient<M> {
 }
 
 /// Characters escaped in a query key or value (everything but unreserved ones).
-const QUERY: &AsciiSet = &NON_ALPHANUMERIC
+pub(crate) const QUERY: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
     .remove(b'.')
@@ -175,6 +182,12 @@ impl<M> TestRequest<M> {
     pub fn header(mut self, name: &str, value: &str) -> Self {
         let name = HeaderName::try_from(name).expect("a valid header name");
         let value = HeaderValue::try_from(value).expect("a valid header value");
+        self.headers.append(name, value);
+        self
+    }
+
+    /// Adds a header already checked.
+    pub(crate) fn header_value(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.headers.append(name, value);
         self
     }
@@ -228,7 +241,8 @@ impl<M> TestRequest<M> {
         self.header("authorization", &format!("Basic {encoded}"))
     }
 
-    fn into_call(self) -> (M, impl Future<Output = TestResponse> + Send) {
+    /// The request as the app receives it, with its `Content-Length`.
+    pub(crate) fn into_parts(self) -> (M, App, Request<RequestBody>) {
         let mut req = Request::builder()
             .method(self.method)
             .uri(&self.uri)
@@ -239,8 +253,12 @@ impl<M> TestRequest<M> {
                 .insert(header::CONTENT_LENGTH, self.body.len().into());
         }
         req.headers_mut().extend(self.headers);
-        let app = self.app;
-        (self.mode, async move {
+        (self.mode, self.app, req)
+    }
+
+    fn into_call(self) -> (M, impl Future<Output = TestResponse> + Send) {
+        let (mode, app, req) = self.into_parts();
+        (mode, async move {
             let res = app.call(req).await;
             let (parts, body) = res.into_parts();
             let body = body
