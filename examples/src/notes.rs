@@ -118,7 +118,9 @@ pub async fn open(path: &Path) -> Result<SqlitePool, sqlx::Error> {
     let options = SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(true)
-        .foreign_keys(true);
+        .foreign_keys(true)
+        // Readers go on while a write is under way.
+        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
         .connect_with(options)
@@ -150,7 +152,12 @@ impl Tx {
 /// it is an error (a handler's `Err`, a failed input, a panic).
 #[dependency]
 pub async fn transaction(pool: State<SqlitePool>, cleanup: Cleanup) -> Result<Tx, NoteError> {
-    let tx = Tx(Arc::new(Mutex::new(Some(pool.begin().await?))));
+    // IMMEDIATE takes the write lock at the start. A deferred transaction takes it at its
+    // first write, and two of them that both read first deadlock: SQLite answers one
+    // "database is locked" at once, without waiting (a 500 under concurrent writes).
+    let tx = Tx(Arc::new(Mutex::new(Some(
+        pool.begin_with("BEGIN IMMEDIATE").await?,
+    ))));
     let ending = tx.clone();
     cleanup.after(move |outcome: Outcome| async move {
         let Some(t) = ending.0.lock().await.take() else {

@@ -178,3 +178,30 @@ async fn notes_survive_a_restart() {
     assert_eq!(page["total"], 1);
     assert_eq!(page["items"][0]["body"], "across restarts");
 }
+
+/// Concurrent writes wait for each other instead of failing: each write's transaction
+/// takes SQLite's write lock first (found by schemathesis with two workers: 500s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writes_all_succeed() {
+    let dir = tempfile::tempdir().expect("a dir");
+    let (c, _pool) = client(&dir.path().join("notes.db")).await;
+    assert_eq!(create(&c, json!({"title": "shared"})).await.status(), 201);
+    let writes = (0..24).map(|i| {
+        let c = c.clone();
+        tokio::spawn(async move {
+            let res = if i % 2 == 0 {
+                let note = json!({"title": "shared", "body": format!("v{i}"), "tags": ["a", "b"]});
+                c.put("/notes/1").bearer(TOKEN).json(&note).send().await
+            } else {
+                create(&c, json!({"title": format!("note {i}"), "tags": ["x"]})).await
+            };
+            (res.status().as_u16(), res.text().to_owned())
+        })
+    });
+    for write in writes.collect::<Vec<_>>() {
+        let (status, body) = write.await.expect("the task ends");
+        assert!(status == 200 || status == 201, "{status}: {body}");
+    }
+    let page: Value = c.get("/notes").query("limit", 100).send().await.json();
+    assert_eq!(page["total"], 13);
+}
