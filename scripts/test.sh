@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test. First installs what some tests need, when it is missing:
 #   - Debian's chromium and chromium-driver (the docs-page browser test),
-#   - a Python venv in target/ci-venv with openapi-spec-validator (the golden-spec check).
+#   - a Python venv in target/ci-venv with openapi-spec-validator (the golden-spec check)
+#     and schemathesis (installed by scripts/schemathesis.sh, run last).
 # Then runs the workspace tests, every feature on (TLS), with NINJA_REQUIRE_TOOLS=1, so a missing tool fails the run
 # instead of being skipped.
 set -euo pipefail
@@ -22,3 +23,6 @@ if ! target/ci-venv/bin/python -c "import openapi_spec_validator, jsonschema" 2>
 fi
 
 NINJA_REQUIRE_TOOLS=1 cargo test --workspace --all-features
+
+# The independent fuzzer: schemathesis against each example, from its published document.
+scripts/schemathesis.sh

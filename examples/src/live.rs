@@ -121,17 +121,19 @@ fn download(
                     .unwrap_or(HeaderValue::from_static("bytes */0")),
             )
     };
-    let ranges = http_range_header::parse_range_header(&asked)
-        .and_then(|r| r.validate(size))
-        .map_err(|_| unsatisfiable())?;
+    // A Range that does not parse is ignored, as RFC 9110 (14.2) allows: the whole body.
+    let Ok(parsed) = http_range_header::parse_range_header(&asked) else {
+        return Ok(Download { size, range: None });
+    };
+    let ranges = parsed.validate(size).map_err(|_| unsatisfiable())?;
     // One range (what download managers and players ask for); several would need a
-    // multipart/byteranges body.
+    // multipart/byteranges body, so they are ignored too.
     match ranges.as_slice() {
         [one] => Ok(Download {
             size,
             range: Some((*one.start(), *one.end())),
         }),
-        _ => Err(unsatisfiable()),
+        _ => Ok(Download { size, range: None }),
     }
 }
 

@@ -134,6 +134,18 @@ async fn downloads_whole_and_in_ranges() {
     .await;
     assert_eq!(status, 416);
     assert!(head.contains("content-range: bytes */100"), "{head}");
+
+    // A Range that does not parse (here empty) is ignored: the whole body.
+    for ignored in ["range: ", "range: lines=1-2", "range: bytes=0-1,5-6"] {
+        let (status, head, body) = raw(
+            s.addr,
+            &format!("GET /download/100 HTTP/1.1\r\n{ignored}"),
+            b"",
+        )
+        .await;
+        assert_eq!(status, 200, "{ignored}: {head}");
+        assert_eq!(body.len(), 100, "{ignored}");
+    }
 }
 
 #[tokio::test]

@@ -65,7 +65,7 @@ impl<T: DeserializeOwned + JsonSchema + Send> FromBody for Form<T> {
     }
 
     fn describe(op: &mut OperationDoc<'_>) {
-        let schema = op.schema_for::<T>();
+        let schema = op.form_schema_for::<T>();
         op.request_body(FORM, schema);
     }
 }

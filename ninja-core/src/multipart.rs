@@ -374,7 +374,7 @@ impl<T: DeserializeOwned + JsonSchema + Send> FromBody for Multipart<T> {
     }
 
     fn describe(op: &mut OperationDoc<'_>) {
-        let schema = op.schema_for::<T>();
+        let schema = op.form_schema_for::<T>();
         op.request_body("multipart/form-data", schema);
     }
 }

@@ -179,6 +179,34 @@ fn collision_base<'a>(name: &str, known: &'a [(String, String)]) -> Option<(&'a 
 
 /// Rewrites every `true` subschema as `{}`: the same schema ("anything"), but docs pages
 /// (Swagger UI among them) fail to render a boolean schema where they expect an object.
+/// `schema` without its `null` alternative: `type: [T, "null"]` becomes `type: T`, and an
+/// `anyOf`/`oneOf` loses its `{"type": "null"}` branch (the one left is merged in).
+pub(crate) fn without_null(schema: &mut Value) {
+    let Value::Object(obj) = schema else { return };
+    if let Some(Value::Array(types)) = obj.get_mut("type") {
+        types.retain(|t| t != "null");
+        if types.len() == 1 {
+            let only = types.remove(0);
+            obj.insert("type".to_owned(), only);
+        }
+    }
+    for key in ["anyOf", "oneOf"] {
+        let Some(Value::Array(branches)) = obj.get_mut(key) else {
+            continue;
+        };
+        branches.retain(|b| b.get("type").is_none_or(|t| t != "null"));
+        if branches.len() == 1 {
+            let Some(Value::Object(only)) = branches.pop() else {
+                continue;
+            };
+            obj.remove(key);
+            for (k, v) in only {
+                obj.entry(k).or_insert(v);
+            }
+        }
+    }
+}
+
 pub(crate) fn normalize(schema: &mut Value) {
     match schema {
         Value::Bool(true) => *schema = Value::Object(serde_json::Map::new()),

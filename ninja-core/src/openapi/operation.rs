@@ -162,6 +162,25 @@ impl<'g> OperationDoc<'g> {
         schema
     }
 
+    /// `T`'s schema as the fields of a form (urlencoded or multipart): inline, with `null`
+    /// taken out of each field's type, and no fields but `T`'s. A form has no null: an
+    /// `Option` field is left out, which its absence from `required` already says (a client
+    /// sending `null` as text would be refused). Other fields are ignored by the server, so
+    /// the document does not invite them.
+    pub fn form_schema_for<T: JsonSchema + ?Sized>(&mut self) -> Value {
+        let mut schema = self.inline_schema_for::<T>();
+        if let Some(Value::Object(props)) = schema.get_mut("properties") {
+            props.values_mut().for_each(super::without_null);
+        }
+        if let Value::Object(obj) = &mut schema {
+            if obj.contains_key("properties") {
+                obj.entry("additionalProperties")
+                    .or_insert(Value::Bool(false));
+            }
+        }
+        schema
+    }
+
     /// `T`'s own schema, inline (an object's properties are still refs).
     pub fn inline_schema_for<T: JsonSchema + ?Sized>(&mut self) -> Value {
         let mut schema = T::json_schema(self.generator).to_value();

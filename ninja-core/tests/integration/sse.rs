@@ -140,9 +140,15 @@ fn documented_as_an_event_stream_of_the_payload() {
     )
     .expect("JSON");
     let op = &doc["paths"]["/progress"]["get"];
+    // Each event, its `data` the payload as JSON text (OpenAPI 3.2's itemSchema shape).
+    let event = &op["responses"]["200"]["content"]["text/event-stream"]["schema"];
     assert_eq!(
-        op["responses"]["200"]["content"]["text/event-stream"]["schema"]["$ref"],
+        event["properties"]["data"]["contentSchema"]["$ref"],
         "#/components/schemas/Progress"
+    );
+    assert_eq!(
+        event["properties"]["data"]["contentMediaType"],
+        "application/json"
     );
     assert_eq!(op["parameters"][0]["in"], "header");
     assert_eq!(op["parameters"][0]["name"], "last-event-id");
