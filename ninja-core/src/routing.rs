@@ -35,6 +35,8 @@ pub struct Route {
     errors: Option<&'static [u16]>,
     /// `openapi_extra = ..` in the route attribute: fields merged into the operation.
     openapi_extra: Option<fn() -> serde_json::Value>,
+    /// `content_type = ".."` in the route attribute: the media type of its successes.
+    content_type: Option<HeaderValue>,
     /// The layers of the routers it is nested in, innermost first.
     layers: Vec<LayerFn>,
 }
@@ -60,6 +62,7 @@ impl Route {
             body_limit: None,
             errors: None,
             openapi_extra: None,
+            content_type: None,
             layers: Vec::new(),
         }
     }
@@ -79,6 +82,20 @@ impl Route {
             Some(serde_json::Value::Object(fields)) => fields,
             _ => serde_json::Map::new(),
         }
+    }
+
+    /// Sets the media type of the route's successes (`content_type = ".."` in the route
+    /// attribute): sent as `Content-Type` on every 2xx answer, over the body's own, and
+    /// documented for them in place of the body's (a `String` is `text/plain` otherwise).
+    #[doc(hidden)]
+    #[must_use]
+    pub fn with_content_type(mut self, media_type: &'static str) -> Self {
+        self.content_type = Some(HeaderValue::from_static(media_type));
+        self
+    }
+
+    pub(crate) fn content_type(&self) -> Option<&str> {
+        self.content_type.as_ref().and_then(|v| v.to_str().ok())
     }
 
     /// Sets the error statuses the route documents (`errors = [..]` in the route attribute).
@@ -157,6 +174,7 @@ impl Route {
             body_limit: None,
             errors: None,
             openapi_extra: None,
+            content_type: None,
             layers: Vec::new(),
         }
     }
@@ -294,6 +312,8 @@ pub(crate) struct Target {
     pub(crate) stack: Option<BoxedService>,
     /// The route's own body limit, over its API's.
     pub(crate) body_limit: Option<usize>,
+    /// The route's declared media type, set on its 2xx answers.
+    pub(crate) content_type: Option<HeaderValue>,
     layers: Vec<LayerFn>,
 }
 
@@ -385,6 +405,7 @@ impl RouteTable {
                     auth: r.auth.scheme().cloned(),
                     stack: None,
                     body_limit: r.body_limit,
+                    content_type: r.content_type.clone(),
                     layers: r.layers.clone(),
                 };
                 if targets[i].replace(target).is_some() {

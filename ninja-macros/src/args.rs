@@ -14,6 +14,7 @@ mod kw {
     syn::custom_keyword!(body_limit);
     syn::custom_keyword!(errors);
     syn::custom_keyword!(openapi_extra);
+    syn::custom_keyword!(content_type);
 }
 
 /// `auth = none` or `auth = <expression giving an AuthScheme>`.
@@ -40,6 +41,8 @@ pub(crate) struct RouteArgs {
     pub(crate) errors: Option<Vec<syn::LitInt>>,
     /// `openapi_extra = <expression giving a serde_json::Value object>`.
     pub(crate) openapi_extra: Option<syn::Expr>,
+    /// `content_type = "text/csv"`: the media type of its successes.
+    pub(crate) content_type: Option<LitStr>,
 }
 
 /// The path in a `crate = "my_ninja"` option (of every attribute and derive).
@@ -77,6 +80,7 @@ impl Parse for RouteArgs {
         let mut body_limit = None;
         let mut errors = None;
         let mut openapi_extra = None;
+        let mut content_type = None;
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
             if input.is_empty() {
@@ -120,6 +124,17 @@ impl Parse for RouteArgs {
                 let k: kw::openapi_extra = input.parse()?;
                 input.parse::<Token![=]>()?;
                 once(&mut openapi_extra, input.parse()?, k.span, "openapi_extra")?;
+            } else if look.peek(kw::content_type) {
+                let k: kw::content_type = input.parse()?;
+                input.parse::<Token![=]>()?;
+                let lit: LitStr = input.parse()?;
+                if !is_media_type(&lit.value()) {
+                    return Err(syn::Error::new(
+                        lit.span(),
+                        "expected a media type such as \"text/csv\" or \"application/json; charset=utf-8\"",
+                    ));
+                }
+                once(&mut content_type, lit, k.span, "content_type")?;
             } else if look.peek(kw::errors) {
                 let k: kw::errors = input.parse()?;
                 input.parse::<Token![=]>()?;
@@ -157,6 +172,24 @@ impl Parse for RouteArgs {
             body_limit,
             errors,
             openapi_extra,
+            content_type,
         })
     }
+}
+
+/// `type/subtype` and parameters, in the visible ASCII a header value may hold.
+fn is_media_type(s: &str) -> bool {
+    let essence = s.split(';').next().unwrap_or_default().trim();
+    let mut parts = essence.split('/');
+    let token = |t: Option<&str>| {
+        t.is_some_and(|t| {
+            !t.is_empty()
+                && t.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+        })
+    };
+    token(parts.next())
+        && token(parts.next())
+        && parts.next().is_none()
+        && s.bytes().all(|b| (b' '..=b'~').contains(&b))
 }

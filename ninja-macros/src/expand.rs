@@ -145,6 +145,10 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
         .openapi_extra
         .as_ref()
         .map(|e| quote_spanned!(e.span()=> .with_openapi_extra(|| -> #np::JsonValue { #e })));
+    let content_type = args
+        .content_type
+        .as_ref()
+        .map(|lit| quote_spanned!(lit.span()=> .with_content_type(#lit)));
     let body_limit = args.body_limit.as_ref().map(|e| {
         quote_spanned!(e.span()=> .with_body_limit({ let __ninja_limit: usize = #e; __ninja_limit }))
     });
@@ -197,7 +201,7 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
                     __ninja_handler,
                     __ninja_describe,
                     #np::Operation::new(#operation_id, #summary, #description, &[#(#tags),*], #deprecated),
-                )#auth #body_limit #errors #openapi_extra
+                )#auth #body_limit #errors #openapi_extra #content_type
             }
         }
     }

@@ -467,6 +467,17 @@ pub(super) fn describe(
     }
     *uses_problem |= doc.uses_problem;
     let mut responses = doc.responses;
+    if let Some(declared) = route.content_type() {
+        // The declared media type replaces the body's own on every success with a body.
+        for (status, response) in &mut responses.0 {
+            if status.starts_with('2') {
+                for (media, _) in &mut response.content.0 {
+                    declared.clone_into(media);
+                }
+                response.content.0.truncate(1);
+            }
+        }
+    }
     responses
         .0
         .sort_by_key(|(status, _)| response_order(status));

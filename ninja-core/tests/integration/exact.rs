@@ -366,3 +366,49 @@ async fn typed_response_headers_are_sent_and_documented() {
     // Only on the success it goes with, not on the problems.
     assert_eq!(responses["default"].get("headers"), None);
 }
+
+/// CSV, whatever the body type would say.
+#[get("/export.csv", content_type = "text/csv; charset=utf-8")]
+fn export(missing: bool) -> Result<String, Problem> {
+    if missing {
+        return Err(Problem::new(StatusCode::NOT_FOUND));
+    }
+    Ok("a,b\n1,2\n".to_owned())
+}
+
+/// JSON text through a header tuple, declared so that the document agrees.
+#[get("/raw", content_type = "application/json")]
+fn raw() -> ([(http::HeaderName, &'static str); 1], String) {
+    (
+        [(http::header::CONTENT_TYPE, "application/json")],
+        "{}".to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn a_declared_content_type_is_sent_and_documented() {
+    let api = || NinjaApi::new("t", "1").routes(routes![export, raw]);
+    let c = TestClient::new(api());
+    let res = c.get("/export.csv").query("missing", false).send().await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.header("content-type"), Some("text/csv; charset=utf-8"));
+    // Errors keep their own type.
+    let res = c.get("/export.csv").query("missing", true).send().await;
+    assert_eq!(res.status(), 404);
+    assert_eq!(res.header("content-type"), Some("application/problem+json"));
+    assert_eq!(
+        c.get("/raw").send().await.header("content-type"),
+        Some("application/json")
+    );
+
+    let doc: Value = serde_json::from_str(&api().openapi_json().expect("builds")).expect("JSON");
+    let ok = |path: &str| doc["paths"][path]["get"]["responses"]["200"]["content"].clone();
+    assert_eq!(
+        ok("/export.csv"),
+        json!({"text/csv; charset=utf-8": {"schema": {"type": "string"}}})
+    );
+    assert_eq!(
+        ok("/raw"),
+        json!({"application/json": {"schema": {"type": "string"}}})
+    );
+}
