@@ -274,21 +274,47 @@ async fn exercise(c: &Client, addr: SocketAddr) -> Result<(), String> {
     }
 
     // Expand `GET /say-after`, try it out, execute, and see the 200 answer.
-    let op = "#operations-say-say_after";
-    c.find(Locator::Css(&format!("{op} .opblock-summary-control")))
+    let (status, body) = try_it_out(
+        c,
+        "#operations-say-say_after",
+        &[("delay", "0"), ("word", "browser")],
+    )
+    .await?;
+    if status != "200" || !body.contains("\"saying\": \"browser\"") {
+        return Err(format!("after Execute: status {status:?}, body {body:?}"));
+    }
+    Ok(())
+}
+
+/// Expands operation `op` (a CSS id), "Try it out", types `params` over what the page
+/// prefilled, "Execute": the live answer's status and body.
+async fn try_it_out(
+    c: &Client,
+    op: &str,
+    params: &[(&str, &str)],
+) -> Result<(String, String), String> {
+    let err = cmd_err;
+    // Run again where it already is open and tried out: only "Execute".
+    let again = c
+        .find(Locator::Css(&format!("{op} .execute")))
         .await
-        .map_err(err("summary"))?
-        .click()
-        .await
-        .map_err(err("expand"))?;
-    let try_out = c
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css(&format!("{op} .try-out__btn")))
-        .await
-        .map_err(err("try it out button"))?;
-    try_out.click().await.map_err(err("try it out"))?;
-    for (name, value) in [("delay", "0"), ("word", "browser")] {
+        .is_ok();
+    if !again {
+        c.find(Locator::Css(&format!("{op} .opblock-summary-control")))
+            .await
+            .map_err(err("summary"))?
+            .click()
+            .await
+            .map_err(err("expand"))?;
+        let try_out = c
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(&format!("{op} .try-out__btn")))
+            .await
+            .map_err(err("try it out button"))?;
+        try_out.click().await.map_err(err("try it out"))?;
+    }
+    for (name, value) in params {
         let input = c
             .find(Locator::Css(&format!(
                 "{op} tr[data-param-name=\"{name}\"] input"
@@ -302,12 +328,31 @@ async fn exercise(c: &Client, addr: SocketAddr) -> Result<(), String> {
             .await
             .map_err(err("type a parameter"))?;
     }
+    let body_css = format!("{op} .live-responses-table .response-col_description pre");
+    let before = match c.find(Locator::Css(&body_css)).await {
+        Ok(e) => e.text().await.ok(),
+        Err(_) => None,
+    };
     c.find(Locator::Css(&format!("{op} .execute")))
         .await
         .map_err(err("execute button"))?
         .click()
         .await
         .map_err(err("execute"))?;
+    // Run again: wait until the new answer has replaced the old one.
+    if let Some(before) = before {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            let now = match c.find(Locator::Css(&body_css)).await {
+                Ok(e) => e.text().await.ok(),
+                Err(_) => None,
+            };
+            if now.is_some_and(|t| t != before) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
     let status = c
         .wait()
         .at_most(Duration::from_secs(10))
@@ -318,18 +363,140 @@ async fn exercise(c: &Client, addr: SocketAddr) -> Result<(), String> {
         .map_err(err("a response"))?;
     let status = status.text().await.map_err(err("status text"))?;
     let body = c
-        .find(Locator::Css(&format!(
-            "{op} .live-responses-table .response-col_description pre"
-        )))
+        .find(Locator::Css(&body_css))
         .await
         .map_err(err("response body"))?
         .text()
         .await
         .map_err(err("body text"))?;
-    if status.trim() != "200" || !body.contains("\"saying\": \"browser\"") {
-        return Err(format!("after Execute: status {status:?}, body {body:?}"));
+    Ok((status.trim().to_owned(), body))
+}
+
+/// One route per security scheme Swagger UI can fill in from a browser.
+mod guarded {
+    use ninja_core::auth::{ApiKeyIn, BasicCredentials};
+    use ninja_core::prelude::*;
+
+    pub(super) fn api() -> NinjaApi {
+        NinjaApi::new("guarded", "1").routes(routes![bearer, basic, header_key, query_key])
     }
-    Ok(())
+
+    fn check(expected: &'static str) -> impl Fn(String) -> Option<()> + Send + Sync + 'static {
+        move |given: String| (given == expected).then_some(())
+    }
+
+    #[get("/bearer", auth = AuthScheme::bearer(check("b-token")).named("bearerAuth"))]
+    fn bearer() -> String {
+        "bearer ok".to_owned()
+    }
+
+    #[get("/basic", auth = AuthScheme::basic(|c: BasicCredentials| {
+        (c.username == "ada" && c.password == "pw").then_some(())
+    }).named("basicAuth"))]
+    fn basic() -> String {
+        "basic ok".to_owned()
+    }
+
+    #[get("/header-key", auth = AuthScheme::api_key(ApiKeyIn::Header, "X-Key", check("h-key")).named("headerKey"))]
+    fn header_key() -> String {
+        "header key ok".to_owned()
+    }
+
+    #[get("/query-key", auth = AuthScheme::api_key(ApiKeyIn::Query, "key", check("q-key")).named("queryKey"))]
+    fn query_key() -> String {
+        "query key ok".to_owned()
+    }
+}
+
+/// Swagger UI's Authorize works for every scheme a browser can send (bearer, basic, API key
+/// in a header or the query): after filling in each, "Execute" gets 200 from each route; an
+/// API key in a cookie cannot be set by a page (Swagger UI's documented limit).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn swagger_authorize_works_for_every_scheme() {
+    in_browser(
+        guarded::api(),
+        "docs-authorize.png",
+        async |c: &Client, addr: SocketAddr| {
+            let err = cmd_err;
+            // Before authorizing, the routes answer 401.
+            open_docs(c, &format!("http://{addr}/docs")).await?;
+            let (status, _) = try_it_out(c, "#operations-default-bearer", &[]).await?;
+            if status != "401" {
+                return Err(format!("without a token: {status}"));
+            }
+            c.find(Locator::Css(".auth-wrapper .authorize"))
+                .await
+                .map_err(err("the Authorize button"))?
+                .click()
+                .await
+                .map_err(err("open the dialog"))?;
+            let values: [(&str, &[&str]); 4] = [
+                ("bearerAuth", &["b-token"]),
+                ("basicAuth", &["ada", "pw"]),
+                ("headerKey", &["h-key"]),
+                ("queryKey", &["q-key"]),
+            ];
+            for (scheme, inputs) in values {
+                let containers = c
+                    .wait()
+                    .at_most(Duration::from_secs(10))
+                    .for_element(Locator::Css(".auth-container"))
+                    .await
+                    .map(|_| ())
+                    .map_err(err("the dialog"));
+                containers?;
+                let mut found = None;
+                for container in c
+                    .find_all(Locator::Css(".auth-container"))
+                    .await
+                    .map_err(err("schemes"))?
+                {
+                    let text = container.text().await.map_err(err("scheme text"))?;
+                    if text.contains(scheme) {
+                        found = Some(container);
+                    }
+                }
+                let container = found.ok_or(format!("no {scheme} in the dialog"))?;
+                let fields = container
+                    .find_all(Locator::Css("input"))
+                    .await
+                    .map_err(err("inputs"))?;
+                if fields.len() != inputs.len() {
+                    return Err(format!("{scheme}: {} inputs", fields.len()));
+                }
+                for (field, value) in fields.iter().zip(inputs) {
+                    field.send_keys(value).await.map_err(err("type"))?;
+                }
+                container
+                    .find(Locator::Css("button.authorize"))
+                    .await
+                    .map_err(err("the scheme's Authorize"))?
+                    .click()
+                    .await
+                    .map_err(err("authorize"))?;
+            }
+            c.find(Locator::Css(".btn-done"))
+                .await
+                .map_err(err("Close"))?
+                .click()
+                .await
+                .map_err(err("close the dialog"))?;
+            for (op, answer) in [
+                ("bearer", "bearer ok"),
+                ("basic", "basic ok"),
+                ("header_key", "header key ok"),
+                ("query_key", "query key ok"),
+            ] {
+                let css = format!("#operations-default-{op}");
+                let (status, body) = try_it_out(c, &css, &[]).await?;
+                if status != "200" || !body.contains(answer) {
+                    return Err(format!("{op}: status {status}, body {body:?}"));
+                }
+            }
+            Ok(())
+        },
+    )
+    .await;
 }
 
 /// The web page of the CORS test: on load, calls the shop's order list from its own origin
