@@ -460,11 +460,11 @@ impl Shared {
                     let cx =
                         RequestCx::new(&parts, params, &api.state, limits, identity, &self.exec);
                     let mut res = (target.handler)(cx, body, &self.exec).await;
-                    if let Some(media_type) = &target.content_type {
-                        if res.status().is_success() {
-                            res.headers_mut()
-                                .insert(header::CONTENT_TYPE, media_type.clone());
-                        }
+                    if let Some(media_type) = &target.content_type
+                        && res.status().is_success()
+                    {
+                        res.headers_mut()
+                            .insert(header::CONTENT_TYPE, media_type.clone());
                     }
                     api.finish(res)
                 }

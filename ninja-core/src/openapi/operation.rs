@@ -172,11 +172,11 @@ impl<'g> OperationDoc<'g> {
         if let Some(Value::Object(props)) = schema.get_mut("properties") {
             props.values_mut().for_each(super::without_null);
         }
-        if let Value::Object(obj) = &mut schema {
-            if obj.contains_key("properties") {
-                obj.entry("additionalProperties")
-                    .or_insert(Value::Bool(false));
-            }
+        if let Value::Object(obj) = &mut schema
+            && obj.contains_key("properties")
+        {
+            obj.entry("additionalProperties")
+                .or_insert(Value::Bool(false));
         }
         schema
     }
