@@ -50,7 +50,10 @@ const SHRINK_STEPS: u32 = 200;
 /// use ninja_core::contract::Contract;
 ///
 /// #[get("/add")]
-/// fn add(#[param(range(max = 1000))] a: i32, #[param(range(max = 1000))] b: i32) -> Json<i32> {
+/// fn add(
+///     #[param(range(min = -1000, max = 1000))] a: i32,
+///     #[param(range(min = -1000, max = 1000))] b: i32,
+/// ) -> Json<i32> {
 ///     Json(a + b)
 /// }
 ///
