@@ -5,6 +5,8 @@
 //! - `GET /notes?tag=&limit=&offset=`: a page `{items, total}`, newest first.
 //! - `POST /notes` (bearer): 201 with the note; a title in use is a 409.
 //! - `GET /notes/{id}`, `PUT` and `PATCH` (bearer), `DELETE` (bearer, 204): 404 when absent.
+//! - `GET /health/live`, `GET /health/ready` (503 when the database does not answer, or
+//!   while draining after SIGTERM).
 //!
 //! The shop example is the same kind of API the sync way (rusqlite on the blocking pool).
 
@@ -12,6 +14,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use ninja_core::auth::{AuthScheme, constant_time_eq};
+use ninja_core::pagination::LimitOffset;
 use ninja_core::prelude::*;
 use ninja_core::response::Location;
 use ninja_core::{Cleanup, Outcome};
@@ -213,11 +216,11 @@ async fn set_tags(conn: &mut SqliteConnection, id: i64, tags: &[Tag]) -> Result<
 #[get("/notes", auth = none, errors = [500])]
 async fn list_notes(
     tag: Option<String>,
-    #[param(range(min = 1, max = 100), default = 20)] limit: u32,
-    #[param(range(max = 1000000), default = 0)] offset: u32,
+    page: LimitOffset,
     State(pool): State<SqlitePool>,
 ) -> Result<Json<NotePage>, NoteError> {
     let mut conn = pool.acquire().await?;
+    let (limit, offset) = page.sql();
     // `?1 IS NULL`: no tag given, every note.
     let total: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM notes \
@@ -345,9 +348,22 @@ fn writer(token: String) -> AuthScheme {
 
 /// The API over `pool`, writes behind the bearer `token`.
 pub fn api(pool: SqlitePool, token: String) -> NinjaApi {
+    let probe = pool.clone();
     NinjaApi::new("Notes", "1.0")
         .description("Notes with tags, over SQLite through sqlx: the async way.")
         .auth(writer(token))
+        // `/health/live` and `/health/ready`; ready only while the database answers.
+        .health("/health")
+        .readiness_check("database", move || {
+            let pool = probe.clone();
+            async move {
+                sqlx::query("SELECT 1")
+                    .execute(&pool)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }
+        })
         .state(pool)
         .routes(routes![
             list_notes,

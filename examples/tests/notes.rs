@@ -205,3 +205,18 @@ async fn concurrent_writes_all_succeed() {
     let page: Value = c.get("/notes").query("limit", 100).send().await.json();
     assert_eq!(page["total"], 13);
 }
+
+/// Readiness asks the database; liveness does not.
+#[tokio::test]
+async fn readiness_follows_the_database() {
+    let dir = tempfile::tempdir().expect("a dir");
+    let (c, pool) = client(&dir.path().join("notes.db")).await;
+    let res = c.get("/health/ready").send().await;
+    assert_eq!(res.status(), 200, "{}", res.text());
+    assert_eq!(res.json::<Value>()["checks"]["database"], "ok");
+    pool.close().await;
+    let res = c.get("/health/ready").send().await;
+    assert_eq!(res.status(), 503, "{}", res.text());
+    assert_eq!(res.json::<Value>()["status"], "failing");
+    assert_eq!(c.get("/health/live").send().await.status(), 200);
+}

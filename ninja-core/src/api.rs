@@ -58,6 +58,9 @@ pub struct NinjaApi {
     docs_path: Option<String>,
     /// ReDoc and Scalar pages, with their paths.
     pages: Vec<docs_ui::Page>,
+    /// `health(path)`: where the liveness and readiness endpoints are, if served.
+    health: Option<String>,
+    readiness_checks: Vec<crate::health::Check>,
     server: Settings,
     layers: Vec<LayerFn>,
     mounts: Vec<(String, middleware::BoxedService)>,
@@ -70,6 +73,7 @@ struct Settings {
     blocking_threads: Option<usize>,
     blocking_queue: Option<usize>,
     shutdown_timeout: Option<Duration>,
+    drain_delay: Option<Duration>,
     header_read_timeout: Option<Duration>,
     backlog: Option<u32>,
     max_connections: Option<usize>,
@@ -136,6 +140,7 @@ impl Settings {
             blocking_threads: 512,
             blocking_queue: 1024,
             shutdown_timeout: Duration::from_secs(10),
+            drain_delay: Duration::ZERO,
             header_read_timeout: Duration::from_secs(30),
             backlog: 4096,
             max_connections: 20_000,
@@ -164,6 +169,15 @@ macro_rules! server_setters {
         /// How long shutdown waits for in-flight requests before it gives up (default 10 s).
         pub fn shutdown_timeout(mut self, d: Duration) -> Self {
             self.server_settings().shutdown_timeout = Some(d);
+            self
+        }
+
+        /// How long the server goes on accepting after a shutdown signal, with readiness
+        /// answering 503 (default 0, none): a load balancer polling the API's
+        /// [`health`](NinjaApi::health) endpoint takes the instance out before its
+        /// listener closes, so no new request is refused. Then `shutdown_timeout` runs.
+        pub fn drain_delay(mut self, d: Duration) -> Self {
+            self.server_settings().drain_delay = Some(d);
             self
         }
 
@@ -251,6 +265,8 @@ impl NinjaApi {
             openapi_path: Some("/openapi.json".to_owned()),
             docs_path: Some("/docs".to_owned()),
             pages: Vec::new(),
+            health: None,
+            readiness_checks: Vec::new(),
             server: Settings::default(),
             layers: Vec::new(),
             mounts: Vec::new(),
@@ -521,6 +537,36 @@ impl NinjaApi {
         self
     }
 
+    /// Serves `GET {path}/live` (200 while the process serves) and `GET {path}/ready` (200
+    /// when every [readiness check](Self::readiness_check) passes; 503 when one fails and
+    /// while the server drains after a shutdown signal), under the API's prefix, outside
+    /// the document and its auth. Bodies are JSON: `{"status": "ready", "checks": {..}}`.
+    ///
+    /// ```
+    /// # use ninja_core::prelude::*;
+    /// let api = NinjaApi::new("t", "1")
+    ///     .health("/health")
+    ///     .readiness_check("database", || async { Ok(()) });
+    /// # let _ = api;
+    /// ```
+    pub fn health(mut self, path: impl Into<String>) -> Self {
+        self.health = Some(path.into());
+        self
+    }
+
+    /// A check that readiness runs on each probe (concurrently with the others, at most
+    /// 2 s each): `Err(reason)` makes the instance not ready, say when its database does not
+    /// answer. Needs [`health`](Self::health) to be served.
+    pub fn readiness_check<F, Fut>(mut self, name: &str, check: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), String>> + Send + 'static,
+    {
+        self.readiness_checks
+            .push(crate::health::Check::new(name, check));
+        self
+    }
+
     /// Serves no docs page (the document is still served).
     pub fn no_docs(mut self) -> Self {
         self.docs_path = None;
@@ -681,6 +727,17 @@ impl NinjaApi {
                 )
                 .with_pages(pages),
             );
+        }
+        match &self.health {
+            Some(base) => {
+                served.extend(crate::health::routes(&join(&self.prefix, base)));
+                state.insert(crate::health::Checks(self.readiness_checks));
+            }
+            None if !self.readiness_checks.is_empty() => errors.push(format!(
+                "API `{}` has readiness checks but serves no health endpoint: add `.health(\"/health\")`",
+                self.title
+            )),
+            None => {}
         }
         let api = ApiShared {
             openapi: spec,

@@ -42,6 +42,7 @@ pub(crate) struct Config {
     pub(crate) blocking_threads: usize,
     pub(crate) blocking_queue: usize,
     pub(crate) shutdown_timeout: Duration,
+    pub(crate) drain_delay: Duration,
     pub(crate) header_read_timeout: Duration,
     pub(crate) backlog: u32,
     pub(crate) max_connections: usize,
@@ -280,6 +281,10 @@ impl App {
     #[must_use]
     pub fn routes(&self) -> &[Route] {
         &self.first().routes
+    }
+
+    pub(crate) fn drain_delay(&self) -> Duration {
+        self.0.config.drain_delay
     }
 
     pub(crate) fn header_read_timeout(&self) -> Duration {

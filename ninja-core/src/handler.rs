@@ -37,6 +37,8 @@ struct ExecInner {
     background: Arc<crate::background::Tracker>,
     /// Sent once when the server starts shutting down: WebSockets close with 1001.
     closing: tokio::sync::watch::Sender<bool>,
+    /// Set when a shutdown signal came: readiness answers 503 from then on.
+    draining: std::sync::atomic::AtomicBool,
     /// Sync calls running or queued, and how many may be; beyond that, 503.
     in_flight: Arc<AtomicUsize>,
     max_in_flight: usize,
@@ -51,6 +53,7 @@ impl Exec {
             pool: Pool::new(blocking_threads),
             background: Arc::default(),
             closing: tokio::sync::watch::Sender::new(false),
+            draining: std::sync::atomic::AtomicBool::new(false),
             in_flight: Arc::new(AtomicUsize::new(0)),
             max_in_flight: blocking_threads + blocking_queue,
         }))
@@ -58,6 +61,16 @@ impl Exec {
 
     pub(crate) fn background(&self) -> &Arc<crate::background::Tracker> {
         &self.0.background
+    }
+
+    /// Marks the server as draining: readiness fails from now on.
+    pub(crate) fn begin_draining(&self) {
+        self.0.draining.store(true, Ordering::Release);
+    }
+
+    /// Whether a shutdown signal came.
+    pub(crate) fn is_draining(&self) -> bool {
+        self.0.draining.load(Ordering::Acquire)
     }
 
     /// Tells long-lived work (WebSockets) that the server is shutting down.

@@ -385,7 +385,17 @@ pub(crate) async fn run(
     let (graceful, _) = watch::channel(());
     let max_connections = app.max_connections();
     let live = Arc::new(AtomicUsize::new(0));
-    let mut shutdown = std::pin::pin!(shutdown);
+    // The signal, then the drain delay with readiness failing, then the listener closes.
+    let exec = app.exec().clone();
+    let drain_delay = app.drain_delay();
+    let mut shutdown = std::pin::pin!(async move {
+        shutdown.await;
+        exec.begin_draining();
+        if !drain_delay.is_zero() {
+            tracing::info!(?drain_delay, "draining: readiness fails, still accepting");
+            tokio::time::sleep(drain_delay).await;
+        }
+    });
     #[cfg(feature = "tls")]
     let app_tls = app.tls().cloned();
 

@@ -89,14 +89,16 @@ fn product(row: &rusqlite::Row<'_>) -> rusqlite::Result<Product> {
 const PRODUCT: &str = "SELECT id, name, price_cents, stock, weight_grams FROM products";
 
 /// A page of products by id, and how many there are.
-pub fn products(db: &Db, limit: u32, offset: u32) -> Result<(Vec<Product>, u32), ShopError> {
+pub fn products(db: &Db, limit: u32, offset: u64) -> Result<(Vec<Product>, u64), ShopError> {
     let conn = db.get()?;
     let mut stmt = conn.prepare_cached(&format!("{PRODUCT} ORDER BY id LIMIT ?1 OFFSET ?2"))?;
+    // SQLite's integers are i64; an offset past i64::MAX skips everything anyway.
+    let offset = i64::try_from(offset).unwrap_or(i64::MAX);
     let items = stmt
         .query_map(params![limit, offset], product)?
         .collect::<Result<Vec<_>, _>>()?;
-    let total = conn.query_row("SELECT count(*) FROM products", [], |r| r.get(0))?;
-    Ok((items, total))
+    let total: i64 = conn.query_row("SELECT count(*) FROM products", [], |r| r.get(0))?;
+    Ok((items, total.unsigned_abs()))
 }
 
 /// One product.

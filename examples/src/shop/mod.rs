@@ -16,7 +16,8 @@ use ninja_core::prelude::*;
 
 pub use db::Db;
 pub use error::ShopError;
-use model::{Currency, Customer, NewOrder, NewProduct, Order, Product, ProductPage, Quote};
+use model::{Currency, Customer, NewOrder, NewProduct, Order, Product, Quote};
+use ninja_core::pagination::{LimitOffset, Page};
 pub use partners::Partners;
 
 /// Is the server up?
@@ -32,7 +33,7 @@ fn list_products(
     #[param(default = 0)] offset: u32,
     db: State<Db>,
 ) -> Result<Json<Vec<Product>>, ShopError> {
-    Ok(Json(db::products(&db, limit, offset)?.0))
+    Ok(Json(db::products(&db, limit, offset.into())?.0))
 }
 
 /// Get one product.
@@ -79,15 +80,11 @@ fn create_product(
     db::insert_product(&db, &new).map(|p| Created(Json(p)))
 }
 
-/// List products, a page at a time.
+/// List products, a page at a time: `{items, count}`.
 #[get("/products", tags = ["products"], auth = none)]
-fn list_product_page(
-    #[param(range(min = 1, max = 100), default = 20)] limit: u32,
-    #[param(default = 0)] offset: u32,
-    db: State<Db>,
-) -> Result<Json<ProductPage>, ShopError> {
-    let (items, total) = db::products(&db, limit, offset)?;
-    Ok(Json(ProductPage { items, total }))
+fn list_product_page(page: LimitOffset, db: State<Db>) -> Result<Json<Page<Product>>, ShopError> {
+    let (items, count) = db::products(&db, page.limit, page.offset)?;
+    Ok(Json(page.page(items, count)))
 }
 
 /// Quote a product, shipped, in a currency.

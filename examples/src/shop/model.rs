@@ -57,14 +57,6 @@ pub struct Customer {
     pub name: String,
 }
 
-/// A page of products (version 2 wraps lists in a page).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct ProductPage {
-    pub items: Vec<Product>,
-    /// Products in all.
-    pub total: u32,
-}
-
 /// A currency a quote can be in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum Currency {

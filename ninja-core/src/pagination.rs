@@ -1,0 +1,237 @@
+//! Pagination, django-ninja's `@paginate` as two arguments and two answers: [`LimitOffset`]
+//! and [`Cursor`] read the page's query parameters (bounded, with defaults, documented), and
+//! [`Page`] (`{items, count}`) and [`CursorPage`] (`{items, next}`) are what the handler
+//! returns inside `Json`.
+//!
+//! ```
+//! use ninja_core::prelude::*;
+//! use ninja_core::pagination::{LimitOffset, Page};
+//!
+//! /// `?limit=` (1 to 50, default 10) and `?offset=` (default 0).
+//! #[get("/numbers")]
+//! fn numbers(page: LimitOffset<10, 50>) -> Json<Page<u64>> {
+//!     let all = 0..1000u64;
+//!     let items = all.skip(page.offset_usize()).take(page.limit_usize()).collect();
+//!     Json(page.page(items, 1000))
+//! }
+//! # let _ = NinjaApi::new("t", "1").routes(routes![numbers]);
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use crate::extract::deserialize_struct;
+use crate::extract::{Arg, FromRequestParts, RequestCx};
+use crate::openapi::{OperationDoc, ParamIn};
+use crate::problem::{FieldError, Problem};
+
+/// The largest offset: SQL's `OFFSET` is a signed 64-bit integer.
+const MAX_OFFSET: u64 = i64::MAX as u64;
+
+/// `?limit=` and `?offset=`: at most `MAX` items (default `DEFAULT`) after the first
+/// `offset`. Out of bounds is a 422 naming the parameter; both are documented with their
+/// bounds and defaults. `DEFAULT` must lie in `1..=MAX` (checked when the route compiles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimitOffset<const DEFAULT: u32 = 20, const MAX: u32 = 100> {
+    /// Items on this page: 1 to `MAX`.
+    pub limit: u32,
+    /// Items skipped before it: 0 to `i64::MAX`.
+    pub offset: u64,
+}
+
+impl<const DEFAULT: u32, const MAX: u32> LimitOffset<DEFAULT, MAX> {
+    /// The page of `items` out of `count` in all (the total, for the client's page count).
+    pub fn page<T>(&self, items: Vec<T>, count: u64) -> Page<T> {
+        Page { items, count }
+    }
+
+    /// `limit` as a `usize`, for `Iterator::take`.
+    #[must_use]
+    pub fn limit_usize(&self) -> usize {
+        usize::try_from(self.limit).unwrap_or(usize::MAX)
+    }
+
+    /// `offset` as a `usize` (saturating), for `Iterator::skip`.
+    #[must_use]
+    pub fn offset_usize(&self) -> usize {
+        usize::try_from(self.offset).unwrap_or(usize::MAX)
+    }
+
+    /// `limit` and `offset` as SQL takes them (`LIMIT ? OFFSET ?` with `i64` binds).
+    #[must_use]
+    pub fn sql(&self) -> (i64, i64) {
+        (
+            i64::from(self.limit),
+            i64::try_from(self.offset).unwrap_or(i64::MAX),
+        )
+    }
+}
+
+/// A page of `items` out of `count` in all.
+// The answer for [`LimitOffset`]; its schema is named after the item (`ProductPage` for
+// `Page<Product>`). The doc line above is the schema's description.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "{T}Page")]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// How many items there are in all.
+    pub count: u64,
+}
+
+/// `?cursor=` and `?limit=`: at most `MAX` items (default `DEFAULT`) after the position the
+/// cursor names. The cursor is what the previous page's `next` said, opaque to the client;
+/// no cursor is the first page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor<const DEFAULT: u32 = 20, const MAX: u32 = 100> {
+    /// Items on this page: 1 to `MAX`.
+    pub limit: u32,
+    /// Where this page starts: the previous page's `next`.
+    pub cursor: Option<String>,
+}
+
+impl<const DEFAULT: u32, const MAX: u32> Cursor<DEFAULT, MAX> {
+    /// The page of `items`, and the cursor of the one after it (`None` on the last page).
+    pub fn page<T>(&self, items: Vec<T>, next: Option<impl ToString>) -> CursorPage<T> {
+        CursorPage {
+            items,
+            next: next.map(|n| n.to_string()),
+        }
+    }
+
+    /// The cursor read as `C` (say the last id of the previous page); a cursor that does not
+    /// parse is a 422 on `cursor`, as a client that made it up deserves.
+    ///
+    /// # Errors
+    /// The 422 problem.
+    pub fn position<C: std::str::FromStr>(&self) -> Result<Option<C>, Problem> {
+        self.cursor
+            .as_deref()
+            .map(|c| {
+                c.parse()
+                    .map_err(|_| field_error("cursor", "invalid", "not a cursor this API gave out"))
+            })
+            .transpose()
+    }
+}
+
+/// A page of `items`, and in `next` the cursor of the page after it.
+// The answer for [`Cursor`]; its schema is named after the item (`ProductCursorPage`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "{T}CursorPage")]
+pub struct CursorPage<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// Pass as `cursor` for the next page; absent on the last one.
+    pub next: Option<String>,
+}
+
+fn field_error(name: &'static str, kind: &'static str, msg: impl Into<String>) -> Problem {
+    Problem::validation(vec![FieldError::new(
+        vec!["query".into(), name.into()],
+        kind,
+        msg,
+    )])
+}
+
+/// `limit`, defaulted and checked against `1..=max`.
+fn limit(given: Option<u32>, default: u32, max: u32) -> Result<u32, Problem> {
+    let limit = given.unwrap_or(default);
+    if (1..=max).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(field_error(
+            "limit",
+            "range",
+            format!("must be between 1 and {max}"),
+        ))
+    }
+}
+
+/// Documents `limit` with its bounds and default.
+fn describe_limit(op: &mut OperationDoc<'_>, default: u32, max: u32) {
+    op.parameter(
+        ParamIn::Query,
+        "limit",
+        false,
+        serde_json::json!({
+            "type": "integer", "format": "uint32",
+            "minimum": 1, "maximum": max, "default": default,
+        }),
+        Some("Items on the page."),
+    );
+}
+
+impl<const DEFAULT: u32, const MAX: u32> FromRequestParts for LimitOffset<DEFAULT, MAX> {
+    fn from_request_parts(cx: &RequestCx<'_>, _: &Arg) -> Result<Self, Problem> {
+        const {
+            assert!(
+                DEFAULT >= 1 && DEFAULT <= MAX,
+                "LimitOffset: DEFAULT must be in 1..=MAX"
+            )
+        };
+        #[derive(Deserialize)]
+        struct Raw {
+            limit: Option<u32>,
+            offset: Option<u64>,
+        }
+        let raw: Raw = deserialize_struct(cx.query()?, "query")?;
+        let offset = raw.offset.unwrap_or(0);
+        if offset > MAX_OFFSET {
+            return Err(field_error(
+                "offset",
+                "range",
+                format!("must be at most {MAX_OFFSET}"),
+            ));
+        }
+        Ok(Self {
+            limit: limit(raw.limit, DEFAULT, MAX)?,
+            offset,
+        })
+    }
+
+    fn describe(op: &mut OperationDoc<'_>, _: &Arg) {
+        describe_limit(op, DEFAULT, MAX);
+        op.parameter(
+            ParamIn::Query,
+            "offset",
+            false,
+            serde_json::json!({
+                "type": "integer", "format": "uint64",
+                "minimum": 0, "maximum": MAX_OFFSET, "default": 0,
+            }),
+            Some("Items to skip before the page."),
+        );
+    }
+}
+
+impl<const DEFAULT: u32, const MAX: u32> FromRequestParts for Cursor<DEFAULT, MAX> {
+    fn from_request_parts(cx: &RequestCx<'_>, _: &Arg) -> Result<Self, Problem> {
+        const {
+            assert!(
+                DEFAULT >= 1 && DEFAULT <= MAX,
+                "Cursor: DEFAULT must be in 1..=MAX"
+            )
+        };
+        #[derive(Deserialize)]
+        struct Raw {
+            limit: Option<u32>,
+            cursor: Option<String>,
+        }
+        let raw: Raw = deserialize_struct(cx.query()?, "query")?;
+        Ok(Self {
+            limit: limit(raw.limit, DEFAULT, MAX)?,
+            cursor: raw.cursor.filter(|c| !c.is_empty()),
+        })
+    }
+
+    fn describe(op: &mut OperationDoc<'_>, _: &Arg) {
+        describe_limit(op, DEFAULT, MAX);
+        op.parameter(
+            ParamIn::Query,
+            "cursor",
+            false,
+            serde_json::json!({"type": "string"}),
+            Some("Where the page starts: the previous page's `next`; none for the first page."),
+        );
+    }
+}
