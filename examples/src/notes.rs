@@ -6,7 +6,7 @@
 //! - `POST /notes` (bearer): 201 with the note; a title in use is a 409.
 //! - `GET /notes/{id}`, `PUT` and `PATCH` (bearer), `DELETE` (bearer, 204): 404 when absent.
 //! - `GET /health/live`, `GET /health/ready` (503 when the database does not answer, or
-//!   while draining after SIGTERM).
+//!   while draining after SIGTERM), `GET /metrics` (Prometheus).
 //!
 //! The shop example is the same kind of API the sync way (rusqlite on the blocking pool).
 
@@ -354,6 +354,8 @@ pub fn api(pool: SqlitePool, token: String) -> NinjaApi {
         .auth(writer(token))
         // `/health/live` and `/health/ready`; ready only while the database answers.
         .health("/health")
+        // Prometheus metrics at `/metrics`.
+        .metrics("/metrics")
         .readiness_check("database", move || {
             let pool = probe.clone();
             async move {

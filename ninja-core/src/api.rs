@@ -60,6 +60,9 @@ pub struct NinjaApi {
     pages: Vec<docs_ui::Page>,
     /// `health(path)`: where the liveness and readiness endpoints are, if served.
     health: Option<String>,
+    /// `metrics(path)`: where the Prometheus metrics are, if served.
+    #[cfg(feature = "metrics")]
+    metrics: Option<String>,
     readiness_checks: Vec<crate::health::Check>,
     server: Settings,
     layers: Vec<LayerFn>,
@@ -266,6 +269,8 @@ impl NinjaApi {
             docs_path: Some("/docs".to_owned()),
             pages: Vec::new(),
             health: None,
+            #[cfg(feature = "metrics")]
+            metrics: None,
             readiness_checks: Vec::new(),
             server: Settings::default(),
             layers: Vec::new(),
@@ -554,6 +559,18 @@ impl NinjaApi {
         self
     }
 
+    /// Serves Prometheus metrics at `path` (under the API's prefix, outside the document
+    /// and its auth; feature `metrics`): requests by method, route template and status,
+    /// their latency, requests in flight, the blocking pool's load and open connections.
+    /// See [`metrics`](crate::metrics) for the names. Keeping them costs each request of
+    /// the API a layer; an API without `metrics` pays nothing.
+    #[cfg(feature = "metrics")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+    pub fn metrics(mut self, path: impl Into<String>) -> Self {
+        self.metrics = Some(path.into());
+        self
+    }
+
     /// A check that readiness runs on each probe (concurrently with the others, at most
     /// 2 s each): `Err(reason)` makes the instance not ready, say when its database does not
     /// answer. Needs [`health`](Self::health) to be served.
@@ -662,8 +679,9 @@ impl NinjaApi {
     }
 
     /// Checks this API and turns it into what the server runs.
+    #[cfg_attr(not(feature = "metrics"), allow(unused_mut))]
     fn assemble(
-        self,
+        mut self,
         errors: &mut Vec<String>,
     ) -> (
         ApiShared,
@@ -727,6 +745,15 @@ impl NinjaApi {
                 )
                 .with_pages(pages),
             );
+        }
+        #[cfg(feature = "metrics")]
+        if let Some(path) = &self.metrics {
+            let metrics = crate::metrics::Metrics::new();
+            served.push(crate::metrics::route(join(&self.prefix, path)));
+            state.insert(crate::metrics::Served(Arc::clone(&metrics)));
+            // Added last, so it runs first: it sees every answer of the API.
+            self.layers
+                .push(middleware::layer_fn(crate::metrics::MetricsLayer(metrics)));
         }
         match &self.health {
             Some(base) => {

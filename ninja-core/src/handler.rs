@@ -42,6 +42,10 @@ struct ExecInner {
     /// Sync calls running or queued, and how many may be; beyond that, 503.
     in_flight: Arc<AtomicUsize>,
     max_in_flight: usize,
+    /// Threads of the blocking pool.
+    threads: usize,
+    /// Connections open on the server (kept by its accept loop).
+    connections: Arc<AtomicUsize>,
 }
 
 /// What a call on the blocking pool gives back: its value, or the payload of its panic.
@@ -56,11 +60,31 @@ impl Exec {
             draining: std::sync::atomic::AtomicBool::new(false),
             in_flight: Arc::new(AtomicUsize::new(0)),
             max_in_flight: blocking_threads + blocking_queue,
+            threads: blocking_threads,
+            connections: Arc::new(AtomicUsize::new(0)),
         }))
     }
 
     pub(crate) fn background(&self) -> &Arc<crate::background::Tracker> {
         &self.0.background
+    }
+
+    /// The counter of open connections, for the accept loop to keep.
+    pub(crate) fn connection_counter(&self) -> &Arc<AtomicUsize> {
+        &self.0.connections
+    }
+
+    /// Connections open now.
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    pub(crate) fn connections(&self) -> usize {
+        self.0.connections.load(Ordering::Relaxed)
+    }
+
+    /// Sync calls running on the pool's threads, and waiting for one.
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    pub(crate) fn blocking_load(&self) -> (usize, usize) {
+        let all = self.0.in_flight.load(Ordering::Relaxed);
+        (all.min(self.0.threads), all.saturating_sub(self.0.threads))
     }
 
     /// Marks the server as draining: readiness fails from now on.

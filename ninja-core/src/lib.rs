@@ -144,6 +144,8 @@ mod form;
 mod handler;
 mod health;
 mod json;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 mod middleware;
 mod multipart;
 pub mod openapi;

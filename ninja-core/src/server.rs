@@ -384,7 +384,7 @@ pub(crate) async fn run(
     // Each connection holds a receiver; shutdown sends, then waits for all to be dropped.
     let (graceful, _) = watch::channel(());
     let max_connections = app.max_connections();
-    let live = Arc::new(AtomicUsize::new(0));
+    let live = Arc::clone(app.exec().connection_counter());
     // The signal, then the drain delay with readiness failing, then the listener closes.
     let exec = app.exec().clone();
     let drain_delay = app.drain_delay();

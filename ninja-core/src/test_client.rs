@@ -86,6 +86,7 @@ impl TestClient<Async> {
 
 impl TestClient<Async> {
     /// A client for an app already built.
+    #[cfg(feature = "contract")]
     pub(crate) fn from_app(app: App) -> Self {
         Self { app, mode: Async }
     }
@@ -187,6 +188,7 @@ impl<M> TestRequest<M> {
     }
 
     /// Adds a header already checked.
+    #[cfg(feature = "contract")]
     pub(crate) fn header_value(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.headers.append(name, value);
         self

@@ -14,6 +14,8 @@ mod health;
 mod hostile;
 mod inputs;
 mod layers;
+#[cfg(feature = "metrics")]
+mod metrics;
 mod multipart;
 mod openapi;
 mod pagination;
