@@ -1,5 +1,5 @@
 //! Pagination, django-ninja's `@paginate` as two arguments and two answers: [`LimitOffset`]
-//! and [`Cursor`] read the page's query parameters (bounded, with defaults, documented), and
+//! and [`Cursor`] read the page's query parameters (bounded, with defaults, typed, documented), and
 //! [`Page`] (`{items, count}`) and [`CursorPage`] (`{items, next}`) are what the handler
 //! returns inside `Json`.
 //!
@@ -17,6 +17,7 @@
 //! # let _ = NinjaApi::new("t", "1").routes(routes![numbers]);
 //! ```
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::extract::deserialize_struct;
@@ -78,39 +79,22 @@ pub struct Page<T> {
     pub count: u64,
 }
 
-/// `?cursor=` and `?limit=`: at most `MAX` items (default `DEFAULT`) after the position the
-/// cursor names. The cursor is what the previous page's `next` said, opaque to the client;
-/// no cursor is the first page.
+/// `?cursor=` and `?limit=`: at most `MAX` items (default `DEFAULT`) from the position the
+/// cursor names, a `C` (say the last id seen: `Cursor<i64>`), documented with `C`'s schema,
+/// so that a client cannot send a cursor the server would refuse. No cursor is the first
+/// page; the previous page's `next` is the next one.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cursor<const DEFAULT: u32 = 20, const MAX: u32 = 100> {
+pub struct Cursor<C = String, const DEFAULT: u32 = 20, const MAX: u32 = 100> {
     /// Items on this page: 1 to `MAX`.
     pub limit: u32,
-    /// Where this page starts: the previous page's `next`.
-    pub cursor: Option<String>,
+    /// Where this page starts: the previous page's `next`; `None` for the first page.
+    pub cursor: Option<C>,
 }
 
-impl<const DEFAULT: u32, const MAX: u32> Cursor<DEFAULT, MAX> {
+impl<C, const DEFAULT: u32, const MAX: u32> Cursor<C, DEFAULT, MAX> {
     /// The page of `items`, and the cursor of the one after it (`None` on the last page).
-    pub fn page<T>(&self, items: Vec<T>, next: Option<impl ToString>) -> CursorPage<T> {
-        CursorPage {
-            items,
-            next: next.map(|n| n.to_string()),
-        }
-    }
-
-    /// The cursor read as `C` (say the last id of the previous page); a cursor that does not
-    /// parse is a 422 on `cursor`, as a client that made it up deserves.
-    ///
-    /// # Errors
-    /// The 422 problem.
-    pub fn position<C: std::str::FromStr>(&self) -> Result<Option<C>, Problem> {
-        self.cursor
-            .as_deref()
-            .map(|c| {
-                c.parse()
-                    .map_err(|_| field_error("cursor", "invalid", "not a cursor this API gave out"))
-            })
-            .transpose()
+    pub fn page<T>(&self, items: Vec<T>, next: Option<C>) -> CursorPage<T, C> {
+        CursorPage { items, next }
     }
 }
 
@@ -118,11 +102,11 @@ impl<const DEFAULT: u32, const MAX: u32> Cursor<DEFAULT, MAX> {
 // The answer for [`Cursor`]; its schema is named after the item (`ProductCursorPage`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[schemars(rename = "{T}CursorPage")]
-pub struct CursorPage<T> {
+pub struct CursorPage<T, C = String> {
     /// The items of this page.
     pub items: Vec<T>,
     /// Pass as `cursor` for the next page; absent on the last one.
-    pub next: Option<String>,
+    pub next: Option<C>,
 }
 
 fn field_error(name: &'static str, kind: &'static str, msg: impl Into<String>) -> Problem {
@@ -204,7 +188,10 @@ impl<const DEFAULT: u32, const MAX: u32> FromRequestParts for LimitOffset<DEFAUL
     }
 }
 
-impl<const DEFAULT: u32, const MAX: u32> FromRequestParts for Cursor<DEFAULT, MAX> {
+impl<C, const DEFAULT: u32, const MAX: u32> FromRequestParts for Cursor<C, DEFAULT, MAX>
+where
+    C: DeserializeOwned + schemars::JsonSchema + Send,
+{
     fn from_request_parts(cx: &RequestCx<'_>, _: &Arg) -> Result<Self, Problem> {
         const {
             assert!(
@@ -213,24 +200,26 @@ impl<const DEFAULT: u32, const MAX: u32> FromRequestParts for Cursor<DEFAULT, MA
             )
         };
         #[derive(Deserialize)]
-        struct Raw {
+        #[serde(bound = "C: DeserializeOwned")]
+        struct Raw<C> {
             limit: Option<u32>,
-            cursor: Option<String>,
+            cursor: Option<C>,
         }
-        let raw: Raw = deserialize_struct(cx.query()?, "query")?;
+        let raw: Raw<C> = deserialize_struct(cx.query()?, "query")?;
         Ok(Self {
             limit: limit(raw.limit, DEFAULT, MAX)?,
-            cursor: raw.cursor.filter(|c| !c.is_empty()),
+            cursor: raw.cursor,
         })
     }
 
     fn describe(op: &mut OperationDoc<'_>, _: &Arg) {
         describe_limit(op, DEFAULT, MAX);
+        let schema = op.schema_for::<C>();
         op.parameter(
             ParamIn::Query,
             "cursor",
             false,
-            serde_json::json!({"type": "string"}),
+            schema,
             Some("Where the page starts: the previous page's `next`; none for the first page."),
         );
     }

@@ -35,11 +35,10 @@ async fn small(page: LimitOffset<5, 10>) -> Json<Page<Item>> {
 
 /// Cursor style: the cursor is the next id.
 #[get("/feed")]
-async fn feed(page: Cursor<10, 50>) -> Result<Json<CursorPage<Item>>, Problem> {
-    let from: u64 = page.position()?.unwrap_or(0);
-    let items = items(from, page.limit);
+async fn feed(page: Cursor<u64, 10, 50>) -> Json<CursorPage<Item, u64>> {
+    let items = items(page.cursor.unwrap_or(0), page.limit);
     let next = items.last().map(|i| i.id + 1).filter(|n| *n < ITEMS);
-    Ok(Json(page.page(items, next)))
+    Json(page.page(items, next))
 }
 
 fn api() -> NinjaApi {
@@ -107,8 +106,8 @@ async fn cursors_walk_every_item_once() {
         }
         let page: Value = req.send().await.json();
         seen.extend(ids(&page));
-        match page["next"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
+        match page["next"].as_u64() {
+            Some(next) => cursor = Some(next.to_string()),
             None => break,
         }
     }
@@ -116,6 +115,13 @@ async fn cursors_walk_every_item_once() {
     let res = c.get("/feed").query("cursor", "not-a-number").send().await;
     assert_eq!(res.status(), 422);
     assert_eq!(locs(&res.json())[0].0, "query.cursor");
+}
+
+/// Both styles keep the contract their documents state.
+#[cfg(feature = "contract")]
+#[tokio::test]
+async fn pages_keep_their_contract() {
+    ninja_core::contract::Contract::new(api()).check().await;
 }
 
 #[test]
@@ -129,7 +135,9 @@ fn pages_are_documented_with_bounds_defaults_and_readable_names() {
     );
     assert_eq!(params("/items")[1]["name"], "offset");
     assert_eq!(params("/items")[1]["schema"]["maximum"], json!(i64::MAX));
+    // The cursor is typed: a client can only send one the server reads.
     assert_eq!(params("/feed")[1]["name"], "cursor");
+    assert_eq!(params("/feed")[1]["schema"]["type"], "integer");
     let ok = |path: &str| {
         doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].clone()
     };
