@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test. First installs what some tests need, when it is missing:
 #   - Debian's chromium and chromium-driver (the docs-page browser test),
+#   - Debian's redis-server (the Redis throttle store tests start their own on loopback),
 #   - a Python venv in target/ci-venv with openapi-spec-validator (the golden-spec check)
 #     and schemathesis (installed by scripts/schemathesis.sh, run last).
 # Then runs the workspace tests, every feature on (TLS), with NINJA_REQUIRE_TOOLS=1, so a missing tool fails the run
@@ -15,6 +16,14 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
+
+if ! command -v redis-server >/dev/null; then
+  echo "installing redis-server (Debian package)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq redis-server >/dev/null
+fi
+# Debian starts the packaged service; the tests start their own on free ports.
+if command -v systemctl >/dev/null; then as_root systemctl disable --now redis-server >/dev/null 2>&1 || true; fi
 
 if ! target/ci-venv/bin/python -c "import openapi_spec_validator, jsonschema" 2>/dev/null; then
   echo "installing openapi-spec-validator into target/ci-venv"

@@ -20,6 +20,7 @@ use crate::response::IntoResponse;
 use crate::router::Router;
 use crate::routing::{Mount, Route, RouteTable, join};
 use crate::server;
+use crate::throttle::{IntoThrottles, ThrottleSetting, ThrottleStore, TrustedProxies};
 use crate::tls::{self, TlsFiles};
 
 /// An API: its title and version, its routes, its state and its limits.
@@ -49,6 +50,9 @@ pub struct NinjaApi {
     /// State types registered twice: a build error, not a silent overwrite.
     duplicate_states: Vec<&'static str>,
     auth: AuthSetting,
+    throttle: ThrottleSetting,
+    throttle_store: ThrottleStore,
+    trusted_proxies: Result<TrustedProxies, Vec<String>>,
     error_handler: Option<ErrorHandler>,
     body_limit: usize,
     part_limit: Option<usize>,
@@ -260,6 +264,9 @@ impl NinjaApi {
             state: StateMap::default(),
             duplicate_states: Vec::new(),
             auth: AuthSetting::Inherit,
+            throttle: ThrottleSetting::Inherit,
+            throttle_store: ThrottleStore::memory(),
+            trusted_proxies: Ok(TrustedProxies::default()),
             error_handler: None,
             body_limit: 2 * 1024 * 1024,
             part_limit: None,
@@ -403,6 +410,31 @@ impl NinjaApi {
     /// Authenticates every route that sets no auth of its own, nor its router.
     pub fn auth(mut self, scheme: AuthScheme) -> Self {
         self.auth = AuthSetting::On(scheme);
+        self
+    }
+
+    /// Throttles every route that sets no throttle of its own, nor its router: a
+    /// [`Throttle`](crate::throttle::Throttle), or an array of them for several at once
+    /// (`[Throttle::per_ip("10/s"), Throttle::per_user(..)]`). See [`throttle`](crate::throttle).
+    pub fn throttle(mut self, throttles: impl IntoThrottles) -> Self {
+        self.throttle = throttles.into_setting();
+        self
+    }
+
+    /// Where this API's throttles keep their counts: in memory (the default, per
+    /// instance) or a [`RedisStore`](crate::throttle::RedisStore) (feature `redis`, shared
+    /// by every instance).
+    pub fn throttle_store(mut self, store: impl Into<ThrottleStore>) -> Self {
+        self.throttle_store = store.into();
+        self
+    }
+
+    /// The proxies (IP addresses or CIDR ranges, e.g. `["127.0.0.1", "10.0.0.0/8"]`) whose
+    /// `Forwarded`/`X-Forwarded-For` headers name the client for IP throttles. None by
+    /// default: the peer address is the client. A value that does not parse is a build
+    /// error.
+    pub fn trusted_proxies<S: AsRef<str>>(mut self, proxies: impl IntoIterator<Item = S>) -> Self {
+        self.trusted_proxies = TrustedProxies::parse(proxies);
         self
     }
 
@@ -611,6 +643,7 @@ impl NinjaApi {
             meta: &self.meta,
             problem_body: self.error_handler.as_ref().map(|h| h.describe),
             state_types: None,
+            throttle_fails_closed: crate::throttle::store_fails_closed(&self.throttle_store),
         }
     }
 
@@ -618,7 +651,7 @@ impl NinjaApi {
     fn resolved_routes(&self) -> Vec<Route> {
         let mut routes = self.routes.clone();
         for r in &mut routes {
-            r.nest(&self.prefix, &[], &self.auth, &[]);
+            r.nest(&self.prefix, &[], &self.auth, &self.throttle, &[]);
         }
         routes
     }
@@ -700,7 +733,22 @@ impl NinjaApi {
                 "a state of type `{name}` is registered twice; one value per type (use `override_state` to replace one on purpose)"
             ));
         }
-        let routes = self.resolved_routes();
+        let mut routes = self.resolved_routes();
+        #[cfg(feature = "redis")]
+        if let Some(e) = self.throttle_store.redis_error() {
+            errors.push(e.to_owned());
+        }
+        let trusted = std::mem::replace(&mut self.trusted_proxies, Ok(TrustedProxies::default()))
+            .unwrap_or_else(|e| {
+                errors.extend(e);
+                TrustedProxies::default()
+            });
+        crate::throttle::resolve(
+            &mut routes,
+            &self.throttle_store,
+            &Arc::new(trusted),
+            errors,
+        );
         let mut ids: HashMap<&str, &Route> = HashMap::new();
         for r in &routes {
             let id = r.operation().operation_id();

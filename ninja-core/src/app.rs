@@ -27,6 +27,7 @@ use crate::problem::Problem;
 use crate::response::{IntoResponse, Response};
 use crate::routing::{Lookup, PathRoutes, Route, RouteTable};
 use crate::server;
+use crate::throttle::Phase;
 use crate::tls::{Tls, TlsFiles};
 
 /// Reshapes every problem answer of one API (see [`NinjaApi::error_handler`](crate::NinjaApi::error_handler)).
@@ -68,6 +69,9 @@ pub(crate) struct Shared {
     pub(crate) config: Config,
     #[cfg_attr(not(feature = "tls"), allow(dead_code))]
     pub(crate) tls: Option<Tls>,
+    /// Whether requests need their [`ClientAddr`](crate::ClientAddr) (an IP throttle):
+    /// the server inserts it only then.
+    pub(crate) needs_client_addr: bool,
 }
 
 /// What one API keeps at run time.
@@ -203,7 +207,12 @@ impl App {
                 }
             }
             table.stack_routes(|layers| stack(layers, inner(Depth::Route)));
+            let needs_client_addr = apis
+                .iter()
+                .flat_map(|a| &a.routes)
+                .any(|r| r.throttles().is_some_and(|t| t.needs_client_addr()));
             Shared {
+                needs_client_addr,
                 exec: Exec::new(config.blocking_threads, config.blocking_queue),
                 table,
                 apis,
@@ -302,6 +311,10 @@ impl App {
 
     pub(crate) fn exec(&self) -> &Exec {
         &self.0.exec
+    }
+
+    pub(crate) fn needs_client_addr(&self) -> bool {
+        self.0.needs_client_addr
     }
 
     pub(crate) fn max_connections(&self) -> usize {
@@ -448,6 +461,17 @@ impl Shared {
                         let req = matched(parts, at, body, depth);
                         return enter(stack, req, Some(target.api));
                     }
+                    // Boxed, like the auth check: only throttled routes pay for them.
+                    let mut counts: Option<Box<String>> = None;
+                    if let Some(t) = &target.throttle {
+                        let mut c = Box::default();
+                        let checked =
+                            Box::pin(t.check(Phase::BeforeAuth, &parts, None, None, &mut c));
+                        if let Err(p) = checked.await {
+                            return Step::Done(api.finish(p.into_response()));
+                        }
+                        counts = Some(c);
+                    }
                     let identity = match &target.auth {
                         // Boxed: only authenticated routes pay for the check's state.
                         Some(scheme) => {
@@ -458,6 +482,20 @@ impl Shared {
                         }
                         None => None,
                     };
+                    if let (Some(t), Some(c)) = (&target.throttle, &mut counts)
+                        && t.has_after_auth()
+                    {
+                        let checked = Box::pin(t.check(
+                            Phase::AfterAuth,
+                            &parts,
+                            identity.as_ref(),
+                            target.auth.as_ref(),
+                            c,
+                        ));
+                        if let Err(p) = checked.await {
+                            return Step::Done(api.finish(p.into_response()));
+                        }
+                    }
                     let limits = match target.body_limit {
                         None => api.limits,
                         Some(bytes) => api.limits.with_body(bytes),
@@ -471,7 +509,11 @@ impl Shared {
                         res.headers_mut()
                             .insert(header::CONTENT_TYPE, media_type.clone());
                     }
-                    api.finish(res)
+                    let mut res = api.finish(res);
+                    if let (Some(t), Some(c)) = (&target.throttle, &counts) {
+                        t.stamp(&mut res, c);
+                    }
+                    res
                 }
                 Lookup::Options(allow, route_stack, at) => {
                     if let Some(stack) = depth.next(self.apis[at.api].stack.as_ref(), route_stack) {

@@ -376,6 +376,19 @@ impl AuthScheme {
     }
 
     /// The schemes a request may use: this one, or each of an `any_of`.
+    /// The credential a request carries for this scheme (the first alternative's that has
+    /// one): what a per-key throttle counts by. For Basic, the user name.
+    pub(crate) fn credential(&self, parts: &Parts) -> Option<String> {
+        match &self.0.kind {
+            Kind::AnyOf(all) => all.iter().find_map(|s| s.credential(parts)),
+            Kind::ApiKey { location, name, .. } => api_key(*location, name, parts),
+            Kind::Bearer { .. } => authorization(parts, "Bearer").map(str::to_owned),
+            Kind::Basic { .. } => authorization(parts, "Basic")
+                .and_then(basic_credentials)
+                .map(|c| c.username),
+        }
+    }
+
     pub(crate) fn alternatives(&self) -> &[AuthScheme] {
         match &self.0.kind {
             Kind::AnyOf(all) => all,

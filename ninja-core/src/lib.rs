@@ -159,6 +159,7 @@ mod server;
 pub mod sse;
 mod stream;
 pub mod test_client;
+pub mod throttle;
 mod tls;
 mod validate;
 #[cfg(feature = "ws")]
@@ -186,6 +187,7 @@ pub use router::Router;
 pub use routing::{Operation, Route};
 pub use stream::{ChunkSender, Disconnected, StreamBody};
 pub use test_client::{TestClient, TestRequest, TestResponse};
+pub use throttle::ClientAddr;
 
 #[doc(no_inline)]
 pub use http;
@@ -236,6 +238,7 @@ pub use ninja_macros::ApiResponse;
 pub mod prelude {
     pub use crate::auth::AuthScheme;
     pub use crate::http::StatusCode;
+    pub use crate::throttle::Throttle;
     pub use crate::{
         Accepted, ApiError, ApiResponse, Auth, Cookie, Created, Depends, Form, Header,
         IntoResponse, Json, JsonPart, Multipart, NinjaApi, Problem, Query, RequestHead, Router,
@@ -263,6 +266,7 @@ pub mod __private {
     pub use crate::openapi::{OperationDoc, ParamIn};
     pub use crate::response::{documented_status, status_only, with_status};
     pub use crate::routing::{Operation, Route};
+    pub use crate::throttle::{IntoThrottles, NoThrottle};
     pub use crate::validate::{
         Counted, DefaultDoc, Rule, Validatable, Validates, Validator, ViaOpaque, ViaSerialize,
         ViaUnchecked, ViaValidatable, check, json, length, rule,

@@ -8,6 +8,7 @@ use tower::Layer;
 use crate::auth::{AuthScheme, AuthSetting};
 use crate::middleware::{HttpService, LayerFn, Stack, layer_fn};
 use crate::routing::Route;
+use crate::throttle::{IntoThrottles, ThrottleSetting};
 
 /// A group of routes under a path prefix, with the tags and auth they default to.
 ///
@@ -35,6 +36,7 @@ pub struct Router {
     prefix: String,
     tags: Vec<Cow<'static, str>>,
     auth: AuthSetting,
+    throttle: ThrottleSetting,
     routes: Vec<Route>,
     layers: Vec<LayerFn>,
 }
@@ -45,6 +47,7 @@ impl fmt::Debug for Router {
             .field("prefix", &self.prefix)
             .field("tags", &self.tags)
             .field("auth", &self.auth)
+            .field("throttle", &self.throttle)
             .field("routes", &self.routes)
             .field("layers", &self.layers.len())
             .finish()
@@ -75,6 +78,19 @@ impl Router {
     /// Leaves the routes unauthenticated even when the enclosing router or API has auth.
     pub fn no_auth(mut self) -> Self {
         self.auth = AuthSetting::Off;
+        self
+    }
+
+    /// Throttles the routes that set none of their own: `Throttle`s, an array of them (see
+    /// [`throttle`](crate::throttle)). Replaces the API's throttles for these routes.
+    pub fn throttle(mut self, throttles: impl IntoThrottles) -> Self {
+        self.throttle = throttles.into_setting();
+        self
+    }
+
+    /// Leaves the routes unthrottled even when the enclosing router or API throttles.
+    pub fn no_throttle(mut self) -> Self {
+        self.throttle = ThrottleSetting::Off;
         self
     }
 
@@ -112,7 +128,13 @@ impl Router {
     pub(crate) fn into_routes(self) -> Vec<Route> {
         let mut routes = self.routes;
         for r in &mut routes {
-            r.nest(&self.prefix, &self.tags, &self.auth, &self.layers);
+            r.nest(
+                &self.prefix,
+                &self.tags,
+                &self.auth,
+                &self.throttle,
+                &self.layers,
+            );
         }
         routes
     }

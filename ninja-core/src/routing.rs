@@ -11,6 +11,7 @@ use crate::auth::{AuthScheme, AuthSetting};
 use crate::handler::HandlerFn;
 use crate::middleware::{BoxedService, LayerFn};
 use crate::openapi::OperationDoc;
+use crate::throttle::{ThrottleSetting, Throttles};
 
 /// The generated function that describes a route's arguments and responses.
 pub(crate) type DescribeFn = fn(&mut OperationDoc<'_>);
@@ -37,6 +38,10 @@ pub struct Route {
     openapi_extra: Option<fn() -> serde_json::Value>,
     /// `content_type = ".."` in the route attribute: the media type of its successes.
     content_type: Option<HeaderValue>,
+    /// `throttle = ..` in the route attribute, else its router's or API's.
+    throttle: ThrottleSetting,
+    /// Its throttles, resolved against the API's store when the API is built.
+    throttles: Option<Arc<Throttles>>,
     /// The layers of the routers it is nested in, innermost first.
     layers: Vec<LayerFn>,
 }
@@ -63,8 +68,30 @@ impl Route {
             errors: None,
             openapi_extra: None,
             content_type: None,
+            throttle: ThrottleSetting::Inherit,
+            throttles: None,
             layers: Vec::new(),
         }
+    }
+
+    /// Sets the route's own throttles (`throttle = ...` in the route attribute).
+    #[doc(hidden)]
+    #[must_use]
+    pub fn with_throttle(mut self, throttle: ThrottleSetting) -> Self {
+        self.throttle = throttle;
+        self
+    }
+
+    pub(crate) fn throttle_setting(&self) -> &ThrottleSetting {
+        &self.throttle
+    }
+
+    pub(crate) fn set_throttles(&mut self, throttles: Arc<Throttles>) {
+        self.throttles = Some(throttles);
+    }
+
+    pub(crate) fn throttles(&self) -> Option<&Arc<Throttles>> {
+        self.throttles.as_ref()
     }
 
     /// Sets fields merged into the route's operation (`openapi_extra = ..` in the route
@@ -126,14 +153,14 @@ impl Route {
         self
     }
 
-    /// Puts the route under `prefix` and fills what it inherits (tags, auth) from there.
-    /// Puts the route under `prefix` and fills what it inherits (tags, auth) from there; the
-    /// router's `layers` wrap the route's own.
+    /// Puts the route under `prefix` and fills what it inherits (tags, auth, throttles)
+    /// from there; the router's `layers` wrap the route's own.
     pub(crate) fn nest(
         &mut self,
         prefix: &str,
         tags: &[Cow<'static, str>],
         auth: &AuthSetting,
+        throttle: &ThrottleSetting,
         layers: &[LayerFn],
     ) {
         if !prefix.is_empty() {
@@ -143,11 +170,16 @@ impl Route {
             self.tags = tags.to_vec();
         }
         self.auth.inherit(auth);
+        self.throttle.inherit(throttle);
         self.layers.extend(layers.iter().cloned());
     }
 
     pub(crate) fn auth(&self) -> &AuthSetting {
         &self.auth
+    }
+
+    pub(crate) fn auth_scheme(&self) -> Option<&AuthScheme> {
+        self.auth.scheme()
     }
 
     /// The tags it is listed under: its own, else its router's.
@@ -175,6 +207,8 @@ impl Route {
             errors: None,
             openapi_extra: None,
             content_type: None,
+            throttle: ThrottleSetting::Off,
+            throttles: None,
             layers: Vec::new(),
         }
     }
@@ -314,6 +348,8 @@ pub(crate) struct Target {
     pub(crate) body_limit: Option<usize>,
     /// The route's declared media type, set on its 2xx answers.
     pub(crate) content_type: Option<HeaderValue>,
+    /// Its throttles, if any.
+    pub(crate) throttle: Option<Arc<Throttles>>,
     layers: Vec<LayerFn>,
 }
 
@@ -406,6 +442,7 @@ impl RouteTable {
                     stack: None,
                     body_limit: r.body_limit,
                     content_type: r.content_type.clone(),
+                    throttle: r.throttles.clone(),
                     layers: r.layers.clone(),
                 };
                 if targets[i].replace(target).is_some() {

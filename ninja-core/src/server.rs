@@ -21,6 +21,7 @@ use tokio::sync::watch;
 
 use crate::app::App;
 use crate::body::RequestBody;
+use crate::throttle::ClientAddr;
 
 /// Binds with a listen backlog deep enough for a burst of thousands of connections (the
 /// kernel caps it at `net.core.somaxconn`).
@@ -400,7 +401,7 @@ pub(crate) async fn run(
     let app_tls = app.tls().cloned();
 
     loop {
-        let (stream, _peer) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(conn) => conn,
                 Err(e) => {
@@ -423,8 +424,13 @@ pub(crate) async fn run(
         let activity = Arc::new(Activity::default());
         let service = {
             let activity = Arc::clone(&activity);
-            hyper::service::service_fn(move |req: http::Request<Incoming>| {
+            // Only when an IP throttle reads it: the first extension allocates a map.
+            let peer = app.needs_client_addr().then_some(ClientAddr(peer));
+            hyper::service::service_fn(move |mut req: http::Request<Incoming>| {
                 bump(&activity.begun);
+                if let Some(peer) = peer {
+                    req.extensions_mut().insert(peer);
+                }
                 // Counted when the request future ends, also when it is dropped unfinished
                 // (an HTTP/2 stream reset mid-request), or the connection would never look
                 // idle again.

@@ -255,6 +255,11 @@ impl<M> TestRequest<M> {
                 .insert(header::CONTENT_LENGTH, self.body.len().into());
         }
         req.headers_mut().extend(self.headers);
+        // As if from a local client, for IP throttles.
+        if self.app.needs_client_addr() {
+            req.extensions_mut()
+                .insert(crate::ClientAddr(([127, 0, 0, 1], 0).into()));
+        }
         (self.mode, self.app, req)
     }
 

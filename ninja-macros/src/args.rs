@@ -15,12 +15,29 @@ mod kw {
     syn::custom_keyword!(errors);
     syn::custom_keyword!(openapi_extra);
     syn::custom_keyword!(content_type);
+    syn::custom_keyword!(throttle);
 }
 
-/// `auth = none` or `auth = <expression giving an AuthScheme>`.
-pub(crate) enum RouteAuth {
+/// `auth = none` / `throttle = none`, or an expression giving the setting.
+pub(crate) enum OrNone {
     None(proc_macro2::Span),
-    Scheme(syn::Expr),
+    Expr(syn::Expr),
+}
+
+impl Parse for OrNone {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let lone_none = input.peek(kw::none)
+            && (input.peek2(Token![,]) || {
+                let fork = input.fork();
+                fork.parse::<kw::none>().is_ok() && fork.is_empty()
+            });
+        if lone_none {
+            let n: kw::none = input.parse()?;
+            Ok(Self::None(n.span))
+        } else {
+            Ok(Self::Expr(input.parse()?))
+        }
+    }
 }
 
 /// What `#[get(...)]` says.
@@ -32,7 +49,9 @@ pub(crate) struct RouteArgs {
     /// `inline`: run a sync handler on the reactor thread instead of the blocking pool.
     pub(crate) inline: Option<proc_macro2::Span>,
     /// `auth = ...`: this route's own authentication.
-    pub(crate) auth: Option<RouteAuth>,
+    pub(crate) auth: Option<OrNone>,
+    /// `throttle = ...`: this route's own throttles.
+    pub(crate) throttle: Option<OrNone>,
     /// `crate = "path"`: where `ninja_core` is, for a crate that renamed the dependency.
     pub(crate) krate: Option<syn::Path>,
     /// `body_limit = <usize expression>`: the route's own request body limit.
@@ -76,6 +95,7 @@ impl Parse for RouteArgs {
         })?;
         let (mut tags, mut operation_id, mut deprecated, mut inline) = (None, None, None, None);
         let mut auth = None;
+        let mut throttle = None;
         let mut krate = None;
         let mut body_limit = None;
         let mut errors = None;
@@ -104,17 +124,11 @@ impl Parse for RouteArgs {
             } else if look.peek(kw::auth) {
                 let k: kw::auth = input.parse()?;
                 input.parse::<Token![=]>()?;
-                let value = if input.peek(kw::none)
-                    && (input.peek2(Token![,]) || {
-                        let fork = input.fork();
-                        fork.parse::<kw::none>().is_ok() && fork.is_empty()
-                    }) {
-                    let n: kw::none = input.parse()?;
-                    RouteAuth::None(n.span)
-                } else {
-                    RouteAuth::Scheme(input.parse()?)
-                };
-                once(&mut auth, value, k.span, "auth")?;
+                once(&mut auth, input.parse()?, k.span, "auth")?;
+            } else if look.peek(kw::throttle) {
+                let k: kw::throttle = input.parse()?;
+                input.parse::<Token![=]>()?;
+                once(&mut throttle, input.parse()?, k.span, "throttle")?;
             } else if look.peek(Token![crate]) {
                 let k: Token![crate] = input.parse()?;
                 input.parse::<Token![=]>()?;
@@ -168,6 +182,7 @@ impl Parse for RouteArgs {
             deprecated: deprecated.unwrap_or(false),
             inline,
             auth,
+            throttle,
             krate,
             body_limit,
             errors,

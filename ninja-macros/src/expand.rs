@@ -5,7 +5,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, ItemFn, Lit, ReturnType};
 
-use crate::args::{RouteArgs, RouteAuth};
+use crate::args::{OrNone, RouteArgs};
 use crate::doc;
 use crate::path;
 use crate::signature::{self, Errors, Handler, Rule, Source};
@@ -130,11 +130,20 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
     let deprecated = args.deprecated || f.attrs.iter().any(|a| a.path().is_ident("deprecated"));
     let auth = match &args.auth {
         None => quote!(),
-        Some(RouteAuth::None(span)) => {
+        Some(OrNone::None(span)) => {
             quote_spanned!(*span=> .with_auth(#np::IntoAuthSetting::into_setting(#np::NoAuth)))
         }
-        Some(RouteAuth::Scheme(e)) => {
+        Some(OrNone::Expr(e)) => {
             quote_spanned!(e.span()=> .with_auth(<_ as #np::IntoAuthSetting>::into_setting(#e)))
+        }
+    };
+    let throttle = match &args.throttle {
+        None => quote!(),
+        Some(OrNone::None(span)) => {
+            quote_spanned!(*span=> .with_throttle(#np::IntoThrottles::into_setting(#np::NoThrottle)))
+        }
+        Some(OrNone::Expr(e)) => {
+            quote_spanned!(e.span()=> .with_throttle(<_ as #np::IntoThrottles>::into_setting(#e)))
         }
     };
     let errors = args
@@ -201,7 +210,7 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
                     __ninja_handler,
                     __ninja_describe,
                     #np::Operation::new(#operation_id, #summary, #description, &[#(#tags),*], #deprecated),
-                )#auth #body_limit #errors #openapi_extra #content_type
+                )#auth #throttle #body_limit #errors #openapi_extra #content_type
             }
         }
     }

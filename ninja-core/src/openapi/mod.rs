@@ -51,6 +51,8 @@ pub(crate) struct ApiInfo<'a> {
     /// The types of the API's states (what `State<T>` arguments need), when checking them:
     /// at `build()`, not for a document printed on its own.
     pub(crate) state_types: Option<Vec<std::any::TypeId>>,
+    /// Whether the throttle store answers 503 when it is down (documented then).
+    pub(crate) throttle_fails_closed: bool,
 }
 
 /// Builds the document, pretty-printed: the same bytes are served, printed by `--openapi`
@@ -77,6 +79,7 @@ pub(crate) fn document(info: ApiInfo<'_>, routes: &[Route]) -> Result<Bytes, Vec
             &mut uses_problem,
             &mut errors,
             &|id| info.state_types.as_ref().is_none_or(|s| s.contains(&id)),
+            info.throttle_fails_closed,
         );
         if let Some(scheme) = route.auth().scheme() {
             for e in scheme.errors() {

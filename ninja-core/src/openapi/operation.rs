@@ -395,6 +395,7 @@ pub(super) fn describe(
     uses_problem: &mut bool,
     errors: &mut Vec<String>,
     has_state: &dyn Fn(TypeId) -> bool,
+    throttle_fails_closed: bool,
 ) -> model::Operation {
     let mut doc = OperationDoc::new(generator, problem_body);
     doc.error_filter = route.errors().map(|listed| (listed, Vec::new()));
@@ -465,8 +466,21 @@ pub(super) fn describe(
             "Validation error: `errors` lists every failing input",
         );
     }
+    let throttled = !route.throttle_setting().throttles().is_empty();
+    if throttled {
+        doc.problem_response(
+            "429",
+            "Too many requests: a throttle's limit is used up; retry after `Retry-After` seconds",
+        );
+        if throttle_fails_closed {
+            doc.problem_response("503", "The rate-limit store is unavailable");
+        }
+    }
     *uses_problem |= doc.uses_problem;
     let mut responses = doc.responses;
+    if throttled {
+        document_rate_limit_headers(&mut responses);
+    }
     if let Some(declared) = route.content_type() {
         // The declared media type replaces the body's own on every success with a body.
         for (status, response) in &mut responses.0 {
@@ -493,6 +507,41 @@ pub(super) fn describe(
         extra: route.openapi_extra(),
         deprecated: op.deprecated(),
         security,
+    }
+}
+
+/// The IETF draft's `RateLimit`/`RateLimit-Policy` on every answer of a throttled
+/// operation that passed its throttles or was refused by one, and `Retry-After` on the 429.
+fn document_rate_limit_headers(responses: &mut Ordered<model::Response>) {
+    let string = || serde_json::json!({"type": "string"});
+    for (status, response) in &mut responses.0 {
+        if !(status.starts_with('2') || status == "429") {
+            continue;
+        }
+        response.headers.insert(
+            "RateLimit-Policy",
+            serde_json::json!({
+                "description": "Each rate of the route's throttles: `\"name:rate\";q=<quota>;w=<window seconds>` (IETF draft)",
+                "schema": string(),
+            }),
+        );
+        response.headers.insert(
+            "RateLimit",
+            serde_json::json!({
+                "description": "What is left of each rate: `\"name:rate\";r=<remaining>;t=<seconds until the quota is full>` (IETF draft)",
+                "schema": string(),
+            }),
+        );
+        if status == "429" {
+            response.headers.insert(
+                "Retry-After",
+                serde_json::json!({
+                    "description": "Seconds until the request would be let through",
+                    "required": true,
+                    "schema": {"type": "integer", "minimum": 1},
+                }),
+            );
+        }
     }
 }
 

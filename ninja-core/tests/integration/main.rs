@@ -28,6 +28,7 @@ mod sse;
 mod state;
 mod streaming;
 mod structure;
+mod throttle;
 #[cfg(feature = "tls")]
 mod tls;
 mod uploads;
