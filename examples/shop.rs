@@ -6,6 +6,8 @@
 //! another port of this process unless `SHOP_PARTNERS` gives their base URL. Customers
 //! `ada-key` and `bob-key` are seeded. Browsers may call it from the origins in
 //! `SHOP_CORS_ORIGINS` (comma-separated; default `http://localhost:5173`, a Vite dev server).
+//! Placing orders is throttled per customer key to `SHOP_ORDER_RATE` (default `10/m`),
+//! counted in memory, or in the Redis at `SHOP_REDIS_URL` so that several instances share it.
 //! Every request is logged (`RUST_LOG`, default `info`). `--openapi` prints both documents.
 
 use std::path::PathBuf;

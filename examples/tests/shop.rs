@@ -376,3 +376,28 @@ fn the_same_order_flow_with_the_sync_client() {
     assert_eq!(res.json::<Value>()["total_cents"], 3600);
     assert_eq!(stock(&db, 2), 6);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn placing_orders_is_throttled_per_customer_key() {
+    let s = shop().await;
+    // Ten attempts a minute, whatever they come to (here: out of stock after three).
+    let order = json!({"product_id": 3, "quantity": 1});
+    for i in 0..10 {
+        let res = s.order_as("ada-key", &order).send().await;
+        assert!(
+            [201, 409].contains(&res.status().as_u16()),
+            "attempt {i}: {}",
+            res.text()
+        );
+        assert!(res.header("ratelimit").is_some());
+    }
+    let refused = s.order_as("ada-key", &order).send().await;
+    assert_eq!(refused.status(), 429, "{}", refused.text());
+    assert!(refused.header("retry-after").is_some());
+    // Another customer's key has its own budget; other routes are not throttled.
+    assert_eq!(s.order_as("bob-key", &order).send().await.status(), 409);
+    assert_eq!(
+        s.get_as("ada-key", "/api/v1/orders").send().await.status(),
+        200
+    );
+}

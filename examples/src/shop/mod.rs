@@ -42,10 +42,26 @@ fn get_product(product_id: i64, db: State<Db>) -> Result<Json<Product>, ShopErro
     db::product_by_id(&db, product_id).map(Json)
 }
 
+/// Placing orders is throttled per customer key: `SHOP_ORDER_RATE` (default 10 a minute).
+fn order_throttle() -> Throttle {
+    let rate = std::env::var("SHOP_ORDER_RATE").unwrap_or_else(|_| "10/m".to_owned());
+    Throttle::per_key(rate).named("orders")
+}
+
+/// Where throttles count: the Redis at `SHOP_REDIS_URL` (shared by every instance), else
+/// this process's memory.
+fn throttle_store() -> ninja_core::throttle::ThrottleStore {
+    match std::env::var("SHOP_REDIS_URL") {
+        Ok(url) => ninja_core::throttle::RedisStore::new(&url).into(),
+        Err(_) => ninja_core::throttle::ThrottleStore::memory(),
+    }
+}
+
 /// Place an order.
 ///
-/// Takes the stock and records the order in one transaction.
-#[post("/")]
+/// Takes the stock and records the order in one transaction. At most `SHOP_ORDER_RATE`
+/// (default 10 a minute) per customer key.
+#[post("/", throttle = order_throttle())]
 fn place_order(
     customer: Auth<Customer>,
     db: State<Db>,
@@ -163,6 +179,7 @@ pub fn v1(db: Db, admin: String) -> NinjaApi {
     NinjaApi::new("Ninja shop", "1.0")
         .description("Products, orders and administration, over SQLite.")
         .prefix("/api/v1")
+        .throttle_store(throttle_store())
         .state(db)
         .routes(routes![health])
         .router(products)
