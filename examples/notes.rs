@@ -3,9 +3,20 @@
 //! Run with `cargo run --release --example notes`, then browse <http://127.0.0.1:8000/docs>.
 //! The database is `NOTES_DB` (default `notes.db` in the working directory, so notes
 //! survive a restart); writes need `Authorization: Bearer secret` (or `NOTES_TOKEN`).
+//! Server settings come from `ninja.toml` and `NINJA_*` variables (`NINJA_ADDR`,
+//! `NINJA_WORKERS`, `NINJA_REUSE_PORT`...): see `ninja_core::config`.
 
-#[tokio::main]
-async fn main() -> std::io::Result<()> {
+fn main() -> std::io::Result<()> {
+    // Settings first: they size the runtime (`NINJA_WORKERS`).
+    let config = ninja_core::config::ServerConfig::load().map_err(std::io::Error::other)?;
+    let mut rt = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = config.workers {
+        rt.worker_threads(n);
+    }
+    rt.enable_all().build()?.block_on(serve(config))
+}
+
+async fn serve(config: ninja_core::config::ServerConfig) -> std::io::Result<()> {
     let path =
         std::env::var_os("NOTES_DB").map_or_else(|| "notes.db".into(), std::path::PathBuf::from);
     let pool = examples::notes::open(&path)
@@ -19,12 +30,13 @@ async fn main() -> std::io::Result<()> {
         return Ok(());
     }
     examples::init_logging();
-    let addr = ninja_core::addr_from_env("127.0.0.1:8000");
+    let addr = config.addr_or("127.0.0.1:8000");
     println!(
         "Ninja notes example: docs on http://{addr}/docs (database {})",
         path.display()
     );
     api.shutdown_timeout(std::time::Duration::from_secs(5))
+        .configure(&config)
         .run(addr)
         .await
 }

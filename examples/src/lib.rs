@@ -16,7 +16,8 @@ pub fn run(name: &str, api: ninja_core::NinjaApi) -> std::io::Result<()> {
 }
 
 /// [`run`] for a server of several APIs, under `prefixes` (where their docs are).
-/// `--openapi` prints each document in turn.
+/// `--openapi` prints each document in turn. Server settings come from `ninja.toml` and
+/// `NINJA_*` variables ([`ServerConfig`](ninja_core::config::ServerConfig)).
 ///
 /// # Errors
 /// When the server cannot be built or the address cannot be bound.
@@ -36,12 +37,14 @@ pub fn run_server(
         return Ok(());
     }
     init_logging();
-    let addr = ninja_core::addr_from_env("127.0.0.1:8000");
+    let config = ninja_core::config::ServerConfig::load().map_err(std::io::Error::other)?;
+    let addr = config.addr_or("127.0.0.1:8000");
     for prefix in prefixes {
         println!("Ninja {name} example: docs on http://{addr}{prefix}/docs");
     }
     server
         .shutdown_timeout(std::time::Duration::from_secs(5))
+        .configure(&config)
         .serve(addr)
 }
 

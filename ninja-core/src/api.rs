@@ -86,6 +86,8 @@ struct Settings {
     max_connections: Option<usize>,
     max_uri_len: Option<usize>,
     max_header_bytes: Option<usize>,
+    worker_threads: Option<usize>,
+    reuse_port: Option<bool>,
     tls: Option<TlsFiles>,
 }
 
@@ -153,6 +155,8 @@ impl Settings {
             max_connections: 20_000,
             max_uri_len: 8 * 1024,
             max_header_bytes: 16 * 1024,
+            worker_threads: 0,
+            reuse_port: false,
         }
     }
 }
@@ -235,6 +239,70 @@ macro_rules! server_setters {
         /// a bare 431 and closes the connection.
         pub fn max_header_bytes(mut self, n: usize) -> Self {
             self.server_settings().max_header_bytes = Some(n);
+            self
+        }
+
+        /// The listen backlog: connections the kernel queues before they are accepted
+        /// (default 4096, capped by `net.core.somaxconn`).
+        pub fn backlog(mut self, n: u32) -> Self {
+            self.server_settings().backlog = Some(n);
+            self
+        }
+
+        /// Threads of the runtime that [`serve`](Self::serve) starts (default: one per
+        /// core). Not used by [`run`](Self::run), which runs on the caller's runtime.
+        pub fn worker_threads(mut self, n: usize) -> Self {
+            self.server_settings().worker_threads = Some(n.max(1));
+            self
+        }
+
+        /// Binds with `SO_REUSEPORT` (Unix; default off), so that several processes serve
+        /// one port and the kernel spreads connections among them: a restart can start the
+        /// new process before stopping the old one.
+        pub fn reuse_port(mut self, on: bool) -> Self {
+            self.server_settings().reuse_port = Some(on);
+            self
+        }
+
+        /// Applies every setting `config` has (from the environment or a file: see
+        /// [`ServerConfig`](crate::config::ServerConfig)); the others stay as they are.
+        #[cfg(feature = "config")]
+        pub fn configure(mut self, config: &crate::config::ServerConfig) -> Self {
+            let secs = Duration::from_secs_f64;
+            let c = config;
+            if let Some(n) = c.workers {
+                self = self.worker_threads(n);
+            }
+            if let Some(n) = c.blocking_threads {
+                self = self.blocking_threads(n);
+            }
+            if let Some(n) = c.blocking_queue {
+                self = self.blocking_queue(n);
+            }
+            if let Some(s) = c.shutdown_timeout {
+                self = self.shutdown_timeout(secs(s));
+            }
+            if let Some(s) = c.drain_delay {
+                self = self.drain_delay(secs(s));
+            }
+            if let Some(s) = c.header_read_timeout {
+                self = self.header_read_timeout(secs(s));
+            }
+            if let Some(n) = c.backlog {
+                self = self.backlog(n);
+            }
+            if let Some(n) = c.max_connections {
+                self = self.max_connections(n);
+            }
+            if let Some(n) = c.max_uri_len {
+                self = self.max_uri_len(n);
+            }
+            if let Some(n) = c.max_header_bytes {
+                self = self.max_header_bytes(n);
+            }
+            if let Some(on) = c.reuse_port {
+                self = self.reuse_port(on);
+            }
             self
         }
     };
@@ -958,9 +1026,16 @@ impl Server {
                  `#[tokio::main]`): use `.run(addr).await` there",
             ));
         }
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()?;
+        let mut rt = tokio::runtime::Builder::new_multi_thread();
+        rt.enable_all();
+        let workers = self.settings.worker_threads.or_else(|| {
+            let mut set = self.apis.iter().filter_map(|a| a.server.worker_threads);
+            set.next()
+        });
+        if let Some(n) = workers {
+            rt.worker_threads(n);
+        }
+        let rt = rt.build()?;
         // Built inside the runtime: a layer may spawn a task when it is applied (tower's
         // `Buffer`).
         let app = {
@@ -988,7 +1063,7 @@ async fn run_app(app: App, addr: impl ToSocketAddrs) -> io::Result<()> {
         .to_socket_addrs()?
         .next()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to bind"))?;
-    let listener = server::bind(addr, app.0.config.backlog)?;
+    let listener = server::bind(addr, app.0.config.backlog, app.0.config.reuse_port)?;
     for api in &app.0.apis {
         tracing::info!(
             "{} {} listening on http://{}{}",

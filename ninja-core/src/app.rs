@@ -49,6 +49,10 @@ pub(crate) struct Config {
     pub(crate) max_connections: usize,
     pub(crate) max_uri_len: usize,
     pub(crate) max_header_bytes: usize,
+    /// 0: tokio's default, one per core.
+    #[allow(dead_code, reason = "read from the settings before the runtime exists")]
+    pub(crate) worker_threads: usize,
+    pub(crate) reuse_port: bool,
     pub(crate) tls: Option<TlsFiles>,
 }
 

@@ -132,6 +132,8 @@ mod app;
 pub mod auth;
 mod background;
 mod body;
+#[cfg(feature = "config")]
+pub mod config;
 #[cfg(feature = "contract")]
 pub mod contract;
 mod depends;

@@ -24,14 +24,23 @@ use crate::body::RequestBody;
 use crate::throttle::ClientAddr;
 
 /// Binds with a listen backlog deep enough for a burst of thousands of connections (the
-/// kernel caps it at `net.core.somaxconn`).
-pub(crate) fn bind(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
+/// kernel caps it at `net.core.somaxconn`), and with `SO_REUSEPORT` when asked.
+pub(crate) fn bind(addr: SocketAddr, backlog: u32, reuse_port: bool) -> io::Result<TcpListener> {
     let socket = if addr.is_ipv4() {
         TcpSocket::new_v4()?
     } else {
         TcpSocket::new_v6()?
     };
     socket.set_reuseaddr(true)?;
+    #[cfg(unix)]
+    socket.set_reuseport(reuse_port)?;
+    #[cfg(not(unix))]
+    if reuse_port {
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "SO_REUSEPORT is Unix-only",
+        ));
+    }
     socket.bind(addr)?;
     socket.listen(backlog)
 }
@@ -473,4 +482,20 @@ pub(crate) async fn run(
     let left = deadline.saturating_duration_since(tokio::time::Instant::now());
     app.exec().background().drain(left).await;
     Ok(())
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn reuse_port_lets_two_listeners_share_a_port() {
+        let first = bind("127.0.0.1:0".parse().unwrap(), 16, true).unwrap();
+        let addr = first.local_addr().unwrap();
+        let second = bind(addr, 16, true).expect("a second SO_REUSEPORT listener binds");
+        assert_eq!(second.local_addr().unwrap(), addr);
+        drop(second);
+        let err = bind(addr, 16, false).expect_err("without it the port is taken");
+        assert_eq!(err.kind(), io::ErrorKind::AddrInUse);
+    }
 }

@@ -483,8 +483,9 @@ pub(crate) fn resolve(
     trusted: &Arc<TrustedProxies>,
     errors: &mut Vec<String>,
 ) {
-    let mut budgets: HashMap<String, (Throttle, Arc<[Rate]>, Option<Arc<memory::Limiters>>)> =
-        HashMap::new();
+    // Per name: the first throttle seen, its rates, and its limiters when in memory.
+    type Budget = (Throttle, Arc<[Rate]>, Option<Arc<memory::Limiters>>);
+    let mut budgets: HashMap<String, Budget> = HashMap::new();
     for route in routes {
         let specs = route.throttle_setting().throttles().to_vec();
         if specs.is_empty() {

@@ -78,7 +78,7 @@ impl fmt::Display for Rate {
         let secs = self.window.as_secs();
         let (n, unit) = [(86_400, "d"), (3600, "h"), (60, "m"), (1, "s")]
             .into_iter()
-            .find(|(u, _)| secs % u == 0)
+            .find(|(u, _)| secs.is_multiple_of(*u))
             .map_or((secs, "s"), |(u, name)| (secs / u, name));
         if n == 1 {
             write!(f, "{}/{unit}", self.quota)

@@ -335,9 +335,8 @@ mod redis {
 
     fn free_port() -> u16 {
         std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
             .port()
     }
 
