@@ -2,6 +2,8 @@
 # Runs every test. First installs what some tests need, when it is missing:
 #   - Debian's chromium and chromium-driver (the docs-page browser test),
 #   - Debian's redis-server (the Redis throttle store tests start their own on loopback),
+#   - Debian's postgresql: scripts/postgres.sh starts a throwaway server on 127.0.0.1:55432
+#     for the notes tests over PostgreSQL (NINJA_TEST_POSTGRES), stopped at the end,
 #   - a Python venv in target/ci-venv with openapi-spec-validator (the golden-spec check)
 #     and schemathesis (installed by scripts/schemathesis.sh, run last).
 # Then runs the workspace tests, every feature on (TLS), with NINJA_REQUIRE_TOOLS=1, so a missing tool fails the run
@@ -30,6 +32,11 @@ if ! target/ci-venv/bin/python -c "import openapi_spec_validator, jsonschema" 2>
   python3 -m venv target/ci-venv
   target/ci-venv/bin/pip install -q "openapi-spec-validator==0.9.0"
 fi
+
+pg_dir=$(mktemp -d /tmp/ninja-pg.XXXXXX)
+trap 'scripts/postgres.sh stop "$pg_dir"' EXIT
+NINJA_TEST_POSTGRES=$(scripts/postgres.sh start "$pg_dir" "${NINJA_PG_PORT:-55432}")
+export NINJA_TEST_POSTGRES
 
 NINJA_REQUIRE_TOOLS=1 cargo test --workspace --all-features
 

@@ -1,6 +1,10 @@
-//! The notes API a newcomer would write, async from end to end: SQLite through sqlx (an
-//! async pool, `sqlx::migrate!`), a transaction dependency that commits when the answer is
-//! a success and rolls back otherwise, a bearer token on writes, an error enum.
+//! The notes API a newcomer would write, async from end to end: SQLite or PostgreSQL through
+//! sqlx (an async pool, `sqlx::migrate!`), a transaction dependency that commits when the
+//! answer is a success and rolls back otherwise, a bearer token on writes, an error enum.
+//!
+//! One set of queries serves both databases through sqlx's `Any` driver: numbered
+//! placeholders (`$1`), `CAST(..)` rather than `::`, `ON CONFLICT DO NOTHING`; each has its
+//! own migrations (`migrations/notes`, `migrations/notes-postgres`).
 //!
 //! - `GET /notes?tag=&limit=&offset=`: a page `{items, total}`, newest first.
 //! - `POST /notes` (bearer): 201 with the note; a title in use is a 409.
@@ -12,6 +16,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use ninja_core::auth::{AuthScheme, constant_time_eq};
 use ninja_core::pagination::LimitOffset;
@@ -20,8 +25,8 @@ use ninja_core::response::Location;
 use ninja_core::{Cleanup, Outcome};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqlitePool, SqlitePoolOptions};
-use sqlx::{Row as _, Sqlite, Transaction};
+use sqlx::any::AnyPoolOptions;
+use sqlx::{Any, AnyConnection, AnyPool, Executor as _, Row as _, SqlSafeStr as _, Transaction};
 use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
 
 /// A note.
@@ -113,28 +118,58 @@ impl NoteError {
     }
 }
 
-/// Opens (creating if need be) the database at `path` and brings its schema up to date.
+/// Opens (creating if need be) the SQLite database at `path` and brings its schema up to
+/// date.
 ///
 /// # Errors
 /// When the file cannot be opened or a migration fails.
-pub async fn open(path: &Path) -> Result<SqlitePool, sqlx::Error> {
-    let options = SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(true)
-        .foreign_keys(true)
-        // Readers go on while a write is under way.
-        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
-    let pool = SqlitePoolOptions::new()
+pub async fn open(path: &Path) -> Result<AnyPool, sqlx::Error> {
+    open_url(&format!("sqlite://{}?mode=rwc", path.display())).await
+}
+
+/// Opens the database at `url` (`sqlite://notes.db?mode=rwc`, `postgres://user@host/db`)
+/// and brings its schema up to date.
+///
+/// # Errors
+/// When the database cannot be reached or a migration fails.
+pub async fn open_url(url: &str) -> Result<AnyPool, sqlx::Error> {
+    sqlx::any::install_default_drivers();
+    let pool = AnyPoolOptions::new()
         .max_connections(8)
-        .connect_with(options)
+        .acquire_timeout(Duration::from_secs(5))
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                if is_sqlite(conn) {
+                    // Foreign keys enforced; readers go on while a write is under way; a
+                    // writer waits for the lock instead of failing at once.
+                    conn.execute(
+                        "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000",
+                    )
+                    .await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(url)
         .await?;
-    sqlx::migrate!("migrations/notes").run(&pool).await?;
+    let mut conn = pool.acquire().await?;
+    if is_sqlite(&conn) {
+        sqlx::migrate!("migrations/notes").run(&mut *conn).await?;
+    } else {
+        sqlx::migrate!("migrations/notes-postgres")
+            .run(&mut *conn)
+            .await?;
+    }
     Ok(pool)
+}
+
+fn is_sqlite(conn: &AnyConnection) -> bool {
+    conn.backend_name().eq_ignore_ascii_case("sqlite")
 }
 
 /// An open transaction, shared by the handler and the cleanup that ends it.
 #[derive(Clone)]
-pub struct Tx(Arc<Mutex<Option<Transaction<'static, Sqlite>>>>);
+pub struct Tx(Arc<Mutex<Option<Transaction<'static, Any>>>>);
 
 impl std::fmt::Debug for Tx {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -144,7 +179,7 @@ impl std::fmt::Debug for Tx {
 
 impl Tx {
     /// The transaction's connection, for queries (`&mut *conn` is an executor).
-    pub async fn conn(&self) -> MappedMutexGuard<'_, SqliteConnection> {
+    pub async fn conn(&self) -> MappedMutexGuard<'_, AnyConnection> {
         MutexGuard::map(self.0.lock().await, |t| {
             &mut **t.as_mut().expect("open until the request's cleanup")
         })
@@ -154,12 +189,19 @@ impl Tx {
 /// A transaction for the request: committed when the answer is a success, rolled back when
 /// it is an error (a handler's `Err`, a failed input, a panic).
 #[dependency]
-pub async fn transaction(pool: State<SqlitePool>, cleanup: Cleanup) -> Result<Tx, NoteError> {
-    // IMMEDIATE takes the write lock at the start. A deferred transaction takes it at its
-    // first write, and two of them that both read first deadlock: SQLite answers one
-    // "database is locked" at once, without waiting (a 500 under concurrent writes).
+pub async fn transaction(pool: State<AnyPool>, cleanup: Cleanup) -> Result<Tx, NoteError> {
+    let conn = pool.acquire().await?;
+    // On SQLite, IMMEDIATE takes the write lock at the start. A deferred transaction takes
+    // it at its first write, and two of them that both read first deadlock: SQLite answers
+    // one "database is locked" at once, without waiting (a 500 under concurrent writes).
+    // PostgreSQL locks rows, not the database: a plain BEGIN.
+    let begin = if is_sqlite(&conn) {
+        "BEGIN IMMEDIATE"
+    } else {
+        "BEGIN"
+    };
     let tx = Tx(Arc::new(Mutex::new(Some(
-        pool.begin_with("BEGIN IMMEDIATE").await?,
+        Transaction::begin(conn, Some(begin.into_sql_str())).await?,
     ))));
     let ending = tx.clone();
     cleanup.after(move |outcome: Outcome| async move {
@@ -175,16 +217,16 @@ pub async fn transaction(pool: State<SqlitePool>, cleanup: Cleanup) -> Result<Tx
     Ok(tx)
 }
 
-async fn tags_of(conn: &mut SqliteConnection, id: i64) -> Result<Vec<String>, sqlx::Error> {
-    let rows = sqlx::query("SELECT tag FROM note_tags WHERE note_id = ? ORDER BY tag")
+async fn tags_of(conn: &mut AnyConnection, id: i64) -> Result<Vec<String>, sqlx::Error> {
+    let rows = sqlx::query("SELECT tag FROM note_tags WHERE note_id = $1 ORDER BY tag")
         .bind(id)
         .fetch_all(conn)
         .await?;
     Ok(rows.iter().map(|r| r.get("tag")).collect())
 }
 
-async fn load(conn: &mut SqliteConnection, id: i64) -> Result<Note, NoteError> {
-    let row = sqlx::query("SELECT id, title, body FROM notes WHERE id = ?")
+async fn load(conn: &mut AnyConnection, id: i64) -> Result<Note, NoteError> {
+    let row = sqlx::query("SELECT id, title, body FROM notes WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?
@@ -197,13 +239,13 @@ async fn load(conn: &mut SqliteConnection, id: i64) -> Result<Note, NoteError> {
     })
 }
 
-async fn set_tags(conn: &mut SqliteConnection, id: i64, tags: &[Tag]) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM note_tags WHERE note_id = ?")
+async fn set_tags(conn: &mut AnyConnection, id: i64, tags: &[Tag]) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM note_tags WHERE note_id = $1")
         .bind(id)
         .execute(&mut *conn)
         .await?;
     for tag in tags {
-        sqlx::query("INSERT OR IGNORE INTO note_tags (note_id, tag) VALUES (?, ?)")
+        sqlx::query("INSERT INTO note_tags (note_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(id)
             .bind(&tag.0)
             .execute(&mut *conn)
@@ -217,22 +259,22 @@ async fn set_tags(conn: &mut SqliteConnection, id: i64, tags: &[Tag]) -> Result<
 async fn list_notes(
     tag: Option<String>,
     page: LimitOffset,
-    State(pool): State<SqlitePool>,
+    State(pool): State<AnyPool>,
 ) -> Result<Json<NotePage>, NoteError> {
     let mut conn = pool.acquire().await?;
     let (limit, offset) = page.sql();
-    // `?1 IS NULL`: no tag given, every note.
+    // `$1 IS NULL`: no tag given, every note (the CAST tells PostgreSQL its type).
     let total: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM notes \
-         WHERE ?1 IS NULL OR id IN (SELECT note_id FROM note_tags WHERE tag = ?1)",
+         WHERE CAST($1 AS TEXT) IS NULL OR id IN (SELECT note_id FROM note_tags WHERE tag = $1)",
     )
     .bind(&tag)
     .fetch_one(&mut *conn)
     .await?;
     let ids: Vec<i64> = sqlx::query_scalar(
         "SELECT id FROM notes \
-         WHERE ?1 IS NULL OR id IN (SELECT note_id FROM note_tags WHERE tag = ?1) \
-         ORDER BY id DESC LIMIT ?2 OFFSET ?3",
+         WHERE CAST($1 AS TEXT) IS NULL OR id IN (SELECT note_id FROM note_tags WHERE tag = $1) \
+         ORDER BY id DESC LIMIT $2 OFFSET $3",
     )
     .bind(&tag)
     .bind(limit)
@@ -246,19 +288,36 @@ async fn list_notes(
     Ok(Json(NotePage { items, total }))
 }
 
+/// Writes share one budget per token when `NOTES_WRITE_RATE` is set (`600/m`); none by
+/// default.
+fn write_throttle() -> Vec<Throttle> {
+    std::env::var("NOTES_WRITE_RATE")
+        .map(|rate| vec![Throttle::per_key(rate).named("writes")])
+        .unwrap_or_default()
+}
+
+/// Throttles count in the Redis at `REDIS_URL` (shared by every instance), else in memory.
+fn throttle_store() -> ninja_core::throttle::ThrottleStore {
+    match std::env::var("REDIS_URL") {
+        Ok(url) => ninja_core::throttle::RedisStore::new(&url).into(),
+        Err(_) => ninja_core::throttle::ThrottleStore::memory(),
+    }
+}
+
 /// Create a note.
-#[post("/notes", errors = [409, 500])]
+#[post("/notes", errors = [409, 500], throttle = write_throttle())]
 async fn create_note(
     Json(new): Json<NewNote>,
     tx: Depends<transaction>,
 ) -> Result<(Location, Created<Json<Note>>), NoteError> {
     let mut conn = tx.conn().await;
-    let id: i64 = sqlx::query_scalar("INSERT INTO notes (title, body) VALUES (?, ?) RETURNING id")
-        .bind(&new.title)
-        .bind(&new.body)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(|e| NoteError::on_write(e, &new.title))?;
+    let id: i64 =
+        sqlx::query_scalar("INSERT INTO notes (title, body) VALUES ($1, $2) RETURNING id")
+            .bind(&new.title)
+            .bind(&new.body)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(|e| NoteError::on_write(e, &new.title))?;
     set_tags(&mut conn, id, &new.tags).await?;
     let note = load(&mut conn, id).await?;
     Ok((Location(format!("/notes/{id}")), Created(Json(note))))
@@ -266,7 +325,7 @@ async fn create_note(
 
 /// Get a note.
 #[get("/notes/{id}", auth = none, errors = [404, 500])]
-async fn get_note(id: i64, State(pool): State<SqlitePool>) -> Result<Json<Note>, NoteError> {
+async fn get_note(id: i64, State(pool): State<AnyPool>) -> Result<Json<Note>, NoteError> {
     let mut conn = pool.acquire().await?;
     Ok(Json(load(&mut conn, id).await?))
 }
@@ -274,7 +333,7 @@ async fn get_note(id: i64, State(pool): State<SqlitePool>) -> Result<Json<Note>,
 /// Replace a note.
 ///
 /// Its tags are written before its title: a title in use (409) rolls the tags back too.
-#[put("/notes/{id}", errors = [404, 409, 500])]
+#[put("/notes/{id}", errors = [404, 409, 500], throttle = write_throttle())]
 async fn replace_note(
     id: i64,
     Json(new): Json<NewNote>,
@@ -283,7 +342,7 @@ async fn replace_note(
     let mut conn = tx.conn().await;
     load(&mut conn, id).await?;
     set_tags(&mut conn, id, &new.tags).await?;
-    sqlx::query("UPDATE notes SET title = ?, body = ? WHERE id = ?")
+    sqlx::query("UPDATE notes SET title = $1, body = $2 WHERE id = $3")
         .bind(&new.title)
         .bind(&new.body)
         .bind(id)
@@ -294,7 +353,7 @@ async fn replace_note(
 }
 
 /// Change some fields of a note.
-#[patch("/notes/{id}", errors = [404, 409, 500])]
+#[patch("/notes/{id}", errors = [404, 409, 500], throttle = write_throttle())]
 async fn patch_note(
     id: i64,
     Json(patch): Json<NotePatch>,
@@ -307,7 +366,7 @@ async fn patch_note(
     }
     note.title = patch.title.unwrap_or(note.title);
     note.body = patch.body.unwrap_or(note.body);
-    sqlx::query("UPDATE notes SET title = ?, body = ? WHERE id = ?")
+    sqlx::query("UPDATE notes SET title = $1, body = $2 WHERE id = $3")
         .bind(&note.title)
         .bind(&note.body)
         .bind(id)
@@ -318,10 +377,10 @@ async fn patch_note(
 }
 
 /// Delete a note.
-#[delete("/notes/{id}", errors = [404, 500])]
+#[delete("/notes/{id}", errors = [404, 500], throttle = write_throttle())]
 async fn delete_note(id: i64, tx: Depends<transaction>) -> Result<(), NoteError> {
     let mut conn = tx.conn().await;
-    let done = sqlx::query("DELETE FROM notes WHERE id = ?")
+    let done = sqlx::query("DELETE FROM notes WHERE id = $1")
         .bind(id)
         .execute(&mut *conn)
         .await?;
@@ -347,11 +406,12 @@ fn writer(token: String) -> AuthScheme {
 }
 
 /// The API over `pool`, writes behind the bearer `token`.
-pub fn api(pool: SqlitePool, token: String) -> NinjaApi {
+pub fn api(pool: AnyPool, token: String) -> NinjaApi {
     let probe = pool.clone();
     NinjaApi::new("Notes", "1.0")
-        .description("Notes with tags, over SQLite through sqlx: the async way.")
+        .description("Notes with tags, over SQLite or PostgreSQL through sqlx: the async way.")
         .auth(writer(token))
+        .throttle_store(throttle_store())
         // `/health/live` and `/health/ready`; ready only while the database answers.
         .health("/health")
         // Prometheus metrics at `/metrics`.
