@@ -390,16 +390,18 @@ async fn delete_note(id: i64, tx: Depends<transaction>) -> Result<(), NoteError>
     Ok(())
 }
 
-/// The writer's token from `NOTES_TOKEN`, `secret` when unset.
+/// The writers' tokens from `NOTES_TOKEN` (comma-separated), `secret` when unset.
 #[must_use]
 pub fn token_from_env() -> String {
     std::env::var("NOTES_TOKEN").unwrap_or_else(|_| "secret".to_owned())
 }
 
-/// The bearer token writes need, compared in constant time.
+/// The bearer token writes need, compared in constant time; `token` may list several,
+/// comma-separated (each its own budget for a per-key throttle).
 fn writer(token: String) -> AuthScheme {
+    let tokens: Vec<String> = token.split(',').map(|t| t.trim().to_owned()).collect();
     AuthScheme::bearer(move |given: String| {
-        let ok = constant_time_eq(&given, &token);
+        let ok = tokens.iter().any(|t| constant_time_eq(&given, t));
         async move { ok.then_some(()) }
     })
     .named("writerToken")
