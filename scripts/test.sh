@@ -7,7 +7,8 @@
 #   - a Python venv in target/ci-venv with openapi-spec-validator (the golden-spec check)
 #     and schemathesis (installed by scripts/schemathesis.sh, run last).
 # Then runs the workspace tests, every feature on (TLS), with NINJA_REQUIRE_TOOLS=1, so a missing tool fails the run
-# instead of being skipped.
+# instead of being skipped; then schemathesis (scripts/schemathesis.sh) and the cluster check
+# (scripts/cluster.sh: HAProxy, PostgreSQL and Redis, which it installs when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,3 +43,7 @@ NINJA_REQUIRE_TOOLS=1 cargo test --workspace --all-features
 
 # The independent fuzzer: schemathesis against each example, from its published document.
 scripts/schemathesis.sh
+
+# Scale-out: three notes instances behind HAProxy over PostgreSQL and Redis, under load,
+# through a rolling restart and a SIGKILL (about a minute, plus a release build).
+scripts/cluster.sh
