@@ -17,22 +17,30 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Debian puts haproxy in /usr/sbin, which a normal user's PATH lacks.
+export PATH="$PATH:/usr/sbin:/sbin"
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-need() {
+need() { # COMMAND PACKAGE
   command -v "$1" >/dev/null && return
   echo "installing $2 (Debian package)"
   as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$2" >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+  command -v "$1" >/dev/null || { echo "$1 is still missing after installing $2" >&2; exit 1; }
 }
+need curl curl
+need python3 python3
 need haproxy haproxy
 need redis-server redis-server
 need psql postgresql-client
 
+# Free loopback ports, so a leftover from an earlier run cannot answer for this one.
+read -r lb p0 p1 p2 pg_port redis_port < <(python3 -c '
+import socket
+socks = [socket.socket() for _ in range(6)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in socks))')
+ports=("$p0" "$p1" "$p2")
 rate=${CLUSTER_RATE:-300}
-lb=18000
-ports=(18001 18002 18003)
-pg_port=55433
-redis_port=56379
 out=target/cluster
 work=$(mktemp -d /tmp/ninja-cluster.XXXXXX)
 chmod 755 "$work" # PostgreSQL runs as its own user and must reach its data
@@ -52,8 +60,9 @@ cleanup() {
 trap cleanup EXIT
 
 now_ms() { date +%s%3N; }
-wait_http() { # URL SECONDS
+wait_http() { # URL SECONDS PID: until URL answers 2xx, while PID lives
   for _ in $(seq $(($2 * 10))); do
+    kill -0 "$3" 2>/dev/null || { echo "the process for $1 exited" >&2; return 1; }
     curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
     sleep 0.1
   done
@@ -77,7 +86,13 @@ db="postgres://postgres@127.0.0.1:$pg_port/notes"
 echo "== Redis on 127.0.0.1:$redis_port"
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >"$out/redis.log" 2>&1 &
 redis_pid=$!
-for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null && break; sleep 0.1; done
+redis_up=
+for _ in $(seq 50); do
+  kill -0 "$redis_pid" 2>/dev/null || break
+  (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null && { redis_up=1; break; }
+  sleep 0.1
+done
+[ -n "$redis_up" ] || { echo "redis-server did not start; see $out/redis.log" >&2; exit 1; }
 
 start() { # INDEX
   local i=$1
@@ -89,7 +104,7 @@ start() { # INDEX
     NINJA_DRAIN_DELAY=2 NINJA_SHUTDOWN_TIMEOUT=10 NINJA_WORKERS=1 RUST_LOG=warn \
     "$notes" >>"$out/notes-$i.log" 2>&1 &
   pids[$i]=$!
-  wait_http "http://127.0.0.1:${ports[$i]}/health/ready" 30
+  wait_http "http://127.0.0.1:${ports[$i]}/health/ready" 30 "${pids[$i]}"
 }
 
 echo "== three notes instances on ports ${ports[*]}"
@@ -122,7 +137,7 @@ listen notes
 EOF
 haproxy -f "$work/haproxy.cfg" -db >"$out/haproxy.log" 2>&1 &
 haproxy_pid=$!
-wait_http "http://127.0.0.1:$lb/health/ready" 10
+wait_http "http://127.0.0.1:$lb/health/ready" 10 "$haproxy_pid"
 
 echo "== mixed load: 16 clients, reads and 4 writes/s"
 "$load" mixed "http://127.0.0.1:$lb" --token load-token -c 16 --writes-per-s 4 \

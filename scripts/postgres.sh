@@ -27,7 +27,7 @@ case "${1:-}" in
     if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
       echo "installing postgresql (Debian package)" >&2
       as_root apt-get update -qq >&2
-      DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql >/dev/null
+      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
       # The package starts its own cluster on 5432; ours runs on its own port.
       as_root service postgresql stop >/dev/null 2>&1 || true
     fi

@@ -35,7 +35,7 @@ trap cleanup EXIT
 serve() {
   local name=$1 port=$2
   shift 2
-  env PORT="$port" RUST_LOG=warn "$@" "target/debug/examples/$name" >"$logs/$name.log" 2>&1 &
+  env NINJA_ADDR="127.0.0.1:$port" RUST_LOG=warn "$@" "target/debug/examples/$name" >"$logs/$name.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do
     if python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" \

@@ -20,7 +20,7 @@ use crate::response::IntoResponse;
 use crate::router::Router;
 use crate::routing::{Mount, Route, RouteTable, join};
 use crate::server;
-use crate::throttle::{IntoThrottles, ThrottleSetting, ThrottleStore, TrustedProxies};
+use crate::throttle::{ForwardedBy, IntoThrottles, ThrottleSetting, ThrottleStore, TrustedProxies};
 use crate::tls::{self, TlsFiles};
 
 /// An API: its title and version, its routes, its state and its limits.
@@ -52,7 +52,8 @@ pub struct NinjaApi {
     auth: AuthSetting,
     throttle: ThrottleSetting,
     throttle_store: ThrottleStore,
-    trusted_proxies: Result<TrustedProxies, Vec<String>>,
+    trusted_proxies: Vec<String>,
+    forwarded_by: ForwardedBy,
     error_handler: Option<ErrorHandler>,
     body_limit: usize,
     part_limit: Option<usize>,
@@ -334,7 +335,8 @@ impl NinjaApi {
             auth: AuthSetting::Inherit,
             throttle: ThrottleSetting::Inherit,
             throttle_store: ThrottleStore::memory(),
-            trusted_proxies: Ok(TrustedProxies::default()),
+            trusted_proxies: Vec::new(),
+            forwarded_by: ForwardedBy::default(),
             error_handler: None,
             body_limit: 2 * 1024 * 1024,
             part_limit: None,
@@ -498,11 +500,19 @@ impl NinjaApi {
     }
 
     /// The proxies (IP addresses or CIDR ranges, e.g. `["127.0.0.1", "10.0.0.0/8"]`) whose
-    /// `Forwarded`/`X-Forwarded-For` headers name the client for IP throttles. None by
-    /// default: the peer address is the client. A value that does not parse is a build
-    /// error.
+    /// `X-Forwarded-For` header names the client for IP throttles (walked from its right
+    /// end, past every trusted hop). None by default: the peer address is the client. A
+    /// value that does not parse is a build error.
     pub fn trusted_proxies<S: AsRef<str>>(mut self, proxies: impl IntoIterator<Item = S>) -> Self {
-        self.trusted_proxies = TrustedProxies::parse(proxies);
+        self.trusted_proxies = proxies.into_iter().map(|p| p.as_ref().to_owned()).collect();
+        self
+    }
+
+    /// Which header the [trusted proxies](Self::trusted_proxies) write the client into:
+    /// `X-Forwarded-For` (the default) or RFC 7239 `Forwarded`. Only that one is read; the
+    /// other is whatever the client sent.
+    pub fn forwarded_header(mut self, header: ForwardedBy) -> Self {
+        self.forwarded_by = header;
         self
     }
 
@@ -806,7 +816,7 @@ impl NinjaApi {
         if let Some(e) = self.throttle_store.redis_error() {
             errors.push(e.to_owned());
         }
-        let trusted = std::mem::replace(&mut self.trusted_proxies, Ok(TrustedProxies::default()))
+        let trusted = TrustedProxies::parse(&self.trusted_proxies, self.forwarded_by)
             .unwrap_or_else(|e| {
                 errors.extend(e);
                 TrustedProxies::default()
@@ -815,6 +825,7 @@ impl NinjaApi {
             &mut routes,
             &self.throttle_store,
             &Arc::new(trusted),
+            &self.title,
             errors,
         );
         let mut ids: HashMap<&str, &Route> = HashMap::new();
@@ -1097,7 +1108,8 @@ impl fmt::Display for BuildError {
 impl std::error::Error for BuildError {}
 
 /// Resolves the address to serve on: `--addr HOST:PORT` on the command line, else the
-/// `NINJA_ADDR` environment variable, else `PORT` (on 127.0.0.1), else `default`.
+/// `NINJA_ADDR` environment variable, else `PORT` (on every interface, `0.0.0.0:$PORT`, as
+/// container platforms set it), else `default`.
 #[must_use]
 pub fn addr_from_env(default: &str) -> String {
     let mut args = std::env::args().skip(1);
@@ -1114,7 +1126,8 @@ pub fn addr_from_env(default: &str) -> String {
         return a;
     }
     if let Ok(p) = std::env::var("PORT") {
-        return format!("127.0.0.1:{p}");
+        // As container platforms mean it: every interface.
+        return format!("0.0.0.0:{p}");
     }
     default.to_owned()
 }

@@ -480,26 +480,31 @@ impl Shared {
                         // Boxed: only authenticated routes pay for the check's state.
                         Some(scheme) => {
                             match Box::pin(scheme.authenticate(&parts, &self.exec)).await {
-                                Ok(identity) => Some(identity),
+                                Ok((identity, accepted_by)) => {
+                                    // User and key throttles: only on authenticated routes
+                                    // (a build error otherwise), keyed by the scheme that
+                                    // accepted the request.
+                                    if let (Some(t), Some(c)) = (&target.throttle, &mut counts)
+                                        && t.has_after_auth()
+                                    {
+                                        let checked = Box::pin(t.check(
+                                            Phase::AfterAuth,
+                                            &parts,
+                                            Some(&identity),
+                                            Some(accepted_by),
+                                            c,
+                                        ));
+                                        if let Err(p) = checked.await {
+                                            return Step::Done(api.finish(p.into_response()));
+                                        }
+                                    }
+                                    Some(identity)
+                                }
                                 Err(p) => return Step::Done(api.finish(p.into_response())),
                             }
                         }
                         None => None,
                     };
-                    if let (Some(t), Some(c)) = (&target.throttle, &mut counts)
-                        && t.has_after_auth()
-                    {
-                        let checked = Box::pin(t.check(
-                            Phase::AfterAuth,
-                            &parts,
-                            identity.as_ref(),
-                            target.auth.as_ref(),
-                            c,
-                        ));
-                        if let Err(p) = checked.await {
-                            return Step::Done(api.finish(p.into_response()));
-                        }
-                    }
                     let limits = match target.body_limit {
                         None => api.limits,
                         Some(bytes) => api.limits.with_body(bytes),

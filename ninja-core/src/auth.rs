@@ -376,8 +376,8 @@ impl AuthScheme {
     }
 
     /// The schemes a request may use: this one, or each of an `any_of`.
-    /// The credential a request carries for this scheme (the first alternative's that has
-    /// one): what a per-key throttle counts by. For Basic, the user name.
+    /// The credential a request carries for this scheme: what a per-key throttle counts
+    /// by, asked of the scheme that accepted the request. For Basic, the user name.
     pub(crate) fn credential(&self, parts: &Parts) -> Option<String> {
         match &self.0.kind {
             Kind::AnyOf(all) => all.iter().find_map(|s| s.credential(parts)),
@@ -494,18 +494,19 @@ impl AuthScheme {
         v
     }
 
-    /// Reads the credential and runs the check: the identity, or the answer to send instead.
-    pub(crate) async fn authenticate(
-        &self,
+    /// Reads the credential and runs the check: the identity and the scheme that accepted
+    /// it (one of an `any_of`'s alternatives), or the answer to send instead.
+    pub(crate) async fn authenticate<'a>(
+        &'a self,
         parts: &Parts,
         exec: &Exec,
-    ) -> Result<Identity, Problem> {
+    ) -> Result<(Identity, &'a AuthScheme), Problem> {
         match &self.0.kind {
             Kind::AnyOf(all) => {
                 let mut refusals = Vec::with_capacity(all.len());
                 for scheme in all {
                     match Box::pin(scheme.authenticate(parts, exec)).await {
-                        Ok(identity) => return Ok(identity),
+                        Ok(accepted) => return Ok(accepted),
                         Err(p) => refusals.push(p),
                     }
                 }
@@ -517,12 +518,12 @@ impl AuthScheme {
                 check,
             } => {
                 let key = api_key(*location, name, parts).ok_or_else(reject_api_key)?;
-                check(key, exec).await
+                check(key, exec).await.map(|id| (id, self))
             }
             Kind::Bearer { check, .. } => {
                 let token = authorization(parts, "Bearer")
                     .ok_or_else(|| unauthorized(Some("Bearer"), "a bearer token is required"))?;
-                check(token.to_owned(), exec).await
+                check(token.to_owned(), exec).await.map(|id| (id, self))
             }
             Kind::Basic { challenge, check } => {
                 let challenged =
@@ -534,7 +535,7 @@ impl AuthScheme {
                     ));
                 };
                 // A rejection challenges again, as RFC 7617 asks.
-                check(creds, exec).await.map_err(|p| {
+                check(creds, exec).await.map(|id| (id, self)).map_err(|p| {
                     let unchallenged = p.status() == StatusCode::UNAUTHORIZED
                         && !p.headers().contains_key(header::WWW_AUTHENTICATE);
                     if unchallenged { challenged(p) } else { p }

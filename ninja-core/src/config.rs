@@ -15,8 +15,9 @@
 //!
 //! Sources, each over the one before: the defaults; the TOML file at `NINJA_CONFIG` (else
 //! `ninja.toml` in the working directory, when there is one); `NINJA_<FIELD>` variables
-//! (`NINJA_WORKERS=4`, `NINJA_MAX_CONNECTIONS=5000`); `PORT` (serves on `127.0.0.1:$PORT`
-//! when no address is set); and the `--addr HOST:PORT` flag. An unknown key in the file or
+//! (`NINJA_WORKERS=4`, `NINJA_MAX_CONNECTIONS=5000`); `PORT` when no address is set (as
+//! container platforms set it: `0.0.0.0:$PORT`, every interface); and the `--addr
+//! HOST:PORT` flag. An unknown key in the file or
 //! a value of the wrong type is an error naming the key and where it came from.
 //!
 //! ```toml
@@ -119,12 +120,25 @@ impl ServerConfig {
     /// As [`load`](Self::load), for what `figment` holds.
     pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
         let mut config: Self = figment.extract().map_err(|e| ConfigError(Box::new(e)))?;
+        for (key, secs) in [
+            ("shutdown_timeout", config.shutdown_timeout),
+            ("drain_delay", config.drain_delay),
+            ("header_read_timeout", config.header_read_timeout),
+        ] {
+            if let Some(secs) = secs
+                && std::time::Duration::try_from_secs_f64(secs).is_err()
+            {
+                return Err(ConfigError(Box::new(figment::Error::from(format!(
+                    "`{key}` is {secs}: a duration in seconds, zero or more"
+                )))));
+            }
+        }
         if let Some(flag) = addr_flag() {
             config.addr = Some(flag);
         } else if config.addr.is_none()
             && let Ok(port) = std::env::var("PORT")
         {
-            config.addr = Some(format!("127.0.0.1:{port}"));
+            config.addr = Some(format!("0.0.0.0:{port}"));
         }
         Ok(config)
     }
@@ -198,6 +212,11 @@ mod tests {
                 "{err}"
             );
 
+            jail.set_env("NINJA_MAX_CONNECTIONS", "10");
+            jail.set_env("NINJA_SHUTDOWN_TIMEOUT", "-1");
+            let err = ServerConfig::load().unwrap_err().to_string();
+            assert!(err.contains("shutdown_timeout"), "{err}");
+
             jail.set_env("NINJA_CONFIG", "missing.toml");
             assert!(ServerConfig::load().is_err());
             Ok(())
@@ -212,7 +231,7 @@ mod tests {
                 serde_json::json!({}),
             )))
             .expect("loads");
-            assert_eq!(c.addr_or("x"), "127.0.0.1:8123");
+            assert_eq!(c.addr_or("x"), "0.0.0.0:8123");
             Ok(())
         });
     }

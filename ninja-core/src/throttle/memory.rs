@@ -1,6 +1,7 @@
 //! The in-process store: one `governor` keyed GCRA limiter per rate of a budget.
 
 use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -15,8 +16,10 @@ type Limiter =
     RateLimiter<String, DashMapStateStore<String>, MonotonicClock, StateInformationMiddleware>;
 
 /// How often keys whose budget is full again are forgotten, so that a stream of new client
-/// addresses does not grow the map for ever.
+/// addresses does not grow the map for ever...
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
+/// ...or sooner, once a limiter holds this many keys.
+const SWEEP_ABOVE: usize = 100_000;
 
 /// The limiters of one budget, one per rate.
 pub(crate) struct Limiters {
@@ -48,7 +51,7 @@ impl Limiters {
 
     /// Counts one request of `key` against each rate in turn, stopping at the first that
     /// refuses it (the rates before it have counted it).
-    pub(crate) fn check(&self, rates: &[Rate], key: String) -> Decision {
+    pub(crate) fn check(self: &Arc<Self>, rates: &[Rate], key: String) -> Decision {
         self.sweep_now_and_then();
         let mut counts = Vec::with_capacity(rates.len());
         for (rate, limiter) in rates.iter().zip(&self.limiters) {
@@ -73,10 +76,15 @@ impl Limiters {
         Decision::Allowed(counts)
     }
 
-    fn sweep_now_and_then(&self) {
+    /// Forgets full buckets every minute, or when a limiter grew past [`SWEEP_ABOVE`]
+    /// keys, on the blocking pool: a sweep walks every key, and the reactor must not wait
+    /// for it.
+    fn sweep_now_and_then(self: &Arc<Self>) {
         let now = self.started.elapsed().as_secs();
         let last = self.swept.load(Ordering::Relaxed);
-        if now.saturating_sub(last) < SWEEP_EVERY.as_secs()
+        let due = now.saturating_sub(last) >= SWEEP_EVERY.as_secs()
+            || (now > last && self.limiters.iter().any(|l| l.len() > SWEEP_ABOVE));
+        if !due
             || self
                 .swept
                 .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
@@ -84,9 +92,20 @@ impl Limiters {
         {
             return;
         }
-        for l in &self.limiters {
-            l.retain_recent();
-            l.shrink_to_fit();
+        let this = Arc::clone(self);
+        let sweep = move || {
+            for l in &this.limiters {
+                l.retain_recent();
+                l.shrink_to_fit();
+            }
+            let keys: usize = this.limiters.iter().map(|l| l.len()).sum();
+            if keys > SWEEP_ABOVE {
+                tracing::warn!(keys, "an in-memory throttle holds many active clients");
+            }
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => drop(rt.spawn_blocking(sweep)),
+            Err(_) => sweep(),
         }
     }
 }
@@ -98,7 +117,7 @@ mod tests {
     #[test]
     fn a_burst_of_the_quota_then_refusals_with_the_wait() {
         let rates: Vec<Rate> = vec!["3/m".parse().unwrap(), "100/h".parse().unwrap()];
-        let l = Limiters::new(&rates);
+        let l = Arc::new(Limiters::new(&rates));
         for left in [2, 1, 0] {
             let Decision::Allowed(c) = l.check(&rates, "a".into()) else {
                 panic!("refused early")

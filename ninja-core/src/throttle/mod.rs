@@ -29,9 +29,15 @@
 //!
 //! **Budgets** are per throttle *name* (default: `ip`, `user`, `key`, `global`) within an
 //! API: the same name on several routes shares one budget, so give a route its own budget
-//! with [`Throttle::named`]. One name must always have the same rates and kind (a build
-//! error otherwise). With the [`RedisStore`] the budgets are shared by every instance
-//! using the same Redis and key prefix.
+//! with [`Throttle::named`]. One name must always have the same rates, kind and user type
+//! (a build error otherwise). With the [`RedisStore`] the budgets are shared by every
+//! instance of the API (same title) using the same Redis and key prefix.
+//!
+//! **Who is who.** An IP throttle counts the peer address, or behind
+//! [`trusted_proxies`](crate::NinjaApi::trusted_proxies) the client they forwarded for;
+//! IPv6 clients count by their /64, which one host commonly holds whole. A key throttle
+//! counts the credential read by the scheme that accepted the request (of an `any_of`, the
+//! alternative that passed), as a SHA-256.
 
 mod client_ip;
 mod memory;
@@ -43,7 +49,6 @@ use std::any::{Any, TypeId, type_name};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::{self, Write as _};
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -51,8 +56,8 @@ use http::header::RETRY_AFTER;
 use http::request::Parts;
 use http::{HeaderName, HeaderValue, StatusCode};
 
-pub use client_ip::ClientAddr;
 pub(crate) use client_ip::TrustedProxies;
+pub use client_ip::{ClientAddr, ForwardedBy};
 pub use rate::{IntoRates, Rate};
 #[cfg(feature = "redis")]
 pub use redis_store::RedisStore;
@@ -134,9 +139,9 @@ impl Throttle {
         }))
     }
 
-    /// Counts each client address's requests: the peer's, or behind proxies named with
-    /// [`NinjaApi::trusted_proxies`](crate::NinjaApi::trusted_proxies), the one they
-    /// forwarded for. Runs before authentication.
+    /// Counts each client address's requests (an IPv6 client's /64): the peer's, or behind
+    /// proxies named with [`NinjaApi::trusted_proxies`](crate::NinjaApi::trusted_proxies),
+    /// the one they forwarded for. Runs before authentication.
     pub fn per_ip(rates: impl IntoRates) -> Self {
         Self::new(By::Ip, rates)
     }
@@ -159,7 +164,7 @@ impl Throttle {
     }
 
     /// Counts each credential's requests: the API key, bearer token or Basic user name the
-    /// client authenticated with (kept only as a hash). The route must be authenticated: a
+    /// client authenticated with (kept only as a SHA-256). The route must be authenticated: a
     /// build error otherwise.
     pub fn per_key(rates: impl IntoRates) -> Self {
         Self::new(By::Key, rates)
@@ -319,6 +324,10 @@ pub(crate) struct Count {
 /// One throttle as a route runs it: its spec and where its counts are.
 struct Bound {
     spec: Throttle,
+    /// The budget's name in a shared store: the API's title and the throttle's name, so
+    /// two services on one Redis do not share budgets by default.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    scope: String,
     rates: Arc<[Rate]>,
     /// Each rate's policy name in the headers: `"ip:10/s"`.
     items: Vec<String>,
@@ -387,7 +396,7 @@ impl Throttles {
             let decision = match &b.backend {
                 Backend::Memory(limiters) => Ok(limiters.check(&b.rates, key)),
                 #[cfg(feature = "redis")]
-                Backend::Redis(store) => store.check(&b.spec.0.name, &b.rates, &key).await,
+                Backend::Redis(store) => store.check(&b.scope, &b.rates, &key).await,
             };
             match decision {
                 Ok(Decision::Allowed(c)) => write_counts(counts, &b.items, &c),
@@ -414,19 +423,19 @@ impl Throttles {
         match &b.spec.0.by {
             By::Ip => Some(match parts.extensions.get::<ClientAddr>() {
                 Some(ClientAddr(peer)) => {
-                    self.trusted.client(peer.ip(), &parts.headers).to_string()
+                    client_ip::throttle_key(self.trusted.client(peer.ip(), &parts.headers))
                 }
                 None => "unknown".to_owned(),
             }),
             By::Global => Some(String::new()),
             By::User { key, .. } => key(identity?.as_ref()),
             By::Key => {
+                use sha2::Digest as _;
                 let credential = scheme?.credential(parts)?;
-                // Std's SipHash with fixed keys: the same in every instance of one build,
-                // and the credential itself is never stored.
-                let mut h = std::hash::DefaultHasher::new();
-                credential.hash(&mut h);
-                Some(format!("{:016x}", h.finish()))
+                // The same in every instance and build; the credential itself is never a
+                // key in the store (a hash: low-entropy credentials stay guessable).
+                let digest = sha2::Sha256::digest(credential.as_bytes());
+                Some(digest[..16].iter().map(|b| format!("{b:02x}")).collect())
             }
         }
     }
@@ -481,6 +490,7 @@ pub(crate) fn resolve(
     routes: &mut [Route],
     store: &ThrottleStore,
     trusted: &Arc<TrustedProxies>,
+    api_title: &str,
     errors: &mut Vec<String>,
 ) {
     // Per name: the first throttle seen, its rates, and its limiters when in memory.
@@ -509,9 +519,11 @@ pub(crate) fn resolve(
                     continue;
                 }
             };
-            if s.name.is_empty() || s.name.contains(['"', '\\']) || !s.name.is_ascii() {
+            // A structured-field string in the headers: printable ASCII, no `"` or `\`.
+            let printable = |c: char| (' '..='~').contains(&c) && c != '"' && c != '\\';
+            if s.name.is_empty() || !s.name.chars().all(printable) {
                 errors.push(format!(
-                    "{here}: throttle name `{}` must be non-empty ASCII without quotes",
+                    "{here}: throttle name {:?} must be printable ASCII without quotes or backslashes",
                     s.name
                 ));
                 continue;
@@ -545,9 +557,16 @@ pub(crate) fn resolve(
                     (spec.clone(), rates, limiters)
                 })
                 .clone();
-            if rates[..] != own[..] || first.0.by.kind() != s.by.kind() {
+            let user_type = |b: &By| match b {
+                By::User { ty, .. } => Some(ty.0),
+                _ => None,
+            };
+            if rates[..] != own[..]
+                || first.0.by.kind() != s.by.kind()
+                || user_type(&first.0.by) != user_type(&s.by)
+            {
                 errors.push(format!(
-                    "{here}: two throttles are named `{}` with different kinds or rates; one name is one budget: name them apart with `.named(..)`",
+                    "{here}: two throttles are named `{}` with different kinds, rates or user types; one name is one budget: name them apart with `.named(..)`",
                     s.name
                 ));
                 continue;
@@ -569,6 +588,7 @@ pub(crate) fn resolve(
                 (StoreKind::Memory, None) => unreachable!("memory budgets have limiters"),
             };
             let bound = Bound {
+                scope: format!("{api_title}:{}", s.name),
                 rates,
                 items,
                 backend,
@@ -580,11 +600,17 @@ pub(crate) fn resolve(
                 resolved.after_auth.push(bound);
             }
         }
-        if let Ok(v) = HeaderValue::from_str(&policy)
-            && !policy.is_empty()
-        {
-            resolved.policy = v;
-            route.set_throttles(Arc::new(resolved));
+        if policy.is_empty() {
+            continue; // every throttle of the route was reported above
+        }
+        match HeaderValue::from_str(&policy) {
+            Ok(v) => {
+                resolved.policy = v;
+                route.set_throttles(Arc::new(resolved));
+            }
+            Err(_) => errors.push(format!(
+                "{here}: the throttles' `RateLimit-Policy` header `{policy}` is not a valid header value"
+            )),
         }
     }
 }

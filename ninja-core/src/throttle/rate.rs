@@ -17,10 +17,14 @@ pub struct Rate {
 }
 
 impl Rate {
-    /// `quota` requests per `window`; `None` when either is zero.
+    /// `quota` requests per `window`; `None` unless the window is a whole number of seconds
+    /// (as the `RateLimit` headers state it) and the quota is between 1 and one per
+    /// microsecond (the Redis store's resolution).
     #[must_use]
     pub fn new(quota: u32, window: Duration) -> Option<Self> {
-        (quota > 0 && !window.is_zero()).then_some(Self { quota, window })
+        let whole = window.subsec_nanos() == 0 && window.as_secs() > 0;
+        let fine_enough = u128::from(quota) <= window.as_micros();
+        (quota > 0 && whole && fine_enough).then_some(Self { quota, window })
     }
 
     /// The requests allowed per window.

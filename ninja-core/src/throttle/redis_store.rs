@@ -185,7 +185,9 @@ impl RedisStore {
         }
         let out: Vec<i64> = call.invoke_async(&mut conn).await?;
         let micros = |v: i64| Duration::from_micros(u64::try_from(v).unwrap_or(0));
-        let counts = out[2..]
+        let counts = out
+            .get(2..)
+            .unwrap_or_default()
             .chunks_exact(2)
             .map(|c| Count {
                 remaining: u64::try_from(c[0]).unwrap_or(0),

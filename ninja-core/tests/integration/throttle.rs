@@ -197,6 +197,36 @@ fn users_and_keys_have_budgets_of_their_own() {
     );
 }
 
+/// Of an `any_of`, the alternative that accepted the request names the key: a junk API key
+/// sent beside a valid token cannot buy a fresh budget per request.
+#[test]
+fn a_key_throttle_counts_the_credential_that_was_accepted() {
+    use ninja_core::auth::ApiKeyIn;
+    let keys = AuthScheme::api_key(ApiKeyIn::Header, "x-api-key", |key: String| {
+        (key == "good-key").then(|| User {
+            name: "key-user".into(),
+        })
+    });
+    let client = TestClient::blocking(
+        NinjaApi::new("t", "1")
+            .auth(AuthScheme::any_of([keys, users()]))
+            .throttle(Throttle::per_key("2/m"))
+            .routes(routes![me]),
+    );
+    let statuses: Vec<u16> = (0..3)
+        .map(|i| {
+            client
+                .get("/me")
+                .header("x-api-key", &format!("junk-{i}"))
+                .bearer("user-ann")
+                .send()
+                .status()
+                .as_u16()
+        })
+        .collect();
+    assert_eq!(statuses, [200, 200, 429]);
+}
+
 #[test]
 fn ip_throttles_count_failed_logins() {
     let client = TestClient::blocking(
@@ -235,6 +265,21 @@ fn misconfigured_throttles_are_build_errors() {
                 .throttle(Throttle::per_ip("2/m").named("own"))
                 .routes(routes![free, a]),
         )
+        .router(
+            Router::new("/w")
+                .auth(users())
+                .throttle([
+                    Throttle::per_user("1/s", |u: &User| u.name.clone()).named("people"),
+                    Throttle::per_ip("1/s").named("bell\u{7}"),
+                ])
+                .routes(routes![me]),
+        )
+        .router(
+            Router::new("/v")
+                .auth(AuthScheme::bearer(|t: String| Some(t)))
+                .throttle(Throttle::per_user("1/s", String::clone).named("people"))
+                .routes(routes![c]),
+        )
         .build()
         .expect_err("misconfigured");
     let all = err.messages().join("\n");
@@ -245,6 +290,8 @@ fn misconfigured_throttles_are_build_errors() {
         "`GET /x/b`: the `key` throttle counts per credential",
         "`GET /y/me`: `Throttle::per_user::<",
         "two throttles are named `own`",
+        "two throttles are named `people`",
+        r#"throttle name "bell\u{7}" must be printable ASCII"#,
     ] {
         assert!(all.contains(expected), "missing {expected:?} in:\n{all}");
     }
