@@ -151,12 +151,19 @@ impl ServerConfig {
 }
 
 /// A setting that could not be read: the key, the value and where it came from.
-#[derive(Debug)]
 pub struct ConfigError(Box<figment::Error>);
 
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "server settings: {}", self.0)
+    }
+}
+
+/// The message, not figment's structure: `fn main() -> io::Result<()>` prints an error
+/// with `Debug`, and a user should read which key is wrong.
+impl std::fmt::Debug for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self}")
     }
 }
 
@@ -202,8 +209,14 @@ mod tests {
             assert_eq!(c.max_connections, None);
 
             jail.create_file("ninja.toml", "max_conections = 10\n")?;
-            let err = ServerConfig::load().unwrap_err().to_string();
-            assert!(err.contains("max_conections"), "{err}");
+            let err = ServerConfig::load().unwrap_err();
+            assert!(err.to_string().contains("max_conections"), "{err}");
+            // What `fn main() -> io::Result<()>` prints is the message too.
+            let printed = format!("{:?}", std::io::Error::other(err));
+            assert!(
+                printed.contains("unknown field") && printed.contains("ninja.toml"),
+                "{printed}"
+            );
             jail.create_file("ninja.toml", "")?;
             jail.set_env("NINJA_MAX_CONNECTIONS", "many");
             let err = ServerConfig::load().unwrap_err().to_string();
