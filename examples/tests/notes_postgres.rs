@@ -2,6 +2,8 @@
 //! starts on loopback and names in `NINJA_TEST_POSTGRES` (an admin URL); each test gets a
 //! database of its own, dropped at the end.
 
+mod support;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::{Connection as _, Executor as _};
@@ -14,13 +16,10 @@ struct Db {
 impl Db {
     async fn fresh() -> Option<Self> {
         let Some(admin) = std::env::var("NINJA_TEST_POSTGRES").ok() else {
-            let required = std::env::var_os("NINJA_REQUIRE_TOOLS").is_some()
-                || std::env::var_os("CI").is_some();
-            assert!(
-                !required,
-                "NINJA_TEST_POSTGRES is not set; scripts/test.sh starts PostgreSQL and sets it"
+            support::missing(
+                "PostgreSQL (NINJA_TEST_POSTGRES)",
+                "scripts/test.sh starts a server and names it there",
             );
-            eprintln!("SKIPPED: no PostgreSQL (NINJA_TEST_POSTGRES); `scripts/test.sh` starts one");
             return None;
         };
         static NEXT: AtomicU32 = AtomicU32::new(0);
