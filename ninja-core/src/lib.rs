@@ -132,6 +132,8 @@ mod app;
 pub mod auth;
 mod background;
 mod body;
+#[cfg(feature = "client")]
+pub mod client;
 #[cfg(feature = "config")]
 pub mod config;
 #[cfg(feature = "contract")]
@@ -201,6 +203,31 @@ pub use ninja_macros::{delete, get, patch, post, put};
 /// [`Depends`].
 pub use ninja_macros::dependency;
 
+/// `#[api]` on a trait: an API's operations stated once, for its server and its clients.
+///
+/// Each method is an operation: a route attribute with the path (under the trait's
+/// `prefix`), doc comments, the arguments that travel (path, query, body) and the return
+/// type; no `self`, no body. Emitted beside the trait:
+/// - a module named after it (`ShopV1` → `shop_v1`) holding one route per operation, never
+///   run: a server's handler links to it with `op = shop_v1::get_product`, and `build()`
+///   fails if the handler is served elsewhere or reads or answers anything else;
+/// - with the `client` feature, `ShopV1Client` (async) and `ShopV1BlockingClient`, one
+///   method per operation, taking its typed arguments and returning its typed success
+///   value or a [`client::ClientError`].
+///
+/// A crate holding only definitions (and the types they use) lets clients build without
+/// the server's handlers or their dependencies.
+///
+/// ```ignore
+/// #[ninja_core::api(prefix = "/api/v1")]
+/// pub trait ShopV1 {
+///     /// Get one product.
+///     #[get("/products/{product_id}")]
+///     fn get_product(product_id: i64) -> Result<Json<Product>, ShopError>;
+/// }
+/// ```
+pub use ninja_macros::api;
+
 /// `#[derive(ApiError)]`: an error type answered as problem details, each variant with the
 /// status it declares (`#[api(status = 404)]`), every status in the document. See the
 /// crate docs' "Errors" section.
@@ -254,6 +281,22 @@ macro_rules! routes {
     ($($handler:path),* $(,)?) => {
         ::std::vec![$(<$handler as $crate::__private::Endpoint>::route()),*]
     };
+}
+
+/// `#[api]`'s clients, emitted only when this crate has its `client` feature.
+#[cfg(feature = "client")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_client {
+    ($($item:tt)*) => { $($item)* };
+}
+
+/// `#[api]`'s clients, emitted only when this crate has its `client` feature.
+#[cfg(not(feature = "client"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_client {
+    ($($item:tt)*) => {};
 }
 
 /// For the route macros' generated code only; not a public API.

@@ -31,7 +31,7 @@ const MAX_OFFSET: u64 = i64::MAX as u64;
 /// `?limit=` and `?offset=`: at most `MAX` items (default `DEFAULT`) after the first
 /// `offset`. Out of bounds is a 422 naming the parameter; both are documented with their
 /// bounds and defaults. `DEFAULT` must lie in `1..=MAX` (checked when the route compiles).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct LimitOffset<const DEFAULT: u32 = 20, const MAX: u32 = 100> {
     /// Items on this page: 1 to `MAX`.
     pub limit: u32,

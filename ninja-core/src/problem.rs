@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use http::{HeaderValue, StatusCode, header};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::body::Body;
 use crate::openapi::OperationDoc;
@@ -224,7 +224,7 @@ impl IntoResponse for Problem {
 }
 
 /// One segment of a [`FieldError`] location: an object key or an array index.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[non_exhaustive]
 pub enum LocPart {
@@ -253,7 +253,7 @@ impl From<usize> for LocPart {
 }
 
 /// One failing input: where (`loc`), why (`msg`) and a stable machine-readable `type`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     /// Where: the source first, then the path inside it, e.g. `["query", "limit"]`.
     pub loc: Vec<LocPart>,

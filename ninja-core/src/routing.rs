@@ -44,6 +44,9 @@ pub struct Route {
     throttles: Option<Arc<Throttles>>,
     /// The layers of the routers it is nested in, innermost first.
     layers: Vec<LayerFn>,
+    /// `op = ..` in the route attribute: the API definition's route it implements, which
+    /// the document check holds it to.
+    definition: Option<fn() -> Route>,
 }
 
 impl Route {
@@ -68,6 +71,7 @@ impl Route {
             errors: None,
             openapi_extra: None,
             content_type: None,
+            definition: None,
             throttle: ThrottleSetting::Inherit,
             throttles: None,
             layers: Vec::new(),
@@ -119,6 +123,19 @@ impl Route {
     pub fn with_content_type(mut self, media_type: &'static str) -> Self {
         self.content_type = Some(HeaderValue::from_static(media_type));
         self
+    }
+
+    /// `op = ..` in the route attribute: this route implements `definition`'s operation.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn with_definition(mut self, definition: fn() -> Route) -> Self {
+        self.definition = Some(definition);
+        self
+    }
+
+    /// The API definition's route this one implements, if it links one.
+    pub(crate) fn definition(&self) -> Option<Route> {
+        self.definition.map(|d| d())
     }
 
     pub(crate) fn content_type(&self) -> Option<&str> {
@@ -207,6 +224,7 @@ impl Route {
             errors: None,
             openapi_extra: None,
             content_type: None,
+            definition: None,
             throttle: ThrottleSetting::Off,
             throttles: None,
             layers: Vec::new(),

@@ -16,6 +16,7 @@ mod kw {
     syn::custom_keyword!(openapi_extra);
     syn::custom_keyword!(content_type);
     syn::custom_keyword!(throttle);
+    syn::custom_keyword!(op);
 }
 
 /// `auth = none` / `throttle = none`, or an expression giving the setting.
@@ -62,6 +63,8 @@ pub(crate) struct RouteArgs {
     pub(crate) openapi_extra: Option<syn::Expr>,
     /// `content_type = "text/csv"`: the media type of its successes.
     pub(crate) content_type: Option<LitStr>,
+    /// `op = defs::get_item`: the operation of an API definition this route implements.
+    pub(crate) op: Option<syn::Path>,
 }
 
 /// The path in a `crate = "my_ninja"` option (of every attribute and derive).
@@ -101,6 +104,7 @@ impl Parse for RouteArgs {
         let mut errors = None;
         let mut openapi_extra = None;
         let mut content_type = None;
+        let mut op = None;
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
             if input.is_empty() {
@@ -168,6 +172,10 @@ impl Parse for RouteArgs {
                 let k: kw::body_limit = input.parse()?;
                 input.parse::<Token![=]>()?;
                 once(&mut body_limit, input.parse()?, k.span, "body_limit")?;
+            } else if look.peek(kw::op) {
+                let k: kw::op = input.parse()?;
+                input.parse::<Token![=]>()?;
+                once(&mut op, input.parse()?, k.span, "op")?;
             } else if look.peek(kw::inline) {
                 let k: kw::inline = input.parse()?;
                 once(&mut inline, k.span, k.span, "inline")?;
@@ -188,6 +196,7 @@ impl Parse for RouteArgs {
             errors,
             openapi_extra,
             content_type,
+            op,
         })
     }
 }

@@ -158,6 +158,10 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
         .content_type
         .as_ref()
         .map(|lit| quote_spanned!(lit.span()=> .with_content_type(#lit)));
+    let definition = args
+        .op
+        .as_ref()
+        .map(|op| quote_spanned!(op.span()=> .with_definition(<#op as #np::Endpoint>::route)));
     let body_limit = args.body_limit.as_ref().map(|e| {
         quote_spanned!(e.span()=> .with_body_limit({ let __ninja_limit: usize = #e; __ninja_limit }))
     });
@@ -210,7 +214,7 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
                     __ninja_handler,
                     __ninja_describe,
                     #np::Operation::new(#operation_id, #summary, #description, &[#(#tags),*], #deprecated),
-                )#auth #throttle #body_limit #errors #openapi_extra #content_type
+                )#auth #throttle #body_limit #errors #openapi_extra #content_type #definition
             }
         }
     }

@@ -7,6 +7,7 @@
 
 #![warn(missing_docs)]
 
+mod api;
 mod args;
 mod doc;
 mod error;
@@ -59,4 +60,12 @@ pub fn derive_api_response(input: TokenStream) -> TokenStream {
 #[proc_macro_derive(ApiError, attributes(api))]
 pub fn derive_api_error(input: TokenStream) -> TokenStream {
     error::derive(input.into()).into()
+}
+
+/// `#[api]` on a trait: an API's operations stated once. Emits the routes that describe
+/// them (a module named after the trait, for the server's `op = ..`) and the typed clients
+/// `{Trait}Client` and `{Trait}BlockingClient`. See `ninja_core::client`.
+#[proc_macro_attribute]
+pub fn api(attr: TokenStream, item: TokenStream) -> TokenStream {
+    api::expand(attr.into(), item.into()).into()
 }

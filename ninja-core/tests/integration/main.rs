@@ -4,6 +4,8 @@
 mod app_errors;
 mod auth;
 mod background;
+#[cfg(feature = "client")]
+mod client;
 mod depends;
 mod dispatch;
 mod errors;

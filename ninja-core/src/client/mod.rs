@@ -1,0 +1,306 @@
+//! A typed client for Ninja APIs (feature `client`): [`Client`] (async) and
+//! [`BlockingClient`] with the same settings, calls and errors, over `reqwest`'s pooled
+//! HTTP/1.1 or HTTP/2 connections.
+//!
+//! The typed methods come from an API's definition, a trait under
+//! [`#[ninja_core::api]`](crate::api): it emits `{Trait}Client` and
+//! `{Trait}BlockingClient`, one method per operation, taking the operation's typed arguments
+//! and returning its typed success value or a [`ClientError`]. The server links each
+//! handler to its definition with `op = ..`, and `build()` refuses a route that drifted
+//! from it, so the client and the server cannot disagree.
+
+mod call;
+mod error;
+mod output;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+
+pub use call::Call;
+pub use error::{ClientError, ProblemDetails};
+pub use output::ClientOutput;
+
+#[doc(hidden)]
+pub use call::{ArgProbe, ViaBodyArg, ViaQueryArg};
+
+/// How [`Client`] and [`BlockingClient`] connect: `Client::builder(base_url)`.
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    base: String,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    pool_max_idle_per_host: Option<usize>,
+    pool_idle_timeout: Option<Duration>,
+    tcp_keepalive: Option<Duration>,
+    http2: bool,
+    headers: HeaderMap,
+    error: Option<String>,
+}
+
+impl ClientBuilder {
+    fn new(base_url: &str) -> Self {
+        let mut error = None;
+        match base_url.parse::<http::Uri>() {
+            Ok(uri) if uri.scheme().is_some() && uri.authority().is_some() => {}
+            _ => {
+                error = Some(format!(
+                    "base URL `{base_url}` is not absolute, e.g. `http://127.0.0.1:8000`"
+                ));
+            }
+        }
+        Self {
+            base: base_url.trim_end_matches('/').to_owned(),
+            timeout: Some(Duration::from_secs(30)),
+            connect_timeout: Some(Duration::from_secs(10)),
+            pool_max_idle_per_host: None,
+            pool_idle_timeout: Some(Duration::from_secs(90)),
+            tcp_keepalive: Some(Duration::from_secs(60)),
+            http2: false,
+            headers: HeaderMap::new(),
+            error,
+        }
+    }
+
+    /// The longest a whole call may take, connecting to the last byte (default 30 s);
+    /// `None` waits forever. Past it the call fails with [`ClientError::Timeout`].
+    #[must_use]
+    pub fn timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.timeout = timeout.into();
+        self
+    }
+
+    /// The longest connecting may take (default 10 s).
+    #[must_use]
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// How many idle HTTP/1.1 connections are kept per host (default: no cap).
+    #[must_use]
+    pub fn pool_max_idle_per_host(mut self, n: usize) -> Self {
+        self.pool_max_idle_per_host = Some(n);
+        self
+    }
+
+    /// How long an idle connection is kept (default 90 s).
+    #[must_use]
+    pub fn pool_idle_timeout(mut self, idle: Duration) -> Self {
+        self.pool_idle_timeout = Some(idle);
+        self
+    }
+
+    /// TCP keep-alive probes on every connection (default every 60 s).
+    #[must_use]
+    pub fn tcp_keepalive(mut self, every: Duration) -> Self {
+        self.tcp_keepalive = Some(every);
+        self
+    }
+
+    /// HTTP/2 without TLS (prior knowledge, as a Ninja server accepts it): every call is
+    /// a stream multiplexed on one connection per host. Default: HTTP/1.1.
+    #[must_use]
+    pub fn http2(mut self) -> Self {
+        self.http2 = true;
+        self
+    }
+
+    /// A header sent with every call.
+    #[must_use]
+    pub fn default_header(mut self, name: HeaderName, value: &str) -> Self {
+        match HeaderValue::from_str(value) {
+            Ok(mut v) => {
+                v.set_sensitive(name == header::AUTHORIZATION);
+                self.headers.insert(name, v);
+            }
+            Err(_) => {
+                self.error
+                    .get_or_insert_with(|| format!("header `{name}`: the value is not valid"));
+            }
+        }
+        self
+    }
+
+    /// `Authorization: Bearer <token>` on every call (an API's bearer scheme).
+    #[must_use]
+    pub fn bearer(self, token: &str) -> Self {
+        self.default_header(header::AUTHORIZATION, &format!("Bearer {token}"))
+    }
+
+    /// An API key in the header `name` on every call (an API's `api_key` scheme).
+    #[must_use]
+    pub fn api_key(self, name: &str, key: &str) -> Self {
+        match HeaderName::try_from(name) {
+            Ok(name) => {
+                let mut this = self.default_header(name.clone(), key);
+                if let Some(v) = this.headers.get_mut(&name) {
+                    v.set_sensitive(true);
+                }
+                this
+            }
+            Err(_) => {
+                let mut this = self;
+                this.error
+                    .get_or_insert_with(|| format!("`{name}` is not a header name"));
+                this
+            }
+        }
+    }
+
+    /// HTTP Basic credentials on every call (an API's basic scheme).
+    #[must_use]
+    pub fn basic(self, user: &str, password: &str) -> Self {
+        use base64::Engine as _;
+        let encoded =
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        self.default_header(header::AUTHORIZATION, &format!("Basic {encoded}"))
+    }
+
+    /// The async client.
+    pub fn build(self) -> Result<Client, ClientError> {
+        if let Some(e) = self.error {
+            return Err(ClientError::Request(e));
+        }
+        let mut b = reqwest::Client::builder()
+            .default_headers(self.headers)
+            .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
+            .pool_idle_timeout(self.pool_idle_timeout)
+            .tcp_keepalive(self.tcp_keepalive)
+            .tcp_nodelay(true)
+            .redirect(reqwest::redirect::Policy::none());
+        if let Some(t) = self.timeout {
+            b = b.timeout(t);
+        }
+        if let Some(n) = self.pool_max_idle_per_host {
+            b = b.pool_max_idle_per_host(n);
+        }
+        if self.http2 {
+            b = b.http2_prior_knowledge();
+        }
+        let http = b.build().map_err(ClientError::from_reqwest)?;
+        Ok(Client {
+            http,
+            base: Arc::from(self.base),
+        })
+    }
+
+    /// The blocking client. Fails with [`ClientError::InsideRuntime`] inside an async
+    /// runtime: use [`build`](Self::build) there.
+    pub fn build_blocking(self) -> Result<BlockingClient, ClientError> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(ClientError::InsideRuntime);
+        }
+        if let Some(e) = self.error {
+            return Err(ClientError::Request(e));
+        }
+        let mut b = reqwest::blocking::Client::builder()
+            .default_headers(self.headers)
+            .timeout(self.timeout)
+            .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
+            .pool_idle_timeout(self.pool_idle_timeout)
+            .tcp_keepalive(self.tcp_keepalive)
+            .tcp_nodelay(true)
+            .redirect(reqwest::redirect::Policy::none());
+        if let Some(n) = self.pool_max_idle_per_host {
+            b = b.pool_max_idle_per_host(n);
+        }
+        if self.http2 {
+            b = b.http2_prior_knowledge();
+        }
+        let http = b.build().map_err(ClientError::from_reqwest)?;
+        Ok(BlockingClient {
+            http,
+            base: Arc::from(self.base),
+        })
+    }
+}
+
+/// The async client of a Ninja API: cheap to clone (one pool shared by the clones), so
+/// many calls run concurrently (`join!`, `join_all`, `buffer_unordered`).
+///
+/// An API's typed client (`{Trait}Client`) wraps one; this type sends the calls.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: Arc<str>,
+}
+
+impl Client {
+    /// A client of the API at `base_url` (scheme, host, port; the definition adds the
+    /// paths), with default settings.
+    pub fn new(base_url: &str) -> Result<Self, ClientError> {
+        Self::builder(base_url).build()
+    }
+
+    /// Settings first, then [`ClientBuilder::build`].
+    #[must_use]
+    pub fn builder(base_url: &str) -> ClientBuilder {
+        ClientBuilder::new(base_url)
+    }
+
+    /// The base URL, without a trailing `/`.
+    #[must_use]
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// Sends `call` and decodes the answer as `O`: what the generated methods do.
+    pub async fn send<O: ClientOutput>(&self, call: Call) -> Result<O::Output, ClientError> {
+        let call = call.finish()?;
+        let mut req = self
+            .http
+            .request(call.method, format!("{}{}", self.base, call.target));
+        if let Some((media, body)) = call.body {
+            req = req.header(header::CONTENT_TYPE, media).body(body);
+        }
+        let res = req.send().await.map_err(ClientError::from_reqwest)?;
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.bytes().await.map_err(ClientError::from_reqwest)?;
+        O::decode(status, &headers, body)
+    }
+}
+
+/// The blocking client of a Ninja API: the same settings, calls and errors as [`Client`],
+/// for sync code (a `fn main`, a sync handler on Ninja's blocking pool). It runs its own
+/// I/O thread; inside an async runtime every call fails with
+/// [`ClientError::InsideRuntime`] instead of blocking the runtime's thread.
+#[derive(Debug, Clone)]
+pub struct BlockingClient {
+    http: reqwest::blocking::Client,
+    base: Arc<str>,
+}
+
+impl BlockingClient {
+    /// A blocking client of the API at `base_url`, with default settings.
+    pub fn new(base_url: &str) -> Result<Self, ClientError> {
+        Client::builder(base_url).build_blocking()
+    }
+
+    /// The base URL, without a trailing `/`.
+    #[must_use]
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// Sends `call` and decodes the answer as `O`: what the generated methods do.
+    pub fn send<O: ClientOutput>(&self, call: Call) -> Result<O::Output, ClientError> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(ClientError::InsideRuntime);
+        }
+        let call = call.finish()?;
+        let mut req = self
+            .http
+            .request(call.method, format!("{}{}", self.base, call.target));
+        if let Some((media, body)) = call.body {
+            req = req.header(header::CONTENT_TYPE, media).body(body);
+        }
+        let res = req.send().map_err(ClientError::from_reqwest)?;
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.bytes().map_err(ClientError::from_reqwest)?;
+        O::decode(status, &headers, body)
+    }
+}

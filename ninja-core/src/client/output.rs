@@ -1,0 +1,137 @@
+//! From an operation's declared return type to what its client method returns.
+
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode};
+use serde::de::DeserializeOwned;
+
+use super::{ClientError, ProblemDetails};
+use crate::response::ResponseHeader;
+use crate::{Accepted, Created, Json};
+
+/// A handler's return type as the client reads it: `Json<T>` gives a `T`, `String` and
+/// `&'static str` a `String`, `()` nothing; `Created`, `Accepted`, `(StatusCode, R)`,
+/// `(H, R)` and `Result<R, E>` give what `R` gives (the error type's answers arrive as
+/// [`ClientError::Problem`]).
+#[diagnostic::on_unimplemented(
+    message = "the client cannot decode `{Self}`",
+    label = "not a return type the typed client reads",
+    note = "an API definition's operations return `Json<T>`, `String`, `&'static str`, `()`, `Created<R>`, `Accepted<R>` or `Result<R, E>` of those"
+)]
+pub trait ClientOutput {
+    /// What the client method returns on success.
+    type Output;
+
+    /// Decodes a success (a 2xx answer's body).
+    fn success(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: Bytes,
+    ) -> Result<Self::Output, ClientError>;
+
+    /// Decodes any answer: a success as [`success`](Self::success) says, else the problem.
+    fn decode(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: Bytes,
+    ) -> Result<Self::Output, ClientError> {
+        if status.is_success() {
+            Self::success(status, headers, body)
+        } else {
+            Err(ClientError::Problem(ProblemDetails::from_answer(
+                status, &body,
+            )))
+        }
+    }
+}
+
+impl<T: DeserializeOwned> ClientOutput for Json<T> {
+    type Output = T;
+
+    fn success(status: StatusCode, _: &HeaderMap, body: Bytes) -> Result<T, ClientError> {
+        serde_json::from_slice(&body).map_err(|e| ClientError::Decode {
+            status,
+            message: e.to_string(),
+        })
+    }
+}
+
+impl ClientOutput for String {
+    type Output = String;
+
+    fn success(status: StatusCode, _: &HeaderMap, body: Bytes) -> Result<String, ClientError> {
+        String::from_utf8(body.to_vec()).map_err(|e| ClientError::Decode {
+            status,
+            message: e.to_string(),
+        })
+    }
+}
+
+impl ClientOutput for &'static str {
+    type Output = String;
+
+    fn success(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: Bytes,
+    ) -> Result<String, ClientError> {
+        String::success(status, headers, body)
+    }
+}
+
+impl ClientOutput for () {
+    type Output = ();
+
+    fn success(_: StatusCode, _: &HeaderMap, _: Bytes) -> Result<(), ClientError> {
+        Ok(())
+    }
+}
+
+macro_rules! passes_through {
+    ($($wrapper:ident),*) => {$(
+        impl<R: ClientOutput> ClientOutput for $wrapper<R> {
+            type Output = R::Output;
+
+            fn success(status: StatusCode, headers: &HeaderMap, body: Bytes) -> Result<R::Output, ClientError> {
+                R::success(status, headers, body)
+            }
+        }
+    )*};
+}
+
+passes_through!(Created, Accepted);
+
+impl<R: ClientOutput> ClientOutput for (StatusCode, R) {
+    type Output = R::Output;
+
+    fn success(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: Bytes,
+    ) -> Result<R::Output, ClientError> {
+        R::success(status, headers, body)
+    }
+}
+
+impl<H: ResponseHeader, R: ClientOutput> ClientOutput for (H, R) {
+    type Output = R::Output;
+
+    fn success(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: Bytes,
+    ) -> Result<R::Output, ClientError> {
+        R::success(status, headers, body)
+    }
+}
+
+impl<R: ClientOutput, E> ClientOutput for Result<R, E> {
+    type Output = R::Output;
+
+    fn success(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: Bytes,
+    ) -> Result<R::Output, ClientError> {
+        R::success(status, headers, body)
+    }
+}

@@ -1,0 +1,383 @@
+//! The typed client (`#[api]` definitions, `Client` and `BlockingClient`) against a real
+//! server on 127.0.0.1:0: every kind of input and answer, the errors, and the build check
+//! that holds a handler to its definition. One set of cases runs through both clients.
+
+use std::net::SocketAddr;
+use std::sync::Mutex;
+
+use ninja_core::client::{Client, ClientError};
+use ninja_core::prelude::*;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub(crate) struct Item {
+    pub(crate) id: u32,
+    pub(crate) name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, garde::Validate)]
+pub(crate) struct NewItem {
+    #[garde(length(chars, min = 1, max = 20))]
+    pub(crate) name: String,
+}
+
+#[derive(Debug, ApiError)]
+pub(crate) enum ItemError {
+    #[api(status = 404)]
+    NotFound(u32),
+    #[api(status = 409, type = "/problems/duplicate")]
+    Duplicate(String),
+}
+
+impl std::fmt::Display for ItemError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotFound(id) => write!(f, "item {id} does not exist"),
+            Self::Duplicate(name) => write!(f, "an item named {name:?} exists"),
+        }
+    }
+}
+
+/// The definition both sides compile.
+#[ninja_core::api(prefix = "/api")]
+pub(crate) trait Items {
+    /// Get one item.
+    #[get("/items/{id}")]
+    fn get_item(id: u32) -> Result<Json<Item>, ItemError>;
+
+    /// Search: an optional filter, a repeated tag, a bounded limit.
+    #[get("/items")]
+    async fn search(
+        name: Option<String>,
+        tag: Vec<String>,
+        #[param(range(min = 1, max = 50))] limit: u32,
+    ) -> Json<Vec<String>>;
+
+    /// Add an item.
+    #[post("/items")]
+    fn create(body: Json<NewItem>) -> Result<Created<Json<Item>>, ItemError>;
+
+    /// Echo a path with slashes and odd characters.
+    #[get("/files/{*path}")]
+    async fn file(path: String) -> String;
+
+    /// Nothing back.
+    #[delete("/items/{id}")]
+    fn remove(id: u32) -> ();
+}
+
+static STORE: Mutex<Vec<Item>> = Mutex::new(Vec::new());
+
+#[get("/items/{id}", op = items::get_item)]
+fn get_item(id: u32) -> Result<Json<Item>, ItemError> {
+    let store = STORE.lock().expect("not poisoned");
+    store
+        .iter()
+        .find(|i| i.id == id)
+        .cloned()
+        .map(Json)
+        .ok_or(ItemError::NotFound(id))
+}
+
+#[get("/items", op = items::search)]
+async fn search(
+    name: Option<String>,
+    tag: Vec<String>,
+    #[param(range(min = 1, max = 50))] limit: u32,
+) -> Json<Vec<String>> {
+    let mut out = vec![format!("name={}", name.unwrap_or_default())];
+    out.extend(tag.into_iter().map(|t| format!("tag={t}")));
+    out.push(format!("limit={limit}"));
+    Json(out)
+}
+
+#[post("/items", op = items::create)]
+fn create(Json(new): Json<NewItem>) -> Result<Created<Json<Item>>, ItemError> {
+    let mut store = STORE.lock().expect("not poisoned");
+    if store.iter().any(|i| i.name == new.name) {
+        return Err(ItemError::Duplicate(new.name));
+    }
+    let item = Item {
+        id: u32::try_from(store.len()).expect("few") + 100,
+        name: new.name,
+    };
+    store.push(item.clone());
+    Ok(Created(Json(item)))
+}
+
+#[get("/files/{*path}", op = items::file)]
+async fn file(path: String) -> String {
+    path
+}
+
+#[delete("/items/{id}", op = items::remove)]
+fn remove(id: u32) {
+    STORE.lock().expect("not poisoned").retain(|i| i.id != id);
+}
+
+fn api() -> NinjaApi {
+    NinjaApi::new("Items", "1.0")
+        .prefix("/api")
+        .routes(routes![get_item, search, create, file, remove])
+}
+
+/// Serves `api()` on a runtime of its own thread, for as long as the test runs.
+fn serve() -> SocketAddr {
+    let app = api().build().expect("the handlers match their definitions");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");
+    let addr = listener.local_addr().expect("has an address");
+    listener.set_nonblocking(true).expect("nonblocking");
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+            app.serve_on(listener, std::future::pending::<()>()).await
+        })
+    });
+    addr
+}
+
+/// The cases, written once: `$c` is an `ItemsClient` or an `ItemsBlockingClient`, and the
+/// trailing `await` is given for the async one. `$n` keeps the names of the two runs apart.
+macro_rules! cases {
+    ($c:expr, $n:literal $(, $aw:tt)?) => {{
+        let c = $c;
+        // A body in, 201 and the typed value out.
+        let made = c
+            .create(Json(NewItem { name: concat!("lamp", $n).to_owned() }))$(.$aw)?
+            .expect("created");
+        assert_eq!(made.name, concat!("lamp", $n));
+        // A path parameter.
+        let got = c.get_item(made.id)$(.$aw)?.expect("found");
+        assert_eq!(got, made);
+        // The error enum's answer, as problem details.
+        let missing = c.get_item(9_999)$(.$aw)?.expect_err("404");
+        let p = missing.problem().expect("problem details");
+        assert_eq!(p.status, 404);
+        assert_eq!(p.detail.as_deref(), Some("item 9999 does not exist"));
+        let dup = c
+            .create(Json(NewItem { name: concat!("lamp", $n).to_owned() }))$(.$aw)?
+            .expect_err("409");
+        assert_eq!(dup.status(), Some(StatusCode::CONFLICT));
+        assert_eq!(dup.problem().expect("problem").type_uri, "/problems/duplicate");
+        // Validation: the 422's field errors.
+        let bad = c.create(Json(NewItem { name: String::new() }))$(.$aw)?.expect_err("422");
+        let p = bad.problem().expect("problem");
+        assert_eq!(p.status, 422);
+        assert_eq!(p.errors.len(), 1, "{p}");
+        // Query: None left out, a list repeated, reserved characters escaped.
+        let found = c
+            .search(Some("a&b=c d".to_owned()), vec!["x".to_owned(), "y/z".to_owned()], 7)$(.$aw)?
+            .expect("searched");
+        assert_eq!(found, ["name=a&b=c d", "tag=x", "tag=y/z", "limit=7"]);
+        let found = c.search(None, Vec::new(), 1)$(.$aw)?.expect("searched");
+        assert_eq!(found, ["name=", "limit=1"]);
+        let out_of_range = c.search(None, Vec::new(), 51)$(.$aw)?.expect_err("422");
+        assert_eq!(out_of_range.status(), Some(StatusCode::UNPROCESSABLE_ENTITY));
+        // A rest parameter keeps its slashes; other characters arrive intact.
+        let path = c.file("a/b c/100%.txt".to_owned())$(.$aw)?.expect("echoed");
+        assert_eq!(path, "a/b c/100%.txt");
+        // `()` back.
+        c.remove(made.id)$(.$aw)?.expect("removed");
+        assert_eq!(c.get_item(made.id)$(.$aw)?.expect_err("gone").status(), Some(StatusCode::NOT_FOUND));
+    }};
+}
+
+#[tokio::test]
+async fn async_client_round_trips_every_kind_of_input_and_answer() {
+    let addr = serve();
+    cases!(
+        ItemsClient::new(&format!("http://{addr}")).expect("client"),
+        "a",
+        await
+    );
+}
+
+#[tokio::test]
+async fn async_client_over_http2_multiplexes_concurrent_calls() {
+    let addr = serve();
+    let client = ItemsClient::from_client(
+        Client::builder(&format!("http://{addr}"))
+            .http2()
+            .build()
+            .expect("client"),
+    );
+    cases!(client.clone(), "h2", await);
+    let calls = (0..200).map(|i| {
+        let c = client.clone();
+        async move { c.search(None, Vec::new(), 1 + i % 50).await }
+    });
+    let answers = futures_util::future::join_all(calls).await;
+    for (i, a) in answers.into_iter().enumerate() {
+        assert_eq!(a.expect("answered")[1], format!("limit={}", 1 + i % 50));
+    }
+}
+
+#[test]
+fn blocking_client_round_trips_every_kind_of_input_and_answer() {
+    let addr = serve();
+    cases!(
+        ItemsBlockingClient::new(&format!("http://{addr}")).expect("client"),
+        "b"
+    );
+}
+
+#[tokio::test]
+async fn blocking_client_inside_a_runtime_is_an_error_not_a_hang() {
+    let err = ItemsBlockingClient::new("http://127.0.0.1:1").expect_err("inside a runtime");
+    assert!(matches!(err, ClientError::InsideRuntime), "{err}");
+    assert!(err.to_string().contains("async client"), "{err}");
+}
+
+#[test]
+fn blocking_client_works_from_a_sync_handler_on_the_blocking_pool() {
+    let upstream = serve();
+    #[get("/relay/{id}")]
+    fn relay(id: u32, upstream: State<String>) -> Result<Json<Item>, Problem> {
+        let client = ItemsBlockingClient::new(&upstream)
+            .map_err(|e| Problem::internal().with_detail(e.to_string()))?;
+        match client.get_item(id) {
+            Ok(item) => Ok(Json(item)),
+            Err(e) => Err(Problem::new(e.status().unwrap_or(StatusCode::BAD_GATEWAY))
+                .with_detail(e.to_string())),
+        }
+    }
+    let relay_api = NinjaApi::new("Relay", "1.0")
+        .state(format!("http://{upstream}"))
+        .routes(routes![relay]);
+    let client = ninja_core::TestClient::blocking(relay_api);
+    let made = ItemsBlockingClient::new(&format!("http://{upstream}"))
+        .expect("client")
+        .create(Json(NewItem {
+            name: "relayed".to_owned(),
+        }))
+        .expect("created");
+    let res = client.get(&format!("/relay/{}", made.id)).send();
+    assert_eq!(res.status(), 200, "{}", res.text());
+    assert_eq!(res.json::<Item>(), made);
+}
+
+#[tokio::test]
+async fn transport_failures_and_timeouts_are_typed() {
+    // Nothing listens on a port just freed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("binds")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let c = ItemsClient::new(&format!("http://127.0.0.1:{port}")).expect("client");
+    let err = c.get_item(1).await.expect_err("refused");
+    assert!(matches!(err, ClientError::Transport(_)), "{err}");
+    // A listener that never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let addr = silent.local_addr().expect("addr");
+    let c = ItemsClient::from_client(
+        Client::builder(&format!("http://{addr}"))
+            .timeout(std::time::Duration::from_millis(200))
+            .build()
+            .expect("client"),
+    );
+    let err = c.get_item(1).await.expect_err("times out");
+    assert!(matches!(err, ClientError::Timeout), "{err}");
+    drop(silent);
+    // A bad base URL is refused when the client is made.
+    let err = ItemsClient::new("127.0.0.1:8000").expect_err("not absolute");
+    assert!(matches!(err, ClientError::Request(_)), "{err}");
+}
+
+#[tokio::test]
+async fn an_answer_not_in_the_declared_form_is_a_decode_error() {
+    #[ninja_core::api]
+    pub(crate) trait Liar {
+        #[get("/number")]
+        fn number() -> Json<u32>;
+    }
+    #[get("/number")]
+    fn number() -> &'static str {
+        "not json"
+    }
+    let app = NinjaApi::new("Liar", "1.0")
+        .routes(routes![number])
+        .build()
+        .expect("builds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { app.serve_on(listener, std::future::pending::<()>()).await });
+    let err = LiarClient::new(&format!("http://{addr}"))
+        .expect("client")
+        .number()
+        .await
+        .expect_err("not a number");
+    assert!(
+        matches!(err, ClientError::Decode { status, .. } if status == 200),
+        "{err}"
+    );
+}
+
+/// A handler that drifts from its definition does not build: another path, another
+/// argument type, another body, another success.
+#[test]
+fn a_handler_that_drifts_from_its_definition_is_refused_at_build() {
+    #[get("/items/{item_id}", op = items::get_item)]
+    fn renamed(item_id: u32) -> Result<Json<Item>, ItemError> {
+        Err(ItemError::NotFound(item_id))
+    }
+    #[get("/items", op = items::search)]
+    async fn retyped(name: Option<String>, tag: Vec<String>, limit: String) -> Json<Vec<String>> {
+        Json(vec![name.unwrap_or_default(), tag.join(","), limit])
+    }
+    #[post("/items", op = items::create)]
+    fn other_body(Json(_): Json<Item>) -> Result<Created<Json<Item>>, ItemError> {
+        Err(ItemError::NotFound(0))
+    }
+    #[delete("/items/{id}", op = items::remove)]
+    fn other_success(id: u32) -> Json<u32> {
+        Json(id)
+    }
+    let err = NinjaApi::new("Items", "1.0")
+        .prefix("/api")
+        .routes(routes![renamed, retyped, other_body, other_success])
+        .build()
+        .expect_err("drifted");
+    let text = err.to_string();
+    for expected in [
+        "`GET /api/items/{item_id}` implements `get_item`, which its API definition serves at `GET /api/items/{id}`",
+        "`GET /api/items` implements `search` of its API definition but its parameters differ",
+        "`POST /api/items` implements `create` of its API definition but its request body differ",
+        "`DELETE /api/items/{id}` implements `remove` of its API definition but its successful responses differ",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in {text}");
+    }
+    // Without its prefix the API serves the definition elsewhere, which is refused too.
+    let err = NinjaApi::new("Items", "1.0")
+        .routes(routes![get_item])
+        .build()
+        .expect_err("no prefix");
+    assert!(
+        err.to_string().contains("serves at `GET /api/items/{id}`"),
+        "{err}"
+    );
+}
+
+/// The definition alone describes the API: its routes give the same document as the
+/// server's (they are never run).
+#[test]
+fn the_definition_alone_gives_the_servers_document() {
+    let from_definition = NinjaApi::new("Items", "1.0")
+        .routes(routes![
+            items::get_item,
+            items::search,
+            items::create,
+            items::file,
+            items::remove
+        ])
+        .openapi_json()
+        .expect("document");
+    let from_server = api().openapi_json().expect("document");
+    assert_eq!(from_definition, from_server);
+}
