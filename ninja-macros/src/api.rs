@@ -71,8 +71,9 @@ struct Op {
     docs: Vec<syn::Attribute>,
     /// Arguments with their `#[param]` attributes, for the describing route.
     inputs: Vec<syn::PatType>,
-    /// Per argument: its name, wire name and type, and whether it fills the path.
-    args: Vec<(Ident, String, syn::Type, bool)>,
+    /// Per argument: its name, wire name and type (an `Option` of it when the server has a
+    /// default: `None` leaves it out), and whether it fills the path.
+    args: Vec<(Ident, String, TokenStream, bool)>,
     ret: TokenStream,
 }
 
@@ -121,8 +122,9 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         "The blocking client of [`{trait_name}`]: the methods of [`{async_client}`], for sync code."
     );
     quote! {
-        // Nothing implements it: it is read by this attribute and by people.
-        #[allow(dead_code)]
+        // Nothing implements it (it is read by this attribute and by people), so neither
+        // dead code nor the `Send`-ness of its async methods' futures matters.
+        #[allow(dead_code, async_fn_in_trait)]
         #trait_out
 
         #[doc = #module_doc]
@@ -253,7 +255,8 @@ fn operations(t: &mut ItemTrait, prefix: Option<&LitStr>, errors: &mut Errors) -
         for input in &mut f.sig.inputs {
             let FnArg::Typed(pt) = input else { continue };
             inputs.push(pt.clone());
-            let wire = wire_name(&pt.attrs).unwrap_or_else(|| match &*pt.pat {
+            let (alias, has_default) = param_options(&pt.attrs);
+            let wire = alias.unwrap_or_else(|| match &*pt.pat {
                 Pat::Ident(p) => p.ident.to_string(),
                 _ => String::new(),
             });
@@ -264,7 +267,13 @@ fn operations(t: &mut ItemTrait, prefix: Option<&LitStr>, errors: &mut Errors) -
             };
             let in_path = template.contains(&format!("{{{wire}}}"))
                 || template.contains(&format!("{{*{wire}}}"));
-            args.push((p.ident.clone(), wire, (*pt.ty).clone(), in_path));
+            let ty = &pt.ty;
+            let ty = if has_default && !in_path {
+                quote!(::std::option::Option<#ty>)
+            } else {
+                quote!(#ty)
+            };
+            args.push((p.ident.clone(), wire, ty, in_path));
         }
         let ret = match &f.sig.output {
             ReturnType::Default => quote!(()),
@@ -297,13 +306,18 @@ fn split_path(input: ParseStream<'_>) -> syn::Result<(LitStr, TokenStream)> {
     Ok((path, rest))
 }
 
-/// `#[param(alias = "..")]`, if given.
-fn wire_name(attrs: &[syn::Attribute]) -> Option<String> {
+/// `#[param(alias = "..")]`, if given, and whether `#[param(default = ..)]` is. (The route
+/// attribute checks the rest.)
+fn param_options(attrs: &[syn::Attribute]) -> (Option<String>, bool) {
     let mut alias = None;
+    let mut has_default = false;
     for a in attrs.iter().filter(|a| a.path().is_ident("param")) {
         let _ = a.parse_nested_meta(|meta| {
             if meta.path.is_ident("alias") {
                 alias = Some(meta.value()?.parse::<LitStr>()?.value());
+            } else if meta.path.is_ident("default") {
+                has_default = true;
+                let _: syn::Expr = meta.value()?.parse()?;
             } else if meta.input.peek(Token![=]) {
                 let _: syn::Expr = meta.value()?.parse()?;
             } else if meta.input.peek(syn::token::Paren) {
@@ -313,7 +327,7 @@ fn wire_name(attrs: &[syn::Attribute]) -> Option<String> {
             Ok(())
         });
     }
-    alias
+    (alias, has_default)
 }
 
 /// The operation as a route of the definition module: described like any route, never run.

@@ -6,28 +6,43 @@
 //! - `/api/v2` (Shop 2.0): every route needs the API key except the product list
 //!   (`auth = none`); lists come in pages; quotes call the partner services concurrently.
 
+//! The operations are defined once in the `shop-api` crate (`shop_api::ShopV1`, `ShopV2`,
+//! `Partners`), which its typed clients use too; each handler here links to its operation
+//! with `op = ..`, and the API does not build if one drifts from it.
+
 pub mod db;
-pub mod error;
-pub mod model;
 pub mod partners;
+
+/// What the API carries (from `shop-api`), and the customer an API key stands for.
+pub mod model {
+    pub use shop_api::model::*;
+
+    /// An authenticated customer: what the API-key check gives handlers as `Auth<Customer>`.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Customer {
+        pub id: i64,
+        pub name: String,
+    }
+}
 
 use ninja_core::auth::{ApiKeyIn, AuthScheme, constant_time_eq};
 use ninja_core::prelude::*;
+use shop_api::{shop_v1, shop_v2};
 
 pub use db::Db;
-pub use error::ShopError;
 use model::{Currency, Customer, NewOrder, NewProduct, Order, Product, Quote};
 use ninja_core::pagination::{LimitOffset, Page};
 pub use partners::Partners;
+pub use shop_api::ShopError;
 
 /// Is the server up?
-#[get("/health", tags = ["ops"], auth = none)]
+#[get("/health", tags = ["ops"], auth = none, op = shop_v1::health)]
 async fn health() -> &'static str {
     "ok"
 }
 
 /// List products.
-#[get("/")]
+#[get("/", op = shop_v1::list_products)]
 fn list_products(
     #[param(range(min = 1, max = 100), default = 20)] limit: u32,
     #[param(default = 0)] offset: u32,
@@ -37,7 +52,7 @@ fn list_products(
 }
 
 /// Get one product.
-#[get("/{product_id}")]
+#[get("/{product_id}", op = shop_v1::get_product)]
 fn get_product(product_id: i64, db: State<Db>) -> Result<Json<Product>, ShopError> {
     db::product_by_id(&db, product_id).map(Json)
 }
@@ -61,7 +76,7 @@ fn throttle_store() -> ninja_core::throttle::ThrottleStore {
 ///
 /// Takes the stock and records the order in one transaction. At most `SHOP_ORDER_RATE`
 /// (default 10 a minute) per customer key.
-#[post("/", throttle = order_throttle())]
+#[post("/", throttle = order_throttle(), op = shop_v1::place_order)]
 fn place_order(
     customer: Auth<Customer>,
     db: State<Db>,
@@ -72,13 +87,13 @@ fn place_order(
 }
 
 /// List my orders, newest first.
-#[get("/")]
+#[get("/", op = shop_v1::my_orders)]
 fn my_orders(customer: Auth<Customer>, db: State<Db>) -> Result<Json<Vec<Order>>, ShopError> {
     db::orders_of(&db, &customer).map(Json)
 }
 
 /// Get one of my orders.
-#[get("/{order_id}")]
+#[get("/{order_id}", op = shop_v1::get_order)]
 fn get_order(
     order_id: i64,
     customer: Auth<Customer>,
@@ -88,7 +103,7 @@ fn get_order(
 }
 
 /// Add a product.
-#[post("/products")]
+#[post("/products", op = shop_v1::create_product)]
 fn create_product(
     db: State<Db>,
     Json(new): Json<NewProduct>,
@@ -97,7 +112,7 @@ fn create_product(
 }
 
 /// List products, a page at a time: `{items, count}`.
-#[get("/products", tags = ["products"], auth = none)]
+#[get("/products", tags = ["products"], auth = none, op = shop_v2::list_product_page)]
 fn list_product_page(page: LimitOffset, db: State<Db>) -> Result<Json<Page<Product>>, ShopError> {
     let (items, count) = db::products(&db, page.limit, page.offset)?;
     Ok(Json(page.page(items, count)))
@@ -107,7 +122,7 @@ fn list_product_page(page: LimitOffset, db: State<Db>) -> Result<Json<Page<Produ
 ///
 /// Reads the product on the blocking pool, then asks the partner services for the exchange
 /// rate and the shipping cost at the same time.
-#[get("/products/{product_id}/quote", tags = ["products"])]
+#[get("/products/{product_id}/quote", tags = ["products"], op = shop_v2::get_quote)]
 async fn get_quote(
     product_id: i64,
     currency: Currency,
@@ -132,6 +147,19 @@ async fn get_quote(
         shipping,
         total: goods + shipping,
     }))
+}
+
+// Version 2's own routes for the same answers: a handler implements one operation.
+/// Is the server up?
+#[get("/health", tags = ["ops"], auth = none, operation_id = "health", op = shop_v2::health)]
+async fn health_v2() -> &'static str {
+    health().await
+}
+
+/// List my orders, newest first.
+#[get("/", operation_id = "my_orders", op = shop_v2::my_orders)]
+fn my_orders_v2(customer: Auth<Customer>, db: State<Db>) -> Result<Json<Vec<Order>>, ShopError> {
+    my_orders(customer, db)
 }
 
 /// The customers' API key (`X-API-Key`), checked against the database. The check is sync,
@@ -195,11 +223,11 @@ pub fn v2(db: Db, partners: Partners) -> NinjaApi {
         .auth(customer_key(db.clone()))
         .state(db)
         .state(partners)
-        .routes(routes![health, list_product_page, get_quote])
+        .routes(routes![health_v2, list_product_page, get_quote])
         .router(
             Router::new("/orders")
                 .tags(["orders"])
-                .routes(routes![my_orders]),
+                .routes(routes![my_orders_v2]),
         )
 }
 

@@ -5,19 +5,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Empty};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
+use ninja_core::client::{Client, ClientError};
 use ninja_core::prelude::*;
-use schemars::JsonSchema;
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use shop_api::model::{Currency, Rate, Shipping};
+use shop_api::{PartnersClient, ShopError};
 use tokio::sync::Barrier;
-
-use super::error::ShopError;
-use super::model::Currency;
 
 /// When set, each partner endpoint waits until the other one has been called as well: a
 /// test's proof that the shop calls them concurrently (sequential calls would time out).
@@ -36,21 +28,8 @@ impl Rendezvous {
     }
 }
 
-/// How many minor units of a currency one euro cent is worth.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-pub struct Rate {
-    pub currency: Currency,
-    pub per_euro_cent: f64,
-}
-
-/// The shipping cost of a parcel, in euro cents.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-pub struct Shipping {
-    pub cents: i64,
-}
-
 /// Today's rate for a currency.
-#[get("/rates/{currency}")]
+#[get("/rates/{currency}", op = shop_api::partners::rate)]
 async fn rate(currency: Currency, meet: State<Rendezvous>) -> Result<Json<Rate>, Problem> {
     meet.meet().await?;
     let per_euro_cent = match currency {
@@ -65,7 +44,7 @@ async fn rate(currency: Currency, meet: State<Rendezvous>) -> Result<Json<Rate>,
 }
 
 /// What shipping a parcel costs.
-#[get("/shipping")]
+#[get("/shipping", op = shop_api::partners::shipping)]
 async fn shipping(
     #[param(range(min = 1))] weight_grams: u32,
     meet: State<Rendezvous>,
@@ -83,62 +62,51 @@ pub fn api(meet: Rendezvous) -> NinjaApi {
         .routes(routes![rate, shipping])
 }
 
-/// The shop's client for the partner services.
+/// The shop's client for the partner services: their typed client (from their definition
+/// in `shop-api`), with the shop's 10-second budget per call.
 #[derive(Debug, Clone)]
-pub struct Partners {
-    base: String,
-    client: Client<HttpConnector, Empty<Bytes>>,
-}
+pub struct Partners(Result<PartnersClient, String>);
 
 impl Partners {
     /// A client for the partner services at `base` (e.g. `http://127.0.0.1:9000`).
     #[must_use]
-    pub fn new(base: impl Into<String>) -> Self {
-        Self {
-            base: base.into().trim_end_matches('/').to_owned(),
-            client: Client::builder(TokioExecutor::new()).build_http(),
-        }
+    pub fn new(base: impl AsRef<str>) -> Self {
+        let client = Client::builder(base.as_ref())
+            .timeout(Duration::from_secs(10))
+            .build()
+            .map(PartnersClient::from_client)
+            .map_err(|e| e.to_string());
+        Self(client)
     }
 
-    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ShopError> {
-        let uri: http::Uri = format!("{}{path}", self.base)
-            .parse()
-            .map_err(|e| ShopError::Upstream(format!("bad partner URL: {e}")))?;
-        let call = async {
-            let res = self
-                .client
-                .get(uri)
-                .await
-                .map_err(|e| ShopError::Upstream(format!("GET {path}: {e}")))?;
-            let status = res.status();
-            let body = res
-                .into_body()
-                .collect()
-                .await
-                .map_err(|e| ShopError::Upstream(format!("GET {path}: {e}")))?
-                .to_bytes();
-            if !status.is_success() {
-                return Err(ShopError::Upstream(format!("GET {path}: {status}")));
-            }
-            serde_json::from_slice(&body)
-                .map_err(|e| ShopError::Upstream(format!("GET {path}: {e}")))
-        };
-        tokio::time::timeout(Duration::from_secs(10), call)
-            .await
-            .map_err(|_| ShopError::Upstream(format!("GET {path}: timed out")))?
+    fn client(&self) -> Result<&PartnersClient, ShopError> {
+        self.0
+            .as_ref()
+            .map_err(|e| ShopError::Upstream(format!("no partner client: {e}")))
     }
 
     /// Minor units of `currency` per euro cent.
     pub async fn rate(&self, currency: Currency) -> Result<f64, ShopError> {
-        let rate: Rate = self.get(&format!("/rates/{}", currency.code())).await?;
+        let rate = self
+            .client()?
+            .rate(currency)
+            .await
+            .map_err(upstream("rates"))?;
         Ok(rate.per_euro_cent)
     }
 
     /// Shipping for a parcel of `weight_grams`, in euro cents.
     pub async fn shipping(&self, weight_grams: u32) -> Result<i64, ShopError> {
-        let s: Shipping = self
-            .get(&format!("/shipping?weight_grams={weight_grams}"))
-            .await?;
-        Ok(s.cents)
+        let shipping = self
+            .client()?
+            .shipping(weight_grams)
+            .await
+            .map_err(upstream("shipping"))?;
+        Ok(shipping.cents)
     }
+}
+
+/// A partner's failure, as the shop reports it (a 502).
+fn upstream(service: &'static str) -> impl Fn(ClientError) -> ShopError {
+    move |e| ShopError::Upstream(format!("{service}: {e}"))
 }

@@ -50,13 +50,6 @@ pub struct Order {
     pub total_cents: i64,
 }
 
-/// An authenticated customer: what the API-key check gives handlers as `Auth<Customer>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Customer {
-    pub id: i64,
-    pub name: String,
-}
-
 /// A currency a quote can be in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum Currency {
@@ -91,4 +84,17 @@ pub struct Quote {
     /// Shipping, in minor units of `currency`.
     pub shipping: i64,
     pub total: i64,
+}
+
+/// How many minor units of a currency one euro cent is worth (the partners' rate service).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Rate {
+    pub currency: Currency,
+    pub per_euro_cent: f64,
+}
+
+/// The shipping cost of a parcel, in euro cents (the partners' shipping service).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Shipping {
+    pub cents: i64,
 }
