@@ -5,6 +5,7 @@ pub mod inputs;
 pub mod live;
 pub mod notes;
 pub mod shop;
+pub mod shop_client;
 
 /// What every example binary does: `--openapi` prints the document and exits; otherwise log,
 /// print where the docs are, and serve on `--addr`, `NINJA_ADDR`, `PORT` or 127.0.0.1:8000.
@@ -93,8 +94,8 @@ pub fn init_logging() {
 ///
 /// # Errors
 /// When no port can be bound.
-pub fn serve_in_background(api: ninja_core::NinjaApi) -> std::io::Result<String> {
-    let app = api.build().map_err(std::io::Error::other)?;
+pub fn serve_in_background(api: impl Into<ninja_core::Server>) -> std::io::Result<String> {
+    let app = api.into().build().map_err(std::io::Error::other)?;
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     listener.set_nonblocking(true)?;
     let url = format!("http://{}", listener.local_addr()?);
