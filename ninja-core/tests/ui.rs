@@ -1,5 +1,5 @@
 //! Compile-time checks of the route and dependency attributes: each rule has a fixture under
-//! `tests/ui/route/fail/` or `tests/ui/dependency/fail/` with its expected error in the `.stderr` beside it.
+//! `tests/ui/<attribute>/fail/` with its expected error in the `.stderr` beside it.
 //! Regenerate after a deliberate change with `TRYBUILD=overwrite cargo test -p ninja-core --test ui`.
 
 #[test]
@@ -9,4 +9,8 @@ fn ui() {
     t.compile_fail("tests/ui/route/fail/*.rs");
     t.compile_fail("tests/ui/dependency/fail/*.rs");
     t.compile_fail("tests/ui/response/fail/*.rs");
+    // The fixtures call the typed clients, which only exist with the `client` feature.
+    if cfg!(feature = "client") {
+        t.compile_fail("tests/ui/api/fail/*.rs");
+    }
 }

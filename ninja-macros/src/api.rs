@@ -8,7 +8,7 @@
 //!   `ninja_core` has its `client` feature).
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
 use syn::{FnArg, Ident, ItemTrait, LitStr, Pat, ReturnType, Token, TraitItem};
@@ -75,6 +75,7 @@ struct Op {
     /// default: `None` leaves it out), and whether it fills the path.
     args: Vec<(Ident, String, TokenStream, bool)>,
     ret: TokenStream,
+    ret_span: Span,
 }
 
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
@@ -275,9 +276,9 @@ fn operations(t: &mut ItemTrait, prefix: Option<&LitStr>, errors: &mut Errors) -
             };
             args.push((p.ident.clone(), wire, ty, in_path));
         }
-        let ret = match &f.sig.output {
-            ReturnType::Default => quote!(()),
-            ReturnType::Type(_, ty) => quote!(#ty),
+        let (ret, ret_span) = match &f.sig.output {
+            ReturnType::Default => (quote!(()), f.sig.ident.span()),
+            ReturnType::Type(_, ty) => (quote!(#ty), ty.span()),
         };
         ops.push(Op {
             ident: f.sig.ident.clone(),
@@ -294,6 +295,7 @@ fn operations(t: &mut ItemTrait, prefix: Option<&LitStr>, errors: &mut Errors) -
             inputs,
             args,
             ret,
+            ret_span,
         });
     }
     ops
@@ -380,10 +382,12 @@ fn client_method(op: &Op, krate: &TokenStream, is_async: bool) -> TokenStream {
     } else {
         (quote!(), quote!())
     };
+    // Spanned on the user's return type: a type the client cannot decode is reported there.
+    let output = quote_spanned!(op.ret_span=> <#ret as #krate::client::ClientOutput>::Output);
     quote! {
         #(#docs)*
         pub #asyncness fn #ident(&self, #(#params),*)
-            -> ::std::result::Result<<#ret as #krate::client::ClientOutput>::Output, #krate::client::ClientError>
+            -> ::std::result::Result<#output, #krate::client::ClientError>
         {
             #[allow(unused_imports)]
             use #krate::client::{ViaBodyArg as _, ViaQueryArg as _};
