@@ -372,9 +372,9 @@ fn client_method(op: &Op, krate: &TokenStream, is_async: bool) -> TokenStream {
     let params = op.args.iter().map(|(name, _, ty, _)| quote!(#name: #ty));
     let fill = op.args.iter().map(|(name, wire, _, in_path)| {
         if *in_path {
-            quote!(__call.path_param(#wire, &#name);)
+            quote!((&&#krate::client::ArgProbe(&#name)).fill_path(&mut __call, #wire);)
         } else {
-            quote!((&&#krate::client::ArgProbe(&#name)).add_to(&mut __call, #wire);)
+            quote!((&&&#krate::client::ArgProbe(&#name)).add_to(&mut __call, #wire);)
         }
     });
     let (asyncness, wait) = if is_async {
@@ -390,7 +390,7 @@ fn client_method(op: &Op, krate: &TokenStream, is_async: bool) -> TokenStream {
             -> ::std::result::Result<#output, #krate::client::ClientError>
         {
             #[allow(unused_imports)]
-            use #krate::client::{ViaBodyArg as _, ViaQueryArg as _};
+            use #krate::client::{ViaBodyArg as _, ViaQueryArg as _, ViaScalarArg as _, ViaScalarPath as _, ViaSerdePath as _};
             #[allow(unused_mut)]
             let mut __call = #krate::client::Call::new(#krate::http::Method::#method, #full_path);
             #(#fill)*

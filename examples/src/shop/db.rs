@@ -159,8 +159,7 @@ pub fn insert_product(db: &Db, new: &NewProduct) -> Result<Product, ShopError> {
 
 /// The customer holding `api_key`, if any.
 pub fn customer_by_key(db: &Db, api_key: &str) -> Result<Option<Customer>, ShopError> {
-    Ok(db
-        .get()
+    db.get()
         .or_shop()?
         .query_row(
             "SELECT id, name FROM customers WHERE api_key = ?1",
@@ -173,7 +172,7 @@ pub fn customer_by_key(db: &Db, api_key: &str) -> Result<Option<Customer>, ShopE
             },
         )
         .optional()
-        .or_shop()?)
+        .or_shop()
 }
 
 /// Places an order: takes the stock and records the order in one transaction, so both
@@ -240,11 +239,10 @@ pub fn orders_of(db: &Db, customer: &Customer) -> Result<Vec<Order>, ShopError> 
     let mut stmt = conn.prepare_cached(
         "SELECT id, product_id, quantity, total_cents FROM orders WHERE customer_id = ?1 ORDER BY id DESC",
     ).or_shop()?;
-    Ok(stmt
-        .query_map([customer.id], order)
+    stmt.query_map([customer.id], order)
         .or_shop()?
         .collect::<Result<Vec<_>, _>>()
-        .or_shop()?)
+        .or_shop()
 }
 
 /// One of the customer's orders; someone else's is as absent as a missing one.

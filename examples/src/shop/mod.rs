@@ -5,7 +5,7 @@
 //!   (`X-API-Key`, checked against the database), `admin` behind a bearer token.
 //! - `/api/v2` (Shop 2.0): every route needs the API key except the product list
 //!   (`auth = none`); lists come in pages; quotes call the partner services concurrently.
-
+//!
 //! The operations are defined once in the `shop-api` crate (`shop_api::ShopV1`, `ShopV2`,
 //! `Partners`), which its typed clients use too; each handler here links to its operation
 //! with `op = ..`, and the API does not build if one drifts from it.

@@ -50,8 +50,8 @@ pub struct Call {
 /// A finished call.
 pub(super) struct Finished {
     pub(super) method: Method,
-    /// Path and query.
-    pub(super) target: String,
+    /// The base URL, the path and the query.
+    pub(super) url: String,
     pub(super) body: Option<(&'static str, Bytes)>,
 }
 
@@ -84,13 +84,26 @@ impl Call {
             }
             Err(e) => return self.fail(e.context(name)),
         };
-        let (pattern, set) = if self.path.contains(&format!("{{*{name}}}")) {
-            (format!("{{*{name}}}"), REST)
-        } else {
-            (format!("{{{name}}}"), SEGMENT)
+        let Some((start, end, star)) = self.find_param(name) else {
+            return self.fail(ClientError::Request(format!(
+                "the path has no parameter `{name}`"
+            )));
         };
-        let encoded = utf8_percent_encode(&text, set).to_string();
-        self.path = self.path.replacen(&pattern, &encoded, 1);
+        let encoded = utf8_percent_encode(&text, if star { REST } else { SEGMENT });
+        self.path.replace_range(start..end, &encoded.to_string());
+    }
+
+    /// Where `{name}` or `{*name}` is in the path (found without building either pattern),
+    /// and whether it is the `*` kind.
+    fn find_param(&self, name: &str) -> Option<(usize, usize, bool)> {
+        self.path.match_indices('{').find_map(|(at, _)| {
+            let inner = &self.path[at + 1..];
+            let (body, star) = inner
+                .strip_prefix('*')
+                .map_or((inner, false), |r| (r, true));
+            let end = body.strip_prefix(name)?.strip_prefix('}')?;
+            Some((at, self.path.len() - end.len(), star))
+        })
     }
 
     /// Adds `value` to the query as `name=value`: nothing for `None`, one pair per item of
@@ -119,17 +132,15 @@ impl Call {
                 "query `{name}`: a nested object has no query form"
             ))),
             scalar => {
+                let number;
                 let text = match scalar {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
+                    Value::String(s) => s.as_str(),
+                    other => {
+                        number = other.to_string();
+                        number.as_str()
+                    }
                 };
-                self.query
-                    .push(if self.query.is_empty() { '?' } else { '&' });
-                self.query
-                    .extend(utf8_percent_encode(name, QUERY).map(str::to_owned));
-                self.query.push('=');
-                self.query
-                    .extend(utf8_percent_encode(&text, QUERY).map(str::to_owned));
+                self.query_scalar(name, text);
             }
         }
     }
@@ -153,13 +164,17 @@ impl Call {
         self.body = Some(("application/x-www-form-urlencoded", Bytes::from(text)));
     }
 
-    pub(super) fn finish(self) -> Result<Finished, ClientError> {
+    pub(super) fn finish(self, base: &str) -> Result<Finished, ClientError> {
         if let Some(e) = self.error {
             return Err(e);
         }
+        let mut url = String::with_capacity(base.len() + self.path.len() + self.query.len());
+        url.push_str(base);
+        url.push_str(&self.path);
+        url.push_str(&self.query);
         Ok(Finished {
             method: self.method,
-            target: self.path + &self.query,
+            url,
             body: self.body,
         })
     }
@@ -178,9 +193,75 @@ fn scalar<T: Serialize + ?Sized>(value: &T) -> Result<Option<String>, ClientErro
     }
 }
 
-/// For the generated methods: `(&&ArgProbe(&arg)).add_to(&mut call, "name")` sends a body
-/// type as the body and anything else as query parameters, chosen by the argument's
-/// type (through an alias too), as the server reads it.
+/// A value written straight into the URL, without going through `serde_json::Value`: the
+/// common scalar types, on the generated methods' fast path.
+#[doc(hidden)]
+pub trait Scalar {
+    fn write(&self, out: &mut String, set: &'static AsciiSet);
+}
+
+macro_rules! display_scalar {
+    ($($t:ty),*) => {$(
+        impl Scalar for $t {
+            fn write(&self, out: &mut String, _: &'static AsciiSet) {
+                use std::fmt::Write as _;
+                let _ = write!(out, "{self}");
+            }
+        }
+    )*};
+}
+
+display_scalar!(
+    u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, bool
+);
+
+impl Scalar for str {
+    fn write(&self, out: &mut String, set: &'static AsciiSet) {
+        out.extend(utf8_percent_encode(self, set));
+    }
+}
+
+impl Scalar for String {
+    fn write(&self, out: &mut String, set: &'static AsciiSet) {
+        self.as_str().write(out, set);
+    }
+}
+
+impl Scalar for &str {
+    fn write(&self, out: &mut String, set: &'static AsciiSet) {
+        (**self).write(out, set);
+    }
+}
+
+impl Call {
+    /// [`path_param`](Self::path_param) for a [`Scalar`].
+    fn path_scalar<T: Scalar + ?Sized>(&mut self, name: &str, value: &T) {
+        let Some((start, end, star)) = self.find_param(name) else {
+            return self.fail(ClientError::Request(format!(
+                "the path has no parameter `{name}`"
+            )));
+        };
+        let tail = self.path.split_off(end);
+        self.path.truncate(start);
+        value.write(&mut self.path, if star { REST } else { SEGMENT });
+        self.path.push_str(&tail);
+    }
+
+    /// [`query_param`](Self::query_param) for a [`Scalar`].
+    fn query_scalar<T: Scalar + ?Sized>(&mut self, name: &str, value: &T) {
+        self.query
+            .push(if self.query.is_empty() { '?' } else { '&' });
+        self.query.extend(utf8_percent_encode(name, QUERY));
+        self.query.push('=');
+        value.write(&mut self.query, QUERY);
+    }
+}
+
+/// For the generated methods: `(&&&ArgProbe(&arg)).add_to(&mut call, "name")` sends a body
+/// type as the body, a common scalar (or an `Option` of one) as one query parameter
+/// written directly, and anything else through serde as query parameters; chosen by the
+/// argument's type (through an alias too), as the server reads it.
+/// `(&&ArgProbe(&arg)).fill_path(&mut call, "name")` does the same for a path parameter.
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct ArgProbe<'a, T: ?Sized>(pub &'a T);
@@ -191,26 +272,70 @@ pub trait ViaBodyArg {
     fn add_to(&self, call: &mut Call, name: &str);
 }
 
-/// Any other argument: query parameters.
+/// A scalar query argument: written directly.
+#[doc(hidden)]
+pub trait ViaScalarArg {
+    fn add_to(&self, call: &mut Call, name: &str);
+}
+
+/// Any other argument: query parameters, through serde.
 #[doc(hidden)]
 pub trait ViaQueryArg {
     fn add_to(&self, call: &mut Call, name: &str);
 }
 
-impl<T: Serialize> ViaBodyArg for &ArgProbe<'_, Json<T>> {
+/// A scalar path argument: written directly.
+#[doc(hidden)]
+pub trait ViaScalarPath {
+    fn fill_path(&self, call: &mut Call, name: &str);
+}
+
+/// Any other path argument: through serde.
+#[doc(hidden)]
+pub trait ViaSerdePath {
+    fn fill_path(&self, call: &mut Call, name: &str);
+}
+
+impl<T: Serialize> ViaBodyArg for &&ArgProbe<'_, Json<T>> {
     fn add_to(&self, call: &mut Call, _: &str) {
         call.json_body(&self.0.0);
     }
 }
 
-impl<T: Serialize> ViaBodyArg for &ArgProbe<'_, Form<T>> {
+impl<T: Serialize> ViaBodyArg for &&ArgProbe<'_, Form<T>> {
     fn add_to(&self, call: &mut Call, _: &str) {
         call.form_body(&self.0.0);
+    }
+}
+
+impl<T: Scalar + ?Sized> ViaScalarArg for &ArgProbe<'_, T> {
+    fn add_to(&self, call: &mut Call, name: &str) {
+        call.query_scalar(name, self.0);
+    }
+}
+
+impl<T: Scalar> ViaScalarArg for &ArgProbe<'_, Option<T>> {
+    fn add_to(&self, call: &mut Call, name: &str) {
+        if let Some(v) = self.0 {
+            call.query_scalar(name, v);
+        }
     }
 }
 
 impl<T: Serialize + ?Sized> ViaQueryArg for ArgProbe<'_, T> {
     fn add_to(&self, call: &mut Call, name: &str) {
         call.query_param(name, self.0);
+    }
+}
+
+impl<T: Scalar + ?Sized> ViaScalarPath for &ArgProbe<'_, T> {
+    fn fill_path(&self, call: &mut Call, name: &str) {
+        call.path_scalar(name, self.0);
+    }
+}
+
+impl<T: Serialize + ?Sized> ViaSerdePath for ArgProbe<'_, T> {
+    fn fill_path(&self, call: &mut Call, name: &str) {
+        call.path_param(name, self.0);
     }
 }

@@ -24,8 +24,9 @@ pub enum ClientError {
         /// What did not fit.
         message: String,
     },
-    /// The server refused or failed: its problem details (RFC 9457), as sent.
-    Problem(ProblemDetails),
+    /// The server refused or failed: its problem details (RFC 9457), as sent. (Boxed: it
+    /// is the rare, large case.)
+    Problem(Box<ProblemDetails>),
     /// A [`BlockingClient`](super::BlockingClient) was used inside an async runtime, where
     /// blocking would stall the runtime's thread: use the async client there.
     InsideRuntime,

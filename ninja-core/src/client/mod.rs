@@ -23,7 +23,9 @@ pub use error::{ClientError, ProblemDetails};
 pub use output::ClientOutput;
 
 #[doc(hidden)]
-pub use call::{ArgProbe, ViaBodyArg, ViaQueryArg};
+pub use call::{
+    ArgProbe, Scalar, ViaBodyArg, ViaQueryArg, ViaScalarArg, ViaScalarPath, ViaSerdePath,
+};
 
 /// How [`Client`] and [`BlockingClient`] connect: `Client::builder(base_url)`.
 #[derive(Debug, Clone)]
@@ -248,18 +250,15 @@ impl Client {
 
     /// Sends `call` and decodes the answer as `O`: what the generated methods do.
     pub async fn send<O: ClientOutput>(&self, call: Call) -> Result<O::Output, ClientError> {
-        let call = call.finish()?;
-        let mut req = self
-            .http
-            .request(call.method, format!("{}{}", self.base, call.target));
+        let call = call.finish(&self.base)?;
+        let mut req = self.http.request(call.method, call.url);
         if let Some((media, body)) = call.body {
             req = req.header(header::CONTENT_TYPE, media).body(body);
         }
         let res = req.send().await.map_err(ClientError::from_reqwest)?;
         let status = res.status();
-        let headers = res.headers().clone();
         let body = res.bytes().await.map_err(ClientError::from_reqwest)?;
-        O::decode(status, &headers, body)
+        O::decode(status, body)
     }
 }
 
@@ -290,17 +289,14 @@ impl BlockingClient {
         if tokio::runtime::Handle::try_current().is_ok() {
             return Err(ClientError::InsideRuntime);
         }
-        let call = call.finish()?;
-        let mut req = self
-            .http
-            .request(call.method, format!("{}{}", self.base, call.target));
+        let call = call.finish(&self.base)?;
+        let mut req = self.http.request(call.method, call.url);
         if let Some((media, body)) = call.body {
             req = req.header(header::CONTENT_TYPE, media).body(body);
         }
         let res = req.send().map_err(ClientError::from_reqwest)?;
         let status = res.status();
-        let headers = res.headers().clone();
         let body = res.bytes().map_err(ClientError::from_reqwest)?;
-        O::decode(status, &headers, body)
+        O::decode(status, body)
     }
 }

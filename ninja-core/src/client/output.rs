@@ -1,7 +1,7 @@
 //! From an operation's declared return type to what its client method returns.
 
 use bytes::Bytes;
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 use serde::de::DeserializeOwned;
 
 use super::{ClientError, ProblemDetails};
@@ -22,24 +22,15 @@ pub trait ClientOutput {
     type Output;
 
     /// Decodes a success (a 2xx answer's body).
-    fn success(
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: Bytes,
-    ) -> Result<Self::Output, ClientError>;
+    fn success(status: StatusCode, body: Bytes) -> Result<Self::Output, ClientError>;
 
     /// Decodes any answer: a success as [`success`](Self::success) says, else the problem.
-    fn decode(
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: Bytes,
-    ) -> Result<Self::Output, ClientError> {
+    fn decode(status: StatusCode, body: Bytes) -> Result<Self::Output, ClientError> {
         if status.is_success() {
-            Self::success(status, headers, body)
+            Self::success(status, body)
         } else {
-            Err(ClientError::Problem(ProblemDetails::from_answer(
-                status, &body,
-            )))
+            let problem = ProblemDetails::from_answer(status, &body);
+            Err(ClientError::Problem(Box::new(problem)))
         }
     }
 }
@@ -47,7 +38,7 @@ pub trait ClientOutput {
 impl<T: DeserializeOwned> ClientOutput for Json<T> {
     type Output = T;
 
-    fn success(status: StatusCode, _: &HeaderMap, body: Bytes) -> Result<T, ClientError> {
+    fn success(status: StatusCode, body: Bytes) -> Result<T, ClientError> {
         serde_json::from_slice(&body).map_err(|e| ClientError::Decode {
             status,
             message: e.to_string(),
@@ -58,7 +49,7 @@ impl<T: DeserializeOwned> ClientOutput for Json<T> {
 impl ClientOutput for String {
     type Output = String;
 
-    fn success(status: StatusCode, _: &HeaderMap, body: Bytes) -> Result<String, ClientError> {
+    fn success(status: StatusCode, body: Bytes) -> Result<String, ClientError> {
         String::from_utf8(body.to_vec()).map_err(|e| ClientError::Decode {
             status,
             message: e.to_string(),
@@ -69,19 +60,15 @@ impl ClientOutput for String {
 impl ClientOutput for &'static str {
     type Output = String;
 
-    fn success(
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: Bytes,
-    ) -> Result<String, ClientError> {
-        String::success(status, headers, body)
+    fn success(status: StatusCode, body: Bytes) -> Result<String, ClientError> {
+        String::success(status, body)
     }
 }
 
 impl ClientOutput for () {
     type Output = ();
 
-    fn success(_: StatusCode, _: &HeaderMap, _: Bytes) -> Result<(), ClientError> {
+    fn success(_: StatusCode, _: Bytes) -> Result<(), ClientError> {
         Ok(())
     }
 }
@@ -91,8 +78,8 @@ macro_rules! passes_through {
         impl<R: ClientOutput> ClientOutput for $wrapper<R> {
             type Output = R::Output;
 
-            fn success(status: StatusCode, headers: &HeaderMap, body: Bytes) -> Result<R::Output, ClientError> {
-                R::success(status, headers, body)
+            fn success(status: StatusCode, body: Bytes) -> Result<R::Output, ClientError> {
+                R::success(status, body)
             }
         }
     )*};
@@ -103,35 +90,23 @@ passes_through!(Created, Accepted);
 impl<R: ClientOutput> ClientOutput for (StatusCode, R) {
     type Output = R::Output;
 
-    fn success(
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: Bytes,
-    ) -> Result<R::Output, ClientError> {
-        R::success(status, headers, body)
+    fn success(status: StatusCode, body: Bytes) -> Result<R::Output, ClientError> {
+        R::success(status, body)
     }
 }
 
 impl<H: ResponseHeader, R: ClientOutput> ClientOutput for (H, R) {
     type Output = R::Output;
 
-    fn success(
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: Bytes,
-    ) -> Result<R::Output, ClientError> {
-        R::success(status, headers, body)
+    fn success(status: StatusCode, body: Bytes) -> Result<R::Output, ClientError> {
+        R::success(status, body)
     }
 }
 
 impl<R: ClientOutput, E> ClientOutput for Result<R, E> {
     type Output = R::Output;
 
-    fn success(
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: Bytes,
-    ) -> Result<R::Output, ClientError> {
-        R::success(status, headers, body)
+    fn success(status: StatusCode, body: Bytes) -> Result<R::Output, ClientError> {
+        R::success(status, body)
     }
 }
