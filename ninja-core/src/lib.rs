@@ -218,13 +218,35 @@ pub use ninja_macros::dependency;
 /// A crate holding only definitions (and the types they use) lets clients build without
 /// the server's handlers or their dependencies.
 ///
-/// ```ignore
+/// ```
+/// # #[cfg(feature = "client")] mod demo {
+/// use ninja_core::prelude::*;
+/// # #[derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+/// # pub struct Product { id: i64 }
+///
 /// #[ninja_core::api(prefix = "/api/v1")]
 /// pub trait ShopV1 {
 ///     /// Get one product.
 ///     #[get("/products/{product_id}")]
-///     fn get_product(product_id: i64) -> Result<Json<Product>, ShopError>;
+///     fn get_product(product_id: i64) -> Result<Json<Product>, Problem>;
 /// }
+///
+/// // The server: a handler held to its operation.
+/// #[get("/products/{product_id}", op = shop_v1::get_product)]
+/// fn get_product(product_id: i64) -> Result<Json<Product>, Problem> {
+///     Ok(Json(Product { id: product_id }))
+/// }
+///
+/// fn api() -> NinjaApi {
+///     NinjaApi::new("Shop", "1.0").prefix("/api/v1").routes(routes![get_product])
+/// }
+///
+/// // A caller: the typed client.
+/// async fn call() -> Result<Product, ninja_core::client::ClientError> {
+///     let shop = ShopV1Client::new("http://127.0.0.1:8000")?;
+///     shop.get_product(1).await
+/// }
+/// # }
 /// ```
 pub use ninja_macros::api;
 
