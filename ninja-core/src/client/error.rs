@@ -27,8 +27,12 @@ pub enum ClientError {
     /// The server refused or failed: its problem details (RFC 9457), as sent. (Boxed: it
     /// is the rare, large case.)
     Problem(Box<ProblemDetails>),
-    /// A [`BlockingClient`](super::BlockingClient) was used inside an async runtime, where
-    /// blocking would stall the runtime's thread: use the async client there.
+    /// A [`BlockingClient`](super::BlockingClient) was used inside a tokio runtime's
+    /// context, where blocking could stall the runtime's thread: use the async client there.
+    /// (Tokio does not tell a `spawn_blocking` thread, where blocking is allowed, from a
+    /// worker; from one, `Handle::current().block_on(..)` runs the async client's call.
+    /// Ninja's own blocking pool is outside any runtime's context: sync handlers may use
+    /// the blocking client.)
     InsideRuntime,
 }
 
@@ -89,8 +93,9 @@ impl fmt::Display for ClientError {
             }
             Self::Problem(p) => fmt::Display::fmt(p, f),
             Self::InsideRuntime => f.write_str(
-                "a BlockingClient cannot be used inside an async runtime (it would block the \
-                 runtime's thread): use the async client there",
+                "a BlockingClient cannot be used inside a tokio runtime's context (it could block \
+                 the runtime's thread): use the async client there (from spawn_blocking, \
+                 `Handle::current().block_on(..)` of its call)",
             ),
         }
     }

@@ -188,7 +188,9 @@ fn listing_a_status_the_error_type_lacks_is_a_build_error() {
     );
 }
 
+/// A report; its example (schemars') lands in the document as is.
 #[derive(serde::Serialize, schemars::JsonSchema)]
+#[schemars(example = Report { lines: 12 })]
 struct Report {
     lines: u32,
 }
@@ -207,6 +209,9 @@ enum ReportAnswer {
     /// Still being written.
     #[api(status = 202)]
     Pending(Json<Pending>),
+    /// Written now, at its own address: a header on this variant only.
+    #[api(status = 201)]
+    Made((ninja_core::response::Location, Json<Report>)),
     /// Unchanged since the client's copy.
     #[api(status = 304)]
     NotModified,
@@ -218,6 +223,10 @@ async fn report(id: u32) -> Result<ReportAnswer, Problem> {
         0 => ReportAnswer::NotModified,
         1 => ReportAnswer::Pending(Json(Pending { eta_seconds: 5 })),
         2 => ReportAnswer::Ready(Json(Report { lines: 12 })),
+        3 => ReportAnswer::Made((
+            ninja_core::response::Location("/reports/3".to_owned()),
+            Json(Report { lines: 1 }),
+        )),
         _ => return Err(Problem::not_found("no such report")),
     })
 }
@@ -238,6 +247,10 @@ async fn a_response_enum_answers_and_documents_each_shape() {
     let same = c.get("/reports/0").send().await;
     assert_eq!(same.status(), 304);
     assert!(same.bytes().is_empty());
+    let made = c.get("/reports/3").send().await;
+    assert_eq!(made.status(), 201);
+    assert_eq!(made.header("location"), Some("/reports/3"));
+    assert_eq!(made.json::<Value>(), json!({"lines": 1}));
     assert_eq!(c.get("/reports/9").send().await.status(), 404);
 
     let api = NinjaApi::new("t", "1").routes(routes![report]);
@@ -250,6 +263,19 @@ async fn a_response_enum_answers_and_documents_each_shape() {
     assert_eq!(
         responses["304"],
         json!({"description": "Unchanged since the client's copy."})
+    );
+    // The header is documented on its variant's status only.
+    assert_eq!(schema("201"), json!("#/components/schemas/Report"));
+    assert!(
+        responses["201"]["headers"]["location"].is_object(),
+        "{responses}"
+    );
+    assert!(responses["200"].get("headers").is_none(), "{responses}");
+    assert!(responses["202"].get("headers").is_none(), "{responses}");
+    // schemars' example on the type, in its schema.
+    assert_eq!(
+        doc["components"]["schemas"]["Report"]["examples"],
+        json!([{"lines": 12}])
     );
 }
 
