@@ -68,6 +68,8 @@ pub struct NinjaApi {
     /// `metrics(path)`: where the Prometheus metrics are, if served.
     #[cfg(feature = "metrics")]
     metrics: Option<String>,
+    /// `document_ops()`: health and metrics in the document too.
+    document_ops: bool,
     readiness_checks: Vec<crate::health::Check>,
     server: Settings,
     layers: Vec<LayerFn>,
@@ -348,6 +350,7 @@ impl NinjaApi {
             health: None,
             #[cfg(feature = "metrics")]
             metrics: None,
+            document_ops: false,
             readiness_checks: Vec::new(),
             server: Settings::default(),
             layers: Vec::new(),
@@ -669,6 +672,15 @@ impl NinjaApi {
         self
     }
 
+    /// Puts the [health](Self::health) and [metrics](Self::metrics) endpoints in the OpenAPI
+    /// document (tag `ops`), for a platform that reads them from there; by default they are
+    /// served but left out, as operations clients of the API do not call.
+    #[must_use]
+    pub fn document_ops(mut self) -> Self {
+        self.document_ops = true;
+        self
+    }
+
     /// Serves Prometheus metrics at `path` (under the API's prefix, outside the document
     /// and its auth; feature `metrics`): requests by method, route template and status,
     /// their latency, requests in flight, the blocking pool's load and open connections.
@@ -734,12 +746,29 @@ impl NinjaApi {
         routes
     }
 
+    /// The health and metrics routes it serves, under its prefix.
+    fn ops_routes(&self) -> Vec<Route> {
+        let mut ops = Vec::new();
+        if let Some(base) = &self.health {
+            ops.extend(crate::health::routes(&join(&self.prefix, base)));
+        }
+        #[cfg(feature = "metrics")]
+        if let Some(path) = &self.metrics {
+            ops.push(crate::metrics::route(join(&self.prefix, path)));
+        }
+        ops
+    }
+
     /// The OpenAPI 3.1 document, as served at `/openapi.json` (pretty-printed JSON), without
     /// serving: for a build script, a test that checks it in (see
     /// [`openapi::breaking_changes`](crate::openapi::breaking_changes)), or a client
     /// generator. The same bytes the server would serve.
     pub fn openapi_json(&self) -> Result<String, BuildError> {
-        let bytes = openapi::document(self.info(), &self.resolved_routes()).map_err(BuildError)?;
+        let mut routes = self.resolved_routes();
+        if self.document_ops {
+            routes.extend(self.ops_routes());
+        }
+        let bytes = openapi::document(self.info(), &routes).map_err(BuildError)?;
         Ok(String::from_utf8(bytes.to_vec()).expect("serde_json writes UTF-8"))
     }
 
@@ -845,7 +874,13 @@ impl NinjaApi {
             state_types: Some(self.state.types()),
             ..self.info()
         };
-        let spec = openapi::document(info, &routes).unwrap_or_else(|e| {
+        let ops = self.ops_routes();
+        let documented = if self.document_ops {
+            routes.iter().chain(&ops).cloned().collect()
+        } else {
+            routes.clone()
+        };
+        let spec = openapi::document(info, &documented).unwrap_or_else(|e| {
             errors.extend(e);
             bytes::Bytes::new()
         });
@@ -874,17 +909,15 @@ impl NinjaApi {
             );
         }
         #[cfg(feature = "metrics")]
-        if let Some(path) = &self.metrics {
+        if self.metrics.is_some() {
             let metrics = crate::metrics::Metrics::new();
-            served.push(crate::metrics::route(join(&self.prefix, path)));
             state.insert(crate::metrics::Served(Arc::clone(&metrics)));
             // Added last, so it runs first: it sees every answer of the API.
             self.layers
                 .push(middleware::layer_fn(crate::metrics::MetricsLayer(metrics)));
         }
         match &self.health {
-            Some(base) => {
-                served.extend(crate::health::routes(&join(&self.prefix, base)));
+            Some(_) => {
                 state.insert(crate::health::Checks(self.readiness_checks));
             }
             None if !self.readiness_checks.is_empty() => errors.push(format!(
@@ -893,6 +926,7 @@ impl NinjaApi {
             )),
             None => {}
         }
+        served.extend(ops);
         let api = ApiShared {
             openapi: spec,
             state,

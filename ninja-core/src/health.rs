@@ -1,5 +1,6 @@
 //! Liveness and readiness endpoints ([`NinjaApi::health`](crate::NinjaApi::health)), for
-//! load balancers and orchestrators; outside the OpenAPI document.
+//! load balancers and orchestrators; outside the OpenAPI document unless the API asks
+//! (`document_ops`).
 //!
 //! - `GET {path}/live`: 200 while the process serves at all.
 //! - `GET {path}/ready`: 200 when every registered check passes; 503 when one fails (or
@@ -57,13 +58,49 @@ impl Check {
 #[derive(Debug, Default)]
 pub(crate) struct Checks(pub(crate) Vec<Check>);
 
-/// The two routes under `base` (already joined to the API's prefix).
+/// The two routes under `base` (already joined to the API's prefix); described for an
+/// API that documents them (`document_ops`).
 pub(crate) fn routes(base: &str) -> Vec<Route> {
     let base = base.trim_end_matches('/');
     vec![
-        Route::internal(Method::GET, format!("{base}/live"), live, "health_live"),
-        Route::internal(Method::GET, format!("{base}/ready"), ready, "health_ready"),
+        Route::internal(Method::GET, format!("{base}/live"), live, "health_live").documented_as(
+            "Is the process serving?",
+            |doc| {
+                doc.response(
+                    "200",
+                    "Serving",
+                    Some(("application/json", status_schema())),
+                );
+            },
+        ),
+        Route::internal(Method::GET, format!("{base}/ready"), ready, "health_ready").documented_as(
+            "Can it take traffic?",
+            |doc| {
+                doc.response(
+                    "200",
+                    "Every check passed",
+                    Some(("application/json", status_schema())),
+                );
+                doc.response(
+                    "503",
+                    "A check failed, or the server is draining",
+                    Some(("application/json", status_schema())),
+                );
+            },
+        ),
     ]
+}
+
+/// `{"status": "..", "checks": {name: "ok" | why}}`.
+fn status_schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "status": {"type": "string"},
+            "checks": {"type": "object", "additionalProperties": {"type": "string"}}
+        },
+        "required": ["status"]
+    })
 }
 
 fn json_response(status: StatusCode, body: &Value) -> Response {

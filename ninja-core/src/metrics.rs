@@ -126,7 +126,19 @@ pub(crate) struct Served(pub(crate) Arc<Metrics>);
 
 /// The route that serves them.
 pub(crate) fn route(path: String) -> Route {
-    Route::internal(Method::GET, path, serve, "metrics")
+    Route::internal(Method::GET, path, serve, "metrics").documented_as(
+        "Prometheus metrics (OpenMetrics text)",
+        |doc| {
+            doc.response(
+                "200",
+                "The metrics",
+                Some((
+                    "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                    serde_json::json!({"type": "string"}),
+                )),
+            );
+        },
+    )
 }
 
 fn serve<'a>(cx: RequestCx<'a>, _: RequestBody, exec: &'a Exec) -> BoxFuture<'a> {

@@ -205,7 +205,22 @@ impl Route {
         &self.tags
     }
 
-    /// A route of the framework's own (the document, the docs page): never documented.
+    /// A route of the framework's own (health, metrics) described by `describe`, with
+    /// `summary`, for an API that asks for them in its document.
+    pub(crate) fn documented_as(mut self, summary: &'static str, describe: DescribeFn) -> Self {
+        self.operation = Operation::new(
+            self.operation.operation_id(),
+            Some(summary),
+            None,
+            &[],
+            false,
+        );
+        self.tags = vec![Cow::Borrowed("ops")];
+        self.describe = describe;
+        self
+    }
+
+    /// A route of the framework's own (the document, the docs page): undocumented.
     pub(crate) fn internal(
         method: Method,
         path: String,

@@ -127,3 +127,55 @@ fn checks_without_a_health_endpoint_are_a_build_error() {
         .expect_err("a check nobody can ask for");
     assert!(err.to_string().contains(".health("), "{err}");
 }
+
+/// Health and metrics stay out of the document unless the API asks; then they are in it,
+/// under `ops`, without the API's auth, and still served.
+#[tokio::test]
+async fn health_and_metrics_enter_the_document_only_when_asked() {
+    let api = || {
+        let api = NinjaApi::new("t", "1")
+            .prefix("/api")
+            .auth(AuthScheme::bearer(|t: String| async move {
+                (t == "s").then_some(())
+            }))
+            .health("/health")
+            .routes(routes![work]);
+        #[cfg(feature = "metrics")]
+        let api = api.metrics("/metrics");
+        api
+    };
+    let paths = |api: NinjaApi| -> Value {
+        let doc: Value =
+            serde_json::from_str(&api.openapi_json().expect("document")).expect("JSON");
+        doc["paths"].clone()
+    };
+    let plain = paths(api());
+    assert!(plain.get("/api/health/ready").is_none(), "{plain}");
+    assert!(plain.get("/api/metrics").is_none(), "{plain}");
+
+    let asked = paths(api().document_ops());
+    let ready = &asked["/api/health/ready"]["get"];
+    assert_eq!(ready["tags"], json!(["ops"]));
+    assert_eq!(ready["summary"], "Can it take traffic?");
+    assert!(ready["responses"]["503"].is_object(), "{ready}");
+    assert!(
+        ready.get("security").is_none(),
+        "outside the API's auth: {ready}"
+    );
+    assert!(asked["/api/health/live"]["get"]["responses"]["200"].is_object());
+    #[cfg(feature = "metrics")]
+    assert!(
+        asked["/api/metrics"]["get"]["responses"]["200"]["content"]
+            ["application/openmetrics-text; version=1.0.0; charset=utf-8"]
+            .is_object(),
+        "{asked}"
+    );
+    // Served as before, and the document the server serves says the same.
+    let addr = serve_app(api().document_ops().build().expect("builds")).await;
+    assert_eq!(
+        get(addr, "/api/health/live").await.expect("answered").0,
+        200
+    );
+    let served = get(addr, "/api/openapi.json").await.expect("answered").1;
+    assert_eq!(served["paths"], asked);
+}
