@@ -45,6 +45,30 @@ pub struct Store {
     items: Mutex<Vec<Item>>,
 }
 
+/// The hello API's operations, for its typed clients (`HelloApiClient`,
+/// `HelloApiBlockingClient`); each handler below links to its own with `op = ..`.
+#[ninja_core::api]
+pub trait HelloApi {
+    /// Say a word after a delay.
+    #[get("/say-after")]
+    async fn say_after(
+        #[param(range(min = 0.0, max = 60.0))] delay: f64,
+        word: String,
+    ) -> Json<Saying>;
+
+    /// Say a word after a delay, on the blocking pool.
+    #[get("/say-sync")]
+    fn say_sync(#[param(range(min = 0.0, max = 60.0))] delay: f64, word: String) -> Json<Saying>;
+
+    /// Read an item.
+    #[get("/items/{item_id}")]
+    fn get_item(item_id: u32, q: Option<String>) -> Result<Json<Item>, Problem>;
+
+    /// Add an item.
+    #[post("/items")]
+    async fn create_item(item: Json<NewItem>) -> Created<Json<Item>>;
+}
+
 /// The delay asked for; its range (0 to 60 s) is checked, and documented, by `#[param]`.
 fn delay(seconds: f64) -> Duration {
     Duration::try_from_secs_f64(seconds).unwrap_or_default()
@@ -53,7 +77,7 @@ fn delay(seconds: f64) -> Duration {
 /// Say a word after a delay.
 ///
 /// Awaited on the reactor: thousands can wait at once without holding a thread.
-#[get("/say-after", tags = ["say"])]
+#[get("/say-after", tags = ["say"], op = hello_api::say_after)]
 pub async fn say_after(
     #[param(range(min = 0.0, max = 60.0), example = 1.5)] delay: f64,
     #[param(example = "hello")] word: String,
@@ -65,14 +89,14 @@ pub async fn say_after(
 /// Say a word after a delay, from a plain function.
 ///
 /// Runs on the blocking pool, so `std::thread::sleep` blocks only its own thread.
-#[get("/say-sync", tags = ["say"])]
+#[get("/say-sync", tags = ["say"], op = hello_api::say_sync)]
 pub fn say_sync(#[param(range(min = 0.0, max = 60.0))] delay: f64, word: String) -> Json<Saying> {
     std::thread::sleep(self::delay(delay));
     Json(Saying { saying: word })
 }
 
 /// Read an item.
-#[get("/items/{item_id}", tags = ["items"])]
+#[get("/items/{item_id}", tags = ["items"], op = hello_api::get_item)]
 pub fn get_item(
     item_id: u32,
     q: Option<String>,
@@ -87,7 +111,7 @@ pub fn get_item(
 }
 
 /// Create an item.
-#[post("/items", tags = ["items"])]
+#[post("/items", tags = ["items"], op = hello_api::create_item)]
 pub async fn create_item(store: State<Store>, Json(new): Json<NewItem>) -> Created<Json<Item>> {
     let item = Item {
         id: store.next_id.fetch_add(1, Ordering::Relaxed) + 1,

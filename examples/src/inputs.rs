@@ -19,7 +19,7 @@ pub enum Order {
 }
 
 /// A page of results, as query parameters.
-#[derive(Debug, Deserialize, JsonSchema, Validate)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema, Validate)]
 pub struct Paging {
     /// Results to skip.
     #[garde(range(max = 10_000))]
@@ -65,7 +65,7 @@ pub struct Address {
 }
 
 /// A sign-in form.
-#[derive(Debug, Deserialize, JsonSchema, Validate)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema, Validate)]
 pub struct SignIn {
     /// The login.
     #[garde(length(chars, min = 1))]
@@ -104,8 +104,48 @@ pub struct DocumentUpload {
     pub public: Option<bool>,
 }
 
+/// The inputs API's operations, for its typed clients (`InputsApiClient`,
+/// `InputsApiBlockingClient`): every kind of input but the multipart upload, which the
+/// typed client does not send yet.
+#[ninja_core::api]
+pub trait InputsApi {
+    /// Search with bare query parameters.
+    #[get("/search")]
+    fn search(
+        #[param(length(min = 1, max = 50))] q: String,
+        #[param(range(min = 1, max = 100), default = 20)] limit: u32,
+        tag: Vec<String>,
+        order: Option<Order>,
+        #[param(alias = "include-drafts")] include_drafts: Option<bool>,
+    ) -> Json<Value>;
+
+    /// List with a query struct.
+    #[get("/list")]
+    fn list(paging: Query<Paging>) -> Json<Value>;
+
+    /// Read an item by a path parameter.
+    #[get("/items/{item_id}")]
+    fn item(#[param(range(min = 1))] item_id: u64) -> Json<Value>;
+
+    /// Create an account from a validated JSON body.
+    #[post("/accounts")]
+    fn create_account(account: Json<Account>) -> Created<Json<Account>>;
+
+    /// Sign in with a form.
+    #[post("/sign-in")]
+    fn sign_in(form: Form<SignIn>) -> Json<Value>;
+
+    /// Headers and a cookie.
+    #[get("/whoami")]
+    fn whoami(
+        user_agent: Header<Option<String>>,
+        #[param(alias = "X-Request-Id")] request_id: Header<Option<String>>,
+        session: Cookie<Option<String>>,
+    ) -> Json<BTreeMap<String, Option<String>>>;
+}
+
 /// Search with bare query parameters: each one constrained on its attribute.
-#[get("/search", tags = ["query"])]
+#[get("/search", tags = ["query"], op = inputs_api::search)]
 pub fn search(
     #[param(length(min = 1, max = 50), description = "Words to look for")] q: String,
     #[param(range(min = 1, max = 100), default = 20)] limit: u32,
@@ -119,25 +159,25 @@ pub fn search(
 }
 
 /// List with a struct of query parameters.
-#[get("/list", tags = ["query"])]
+#[get("/list", tags = ["query"], op = inputs_api::list)]
 pub fn list(paging: Query<Paging>) -> Json<Value> {
     Json(json!({"offset": paging.offset.unwrap_or(0), "limit": paging.limit}))
 }
 
 /// Read an item by a path parameter.
-#[get("/items/{item_id}", tags = ["path"])]
+#[get("/items/{item_id}", tags = ["path"], op = inputs_api::item)]
 pub fn item(#[param(range(min = 1))] item_id: u64) -> Json<Value> {
     Json(json!({"item_id": item_id}))
 }
 
 /// Create an account from a validated JSON body.
-#[post("/accounts", tags = ["body"])]
+#[post("/accounts", tags = ["body"], op = inputs_api::create_account)]
 pub async fn create_account(Json(account): Json<Account>) -> Created<Json<Account>> {
     Created(Json(account))
 }
 
 /// Sign in with a form.
-#[post("/sign-in", tags = ["body"])]
+#[post("/sign-in", tags = ["body"], op = inputs_api::sign_in)]
 pub fn sign_in(Form(form): Form<SignIn>) -> Json<Value> {
     Json(json!({"login": form.login, "remember": form.remember.unwrap_or(false)}))
 }
@@ -156,16 +196,16 @@ pub fn upload_document(Multipart(upload): Multipart<DocumentUpload>) -> Created<
 }
 
 /// Echo headers and cookies.
-#[get("/whoami", tags = ["headers"])]
+#[get("/whoami", tags = ["headers"], op = inputs_api::whoami)]
 pub fn whoami(
     user_agent: Header<Option<String>>,
     #[param(alias = "X-Request-Id")] request_id: Header<Option<String>>,
     session: Cookie<Option<String>>,
-) -> Json<BTreeMap<&'static str, Option<String>>> {
+) -> Json<BTreeMap<String, Option<String>>> {
     Json(BTreeMap::from([
-        ("user_agent", user_agent.0),
-        ("request_id", request_id.0),
-        ("session", session.0),
+        ("user_agent".to_owned(), user_agent.0),
+        ("request_id".to_owned(), request_id.0),
+        ("session".to_owned(), session.0),
     ]))
 }
 

@@ -262,12 +262,12 @@ async fn upload(mut body: BodyStream, dir: State<UploadDir>) -> Result<Json<Uplo
 }
 
 /// A job's state.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, JsonSchema)]
 pub struct Job {
     /// Its id.
     pub id: u64,
     /// `queued`, `running` or `done`.
-    pub state: &'static str,
+    pub state: std::borrow::Cow<'static, str>,
     /// Steps done so far.
     pub done: u32,
     /// Steps in all.
@@ -294,7 +294,7 @@ impl Jobs {
 }
 
 /// What a job is asked to do.
-#[derive(Debug, serde::Deserialize, JsonSchema, garde::Validate)]
+#[derive(Debug, Serialize, serde::Deserialize, JsonSchema, garde::Validate)]
 pub struct NewJob {
     /// How many steps (of `step_ms` each) the job takes.
     #[garde(range(min = 1, max = 1000))]
@@ -309,8 +309,22 @@ fn default_step_ms() -> u64 {
     100
 }
 
+/// The live API's jobs, for their typed clients (`LiveJobsClient`, `LiveJobsBlockingClient`).
+/// Its other operations stream (events, downloads, uploads, WebSockets), which the typed
+/// client does not do.
+#[ninja_core::api]
+pub trait LiveJobs {
+    /// Start a job.
+    #[post("/jobs")]
+    async fn start_job(job: Json<NewJob>) -> Accepted<Json<Job>>;
+
+    /// Read a job.
+    #[get("/jobs/{id}")]
+    async fn get_job(id: u64) -> Result<Json<Job>, Problem>;
+}
+
 /// Starts a job: answered at once (202), run in the background.
-#[post("/jobs", tags = ["jobs"])]
+#[post("/jobs", tags = ["jobs"], op = live_jobs::start_job)]
 async fn start_job(
     Json(new): Json<NewJob>,
     jobs: State<Jobs>,
@@ -319,7 +333,7 @@ async fn start_job(
     let id = jobs.next.fetch_add(1, Ordering::Relaxed) + 1;
     let job = Job {
         id,
-        state: "queued",
+        state: "queued".into(),
         done: 0,
         steps: new.steps,
     };
@@ -329,18 +343,18 @@ async fn start_job(
         .insert(id, job.clone());
     let jobs = jobs.0.clone();
     tasks.spawn(async move {
-        jobs.update(id, |j| j.state = "running");
+        jobs.update(id, |j| j.state = "running".into());
         for _ in 0..new.steps {
             tokio::time::sleep(Duration::from_millis(new.step_ms)).await;
             jobs.update(id, |j| j.done += 1);
         }
-        jobs.update(id, |j| j.state = "done");
+        jobs.update(id, |j| j.state = "done".into());
     });
     Accepted(Json(job))
 }
 
 /// A job's state.
-#[get("/jobs/{id}", tags = ["jobs"])]
+#[get("/jobs/{id}", tags = ["jobs"], op = live_jobs::get_job)]
 async fn get_job(id: u64, jobs: State<Jobs>) -> Result<Json<Job>, Problem> {
     let all = jobs
         .all

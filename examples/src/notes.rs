@@ -43,7 +43,7 @@ pub struct Note {
 }
 
 /// A new note, or all of one (`PUT`).
-#[derive(Debug, Deserialize, JsonSchema, garde::Validate)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema, garde::Validate)]
 pub struct NewNote {
     /// Its title, unique among notes.
     #[garde(length(chars, min = 1, max = 200))]
@@ -62,7 +62,7 @@ pub struct NewNote {
 // The rules sit on the `Option`s themselves (garde checks the value when there is one):
 // schemars reads garde's `inner(..)` as the items of a list, so on an `Option` it would
 // document a rule the server does not apply.
-#[derive(Debug, Deserialize, JsonSchema, garde::Validate)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema, garde::Validate)]
 pub struct NotePatch {
     /// A new title.
     #[garde(length(chars, min = 1, max = 200))]
@@ -186,6 +186,39 @@ impl Tx {
     }
 }
 
+/// The notes API's operations, for its typed clients (`NotesApiClient`,
+/// `NotesApiBlockingClient`; writes need `Client::builder(..).bearer(token)`).
+#[ninja_core::api]
+pub trait NotesApi {
+    /// List notes, newest first, optionally by tag.
+    #[get("/notes")]
+    async fn list_notes(
+        tag: Option<String>,
+        page: LimitOffset,
+    ) -> Result<Json<NotePage>, NoteError>;
+
+    /// Add a note.
+    #[post("/notes")]
+    async fn create_note(note: Json<NewNote>)
+    -> Result<(Location, Created<Json<Note>>), NoteError>;
+
+    /// Read a note.
+    #[get("/notes/{id}")]
+    async fn get_note(id: i64) -> Result<Json<Note>, NoteError>;
+
+    /// Replace a note.
+    #[put("/notes/{id}")]
+    async fn replace_note(id: i64, note: Json<NewNote>) -> Result<Json<Note>, NoteError>;
+
+    /// Change some fields of a note.
+    #[patch("/notes/{id}")]
+    async fn patch_note(id: i64, patch: Json<NotePatch>) -> Result<Json<Note>, NoteError>;
+
+    /// Delete a note.
+    #[delete("/notes/{id}")]
+    async fn delete_note(id: i64) -> Result<(), NoteError>;
+}
+
 /// A transaction for the request: committed when the answer is a success, rolled back when
 /// it is an error (a handler's `Err`, a failed input, a panic).
 #[dependency]
@@ -255,7 +288,7 @@ async fn set_tags(conn: &mut AnyConnection, id: i64, tags: &[Tag]) -> Result<(),
 }
 
 /// List notes, newest first, optionally those with a tag.
-#[get("/notes", auth = none, errors = [500])]
+#[get("/notes", auth = none, errors = [500], op = notes_api::list_notes)]
 async fn list_notes(
     tag: Option<String>,
     page: LimitOffset,
@@ -305,7 +338,7 @@ fn throttle_store() -> ninja_core::throttle::ThrottleStore {
 }
 
 /// Create a note.
-#[post("/notes", errors = [409, 500], throttle = write_throttle())]
+#[post("/notes", errors = [409, 500], throttle = write_throttle(), op = notes_api::create_note)]
 async fn create_note(
     Json(new): Json<NewNote>,
     tx: Depends<transaction>,
@@ -324,7 +357,7 @@ async fn create_note(
 }
 
 /// Get a note.
-#[get("/notes/{id}", auth = none, errors = [404, 500])]
+#[get("/notes/{id}", auth = none, errors = [404, 500], op = notes_api::get_note)]
 async fn get_note(id: i64, State(pool): State<AnyPool>) -> Result<Json<Note>, NoteError> {
     let mut conn = pool.acquire().await?;
     Ok(Json(load(&mut conn, id).await?))
@@ -333,7 +366,7 @@ async fn get_note(id: i64, State(pool): State<AnyPool>) -> Result<Json<Note>, No
 /// Replace a note.
 ///
 /// Its tags are written before its title: a title in use (409) rolls the tags back too.
-#[put("/notes/{id}", errors = [404, 409, 500], throttle = write_throttle())]
+#[put("/notes/{id}", errors = [404, 409, 500], throttle = write_throttle(), op = notes_api::replace_note)]
 async fn replace_note(
     id: i64,
     Json(new): Json<NewNote>,
@@ -353,7 +386,7 @@ async fn replace_note(
 }
 
 /// Change some fields of a note.
-#[patch("/notes/{id}", errors = [404, 409, 500], throttle = write_throttle())]
+#[patch("/notes/{id}", errors = [404, 409, 500], throttle = write_throttle(), op = notes_api::patch_note)]
 async fn patch_note(
     id: i64,
     Json(patch): Json<NotePatch>,
@@ -377,7 +410,7 @@ async fn patch_note(
 }
 
 /// Delete a note.
-#[delete("/notes/{id}", errors = [404, 500], throttle = write_throttle())]
+#[delete("/notes/{id}", errors = [404, 500], throttle = write_throttle(), op = notes_api::delete_note)]
 async fn delete_note(id: i64, tx: Depends<transaction>) -> Result<(), NoteError> {
     let mut conn = tx.conn().await;
     let done = sqlx::query("DELETE FROM notes WHERE id = $1")

@@ -1,13 +1,20 @@
-//! The shop through its typed clients over real sockets: the `client` example's run in
-//! every mode, and every operation of every shop API (v1, v2, the partners) through both
-//! clients, errors included.
+//! Every example API through its typed clients over real sockets, each case written once
+//! for the async and the blocking client, errors included: the shop (v1, v2, the partners;
+//! and the `client` example's run in every mode), hello, inputs, notes and live's jobs.
+//! (Live's streams and inputs' multipart upload are outside the typed client.)
 
+use examples::hello::{HelloApiBlockingClient, HelloApiClient, NewItem};
+use examples::inputs::{
+    Account, Address, InputsApiBlockingClient, InputsApiClient, Order, Paging, SignIn,
+};
+use examples::live::{LiveJobsBlockingClient, LiveJobsClient, NewJob};
+use examples::notes::{NewNote, NotePatch, NotesApiBlockingClient, NotesApiClient, Tag};
 use examples::shop::{self, Partners, partners};
 use examples::shop_client::{self, Settings};
 use ninja_core::client::Client;
 use ninja_core::http::StatusCode;
 use ninja_core::pagination::LimitOffset;
-use ninja_core::{Json, LocPart};
+use ninja_core::{Cookie, Form, Header, Json, LocPart, Query};
 use shop_api::model::{Currency, NewOrder, NewProduct};
 use shop_api::{
     PartnersBlockingClient, PartnersClient, ShopV1BlockingClient, ShopV1Client,
@@ -176,5 +183,218 @@ fn every_shop_operation_round_trips_through_the_blocking_client() {
         &url,
         &partners_url,
         "blocking"
+    );
+}
+
+/// Asserts that `$call` failed with a problem of `$status`.
+macro_rules! refused {
+    ($call:expr, $status:expr) => {{
+        let e = $call.expect_err("refused");
+        assert_eq!(
+            e.status(),
+            Some(StatusCode::from_u16($status).expect("a status")),
+            "{e}"
+        );
+    }};
+}
+
+macro_rules! hello_cases {
+    ($client:ident, $url:expr $(, $aw:tt)?) => {{
+        let c = $client::new($url).expect("client");
+        assert_eq!(c.say_after(0.0, "hi".to_owned())$(.$aw)?.expect("said").saying, "hi");
+        assert_eq!(c.say_sync(0.0, "yo".to_owned())$(.$aw)?.expect("said").saying, "yo");
+        refused!(c.say_after(61.0, "late".to_owned())$(.$aw)?, 422);
+        let made = c
+            .create_item(Json(NewItem { name: "lamp".to_owned(), price: 1200 }))$(.$aw)?
+            .expect("created");
+        let got = c.get_item(made.id, Some("why".to_owned()))$(.$aw)?.expect("found");
+        assert_eq!((got.name.as_str(), got.price, got.q.as_deref()), ("lamp", 1200, Some("why")));
+        refused!(c.get_item(9_999, None)$(.$aw)?, 404);
+    }};
+}
+
+#[tokio::test]
+async fn hello_round_trips_through_the_async_client() {
+    let url = examples::serve_in_background(examples::hello::api()).expect("serves");
+    hello_cases!(HelloApiClient, &url, await);
+}
+
+#[test]
+fn hello_round_trips_through_the_blocking_client() {
+    let url = examples::serve_in_background(examples::hello::api()).expect("serves");
+    hello_cases!(HelloApiBlockingClient, &url);
+}
+
+fn account(email: &str) -> Account {
+    Account {
+        login: "ada".to_owned(),
+        email: email.to_owned(),
+        homepage: Some("https://ada.example".to_owned()),
+        age: 36,
+        interests: vec!["engines".to_owned()],
+        addresses: vec![Address {
+            street: "1 Loop Rd".to_owned(),
+            country: "GB".to_owned(),
+        }],
+    }
+}
+
+macro_rules! inputs_cases {
+    ($client:ident, $url:expr $(, $aw:tt)?) => {{
+        let c = $client::new($url).expect("client");
+        let found = c
+            .search("lamp & shade".to_owned(), None, vec!["a".to_owned(), "b c".to_owned()], Some(Order::Desc), Some(true))$(.$aw)?
+            .expect("searched");
+        assert_eq!(
+            found,
+            serde_json::json!({"q": "lamp & shade", "limit": 20, "tag": ["a", "b c"], "order": "desc", "include_drafts": true})
+        );
+        let found = c.search("x".to_owned(), Some(5), Vec::new(), None, None)$(.$aw)?.expect("searched");
+        assert_eq!((found["limit"].clone(), found["include_drafts"].clone()), (serde_json::json!(5), serde_json::Value::Null));
+        refused!(c.search(String::new(), None, Vec::new(), None, None)$(.$aw)?, 422);
+        let listed = c.list(Query(Paging { offset: Some(5), limit: 10 }))$(.$aw)?.expect("listed");
+        assert_eq!(listed, serde_json::json!({"offset": 5, "limit": 10}));
+        refused!(c.list(Query(Paging { offset: None, limit: 0 }))$(.$aw)?, 422);
+        assert_eq!(c.item(7)$(.$aw)?.expect("item"), serde_json::json!({"item_id": 7}));
+        refused!(c.item(0)$(.$aw)?, 422);
+        let made = c.create_account(Json(account("ada@example.com")))$(.$aw)?.expect("created");
+        assert_eq!((made.login.as_str(), made.age), ("ada", 36));
+        refused!(c.create_account(Json(account("not an email")))$(.$aw)?, 422);
+        let signed = c
+            .sign_in(Form(SignIn { login: "ada".to_owned(), password: "long enough".to_owned(), remember: Some(true) }))$(.$aw)?
+            .expect("signed in");
+        assert_eq!(signed, serde_json::json!({"login": "ada", "remember": true}));
+        refused!(c.sign_in(Form(SignIn { login: "ada".to_owned(), password: "short".to_owned(), remember: None }))$(.$aw)?, 422);
+        let me = c
+            .whoami(Header(Some("ninja-test".to_owned())), Header(Some("req-1".to_owned())), Cookie(Some("a b;c".to_owned())))$(.$aw)?
+            .expect("who");
+        assert_eq!(me["user_agent"].as_deref(), Some("ninja-test"));
+        assert_eq!(me["request_id"].as_deref(), Some("req-1"));
+        assert_eq!(me["session"].as_deref(), Some("a b;c"));
+        let nobody = c.whoami(Header(None), Header(None), Cookie(None))$(.$aw)?.expect("who");
+        assert_eq!((nobody["request_id"].as_deref(), nobody["session"].as_deref()), (None, None));
+    }};
+}
+
+#[tokio::test]
+async fn inputs_round_trip_through_the_async_client() {
+    let url = examples::serve_in_background(examples::inputs::api()).expect("serves");
+    inputs_cases!(InputsApiClient, &url, await);
+}
+
+#[test]
+fn inputs_round_trip_through_the_blocking_client() {
+    let url = examples::serve_in_background(examples::inputs::api()).expect("serves");
+    inputs_cases!(InputsApiBlockingClient, &url);
+}
+
+/// The notes API over a fresh SQLite file, on a runtime of its own thread (which opens the
+/// pool, so its connections live on the runtime that serves); its URL.
+fn serve_notes(dir: &tempfile::TempDir) -> String {
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("notes.db").display()
+    );
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        rt.block_on(async move {
+            let pool = examples::notes::open_url(&url)
+                .await
+                .expect("database opens");
+            let app = examples::notes::api(pool, "secret".to_owned())
+                .build()
+                .expect("builds");
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("binds");
+            tx.send(format!("http://{}", listener.local_addr().expect("addr")))
+                .expect("sent");
+            app.serve_on(listener, std::future::pending()).await
+        })
+    });
+    rx.recv().expect("the notes server starts")
+}
+
+macro_rules! notes_cases {
+    ($client:ident, $build:ident, $url:expr $(, $aw:tt)?) => {{
+        let reader = $client::new($url).expect("client");
+        let writer = $client::from_client(Client::builder($url).bearer("secret").$build().expect("client"));
+        let note = |title: &str| NewNote { title: title.to_owned(), body: "text".to_owned(), tags: vec![Tag("work".to_owned())] };
+        let made = writer.create_note(Json(note("first")))$(.$aw)?.expect("created");
+        assert_eq!(made.title, "first");
+        refused!(reader.create_note(Json(note("anonymous")))$(.$aw)?, 401);
+        refused!(writer.create_note(Json(note("first")))$(.$aw)?, 409);
+        refused!(writer.create_note(Json(note("")))$(.$aw)?, 422);
+        assert_eq!(reader.get_note(made.id)$(.$aw)?.expect("read"), made);
+        let page = reader.list_notes(Some("work".to_owned()), LimitOffset { limit: 10, offset: 0 })$(.$aw)?.expect("listed");
+        assert_eq!((page.total, page.items.len()), (1, 1));
+        let replaced = writer.replace_note(made.id, Json(note("renamed")))$(.$aw)?.expect("replaced");
+        assert_eq!(replaced.title, "renamed");
+        let patched = writer
+            .patch_note(made.id, Json(NotePatch { title: None, body: Some("new text".to_owned()), tags: None }))$(.$aw)?
+            .expect("patched");
+        assert_eq!((patched.title.as_str(), patched.body.as_str()), ("renamed", "new text"));
+        writer.delete_note(made.id)$(.$aw)?.expect("deleted");
+        refused!(reader.get_note(made.id)$(.$aw)?, 404);
+        refused!(writer.delete_note(made.id)$(.$aw)?, 404);
+    }};
+}
+
+#[tokio::test]
+async fn notes_round_trip_through_the_async_client() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = serve_notes(&dir);
+    notes_cases!(NotesApiClient, build, &url, await);
+}
+
+#[test]
+fn notes_round_trip_through_the_blocking_client() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = serve_notes(&dir);
+    notes_cases!(NotesApiBlockingClient, build_blocking, &url);
+}
+
+macro_rules! live_cases {
+    ($client:ident, $url:expr, $sleep:expr $(, $aw:tt)?) => {{
+        let c = $client::new($url).expect("client");
+        let job = c.start_job(Json(NewJob { steps: 2, step_ms: 10 }))$(.$aw)?.expect("started");
+        assert_eq!((job.state.as_ref(), job.steps), ("queued", 2));
+        let mut seen = c.get_job(job.id)$(.$aw)?.expect("read");
+        for _ in 0..100 {
+            if seen.state == "done" {
+                break;
+            }
+            $sleep;
+            seen = c.get_job(job.id)$(.$aw)?.expect("read");
+        }
+        assert_eq!((seen.state.as_ref(), seen.done), ("done", 2));
+        refused!(c.get_job(9_999)$(.$aw)?, 404);
+        refused!(c.start_job(Json(NewJob { steps: 0, step_ms: 10 }))$(.$aw)?, 422);
+    }};
+}
+
+#[tokio::test]
+async fn live_jobs_round_trip_through_the_async_client() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url =
+        examples::serve_in_background(examples::live::api(dir.path().to_owned())).expect("serves");
+    live_cases!(
+        LiveJobsClient,
+        &url,
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+        await
+    );
+}
+
+#[test]
+fn live_jobs_round_trip_through_the_blocking_client() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url =
+        examples::serve_in_background(examples::live::api(dir.path().to_owned())).expect("serves");
+    live_cases!(
+        LiveJobsBlockingClient,
+        &url,
+        std::thread::sleep(std::time::Duration::from_millis(20))
     );
 }

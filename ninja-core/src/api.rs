@@ -675,7 +675,6 @@ impl NinjaApi {
     /// Puts the [health](Self::health) and [metrics](Self::metrics) endpoints in the OpenAPI
     /// document (tag `ops`), for a platform that reads them from there; by default they are
     /// served but left out, as operations clients of the API do not call.
-    #[must_use]
     pub fn document_ops(mut self) -> Self {
         self.document_ops = true;
         self

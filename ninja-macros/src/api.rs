@@ -374,7 +374,8 @@ fn client_method(op: &Op, krate: &TokenStream, is_async: bool) -> TokenStream {
         if *in_path {
             quote!((&&#krate::client::ArgProbe(&#name)).fill_path(&mut __call, #wire);)
         } else {
-            quote!((&&&#krate::client::ArgProbe(&#name)).add_to(&mut __call, #wire);)
+            let header = wire.replace('_', "-").to_ascii_lowercase();
+            quote!((&&&#krate::client::ArgProbe(&#name)).add_to(&mut __call, #wire, #header);)
         }
     });
     let (asyncness, wait) = if is_async {

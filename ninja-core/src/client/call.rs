@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::ClientError;
-use crate::{Form, Json};
+use crate::{Cookie, Form, Header, Json, Query};
 
 /// What a path segment must escape (RFC 3986 `pchar` keeps the rest).
 const SEGMENT: &AsciiSet = &CONTROLS
@@ -32,6 +32,15 @@ const SEGMENT: &AsciiSet = &CONTROLS
 /// A `{*rest}` parameter keeps its slashes.
 const REST: &AsciiSet = &SEGMENT.remove(b'/');
 
+/// What a cookie value must escape (RFC 6265 `cookie-octet` keeps the rest).
+const COOKIE: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b',')
+    .add(b';')
+    .add(b'\\')
+    .add(b'%');
+
 /// What a query component must escape (`application/x-www-form-urlencoded`, as the server
 /// reads it).
 const QUERY: &AsciiSet = &SEGMENT.add(b'&').add(b'=').add(b'+');
@@ -43,6 +52,9 @@ pub struct Call {
     method: Method,
     path: String,
     query: String,
+    /// Header arguments, and the `Cookie` header the cookie arguments make.
+    headers: Vec<(&'static str, String)>,
+    cookies: String,
     body: Option<(&'static str, Bytes)>,
     error: Option<ClientError>,
 }
@@ -52,6 +64,7 @@ pub(super) struct Finished {
     pub(super) method: Method,
     /// The base URL, the path and the query.
     pub(super) url: String,
+    pub(super) headers: Vec<(&'static str, String)>,
     pub(super) body: Option<(&'static str, Bytes)>,
 }
 
@@ -64,6 +77,8 @@ impl Call {
             method,
             path: template.to_owned(),
             query: String::new(),
+            headers: Vec::new(),
+            cookies: String::new(),
             body: None,
             error: None,
         }
@@ -172,9 +187,14 @@ impl Call {
         url.push_str(base);
         url.push_str(&self.path);
         url.push_str(&self.query);
+        let mut headers = self.headers;
+        if !self.cookies.is_empty() {
+            headers.push(("cookie", self.cookies));
+        }
         Ok(Finished {
             method: self.method,
             url,
+            headers,
             body: self.body,
         })
     }
@@ -247,6 +267,24 @@ impl Call {
         self.path.push_str(&tail);
     }
 
+    /// A header argument: `name: value`.
+    fn header_scalar<T: Scalar + ?Sized>(&mut self, name: &'static str, value: &T) {
+        let mut text = String::new();
+        value.write(&mut text, CONTROLS);
+        self.headers.push((name, text));
+    }
+
+    /// A cookie argument: `name=value` in the `Cookie` header (the value percent-encoded,
+    /// as the server decodes it).
+    fn cookie_scalar<T: Scalar + ?Sized>(&mut self, name: &str, value: &T) {
+        if !self.cookies.is_empty() {
+            self.cookies.push_str("; ");
+        }
+        self.cookies.push_str(name);
+        self.cookies.push('=');
+        value.write(&mut self.cookies, COOKIE);
+    }
+
     /// [`query_param`](Self::query_param) for a [`Scalar`].
     fn query_scalar<T: Scalar + ?Sized>(&mut self, name: &str, value: &T) {
         self.query
@@ -257,31 +295,33 @@ impl Call {
     }
 }
 
-/// For the generated methods: `(&&&ArgProbe(&arg)).add_to(&mut call, "name")` sends a body
-/// type as the body, a common scalar (or an `Option` of one) as one query parameter
-/// written directly, and anything else through serde as query parameters; chosen by the
-/// argument's type (through an alias too), as the server reads it.
-/// `(&&ArgProbe(&arg)).fill_path(&mut call, "name")` does the same for a path parameter.
+/// For the generated methods: `(&&&ArgProbe(&arg)).add_to(&mut call, "name", "header-name")`
+/// sends a body type as the body, a `Header`/`Cookie`/`Query` argument where it goes, a
+/// common scalar (or an `Option` of one) as one query parameter written directly, and
+/// anything else through serde as query parameters; chosen by the argument's type (through
+/// an alias too), as the server reads it. `(&&ArgProbe(&arg)).fill_path(&mut call, "name")`
+/// does the same for a path parameter.
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct ArgProbe<'a, T: ?Sized>(pub &'a T);
 
-/// A body argument (`Json<T>`, `Form<T>`).
+/// An argument of a wrapper type: a body (`Json<T>`, `Form<T>`), a `Header`, a `Cookie`, a
+/// `Query` group.
 #[doc(hidden)]
 pub trait ViaBodyArg {
-    fn add_to(&self, call: &mut Call, name: &str);
+    fn add_to(&self, call: &mut Call, name: &str, header: &'static str);
 }
 
 /// A scalar query argument: written directly.
 #[doc(hidden)]
 pub trait ViaScalarArg {
-    fn add_to(&self, call: &mut Call, name: &str);
+    fn add_to(&self, call: &mut Call, name: &str, header: &'static str);
 }
 
 /// Any other argument: query parameters, through serde.
 #[doc(hidden)]
 pub trait ViaQueryArg {
-    fn add_to(&self, call: &mut Call, name: &str);
+    fn add_to(&self, call: &mut Call, name: &str, header: &'static str);
 }
 
 /// A scalar path argument: written directly.
@@ -297,25 +337,76 @@ pub trait ViaSerdePath {
 }
 
 impl<T: Serialize> ViaBodyArg for &&ArgProbe<'_, Json<T>> {
-    fn add_to(&self, call: &mut Call, _: &str) {
+    fn add_to(&self, call: &mut Call, _: &str, _: &'static str) {
         call.json_body(&self.0.0);
     }
 }
 
 impl<T: Serialize> ViaBodyArg for &&ArgProbe<'_, Form<T>> {
-    fn add_to(&self, call: &mut Call, _: &str) {
+    fn add_to(&self, call: &mut Call, _: &str, _: &'static str) {
         call.form_body(&self.0.0);
     }
 }
 
+impl<T: Serialize> ViaBodyArg for &&ArgProbe<'_, Query<T>> {
+    fn add_to(&self, call: &mut Call, name: &str, _: &'static str) {
+        call.query_param(name, &self.0.0);
+    }
+}
+
+impl<T: OptionalScalar> ViaBodyArg for &&ArgProbe<'_, Header<T>> {
+    fn add_to(&self, call: &mut Call, _: &str, header: &'static str) {
+        for v in self.0.0.values() {
+            call.header_scalar(header, v);
+        }
+    }
+}
+
+impl<T: OptionalScalar> ViaBodyArg for &&ArgProbe<'_, Cookie<T>> {
+    fn add_to(&self, call: &mut Call, name: &str, _: &'static str) {
+        for v in self.0.0.values() {
+            call.cookie_scalar(name, v);
+        }
+    }
+}
+
+/// A scalar, an `Option` of one (none when `None`) or a `Vec` of them (each): what a
+/// header or cookie argument holds.
+#[doc(hidden)]
+pub trait OptionalScalar {
+    type Item: Scalar + ?Sized;
+    fn values(&self) -> impl Iterator<Item = &Self::Item>;
+}
+
+impl<T: Scalar> OptionalScalar for T {
+    type Item = T;
+    fn values(&self) -> impl Iterator<Item = &T> {
+        std::iter::once(self)
+    }
+}
+
+impl<T: Scalar> OptionalScalar for Option<T> {
+    type Item = T;
+    fn values(&self) -> impl Iterator<Item = &T> {
+        self.iter()
+    }
+}
+
+impl<T: Scalar> OptionalScalar for Vec<T> {
+    type Item = T;
+    fn values(&self) -> impl Iterator<Item = &T> {
+        self.iter()
+    }
+}
+
 impl<T: Scalar + ?Sized> ViaScalarArg for &ArgProbe<'_, T> {
-    fn add_to(&self, call: &mut Call, name: &str) {
+    fn add_to(&self, call: &mut Call, name: &str, _: &'static str) {
         call.query_scalar(name, self.0);
     }
 }
 
 impl<T: Scalar> ViaScalarArg for &ArgProbe<'_, Option<T>> {
-    fn add_to(&self, call: &mut Call, name: &str) {
+    fn add_to(&self, call: &mut Call, name: &str, _: &'static str) {
         if let Some(v) = self.0 {
             call.query_scalar(name, v);
         }
@@ -323,7 +414,7 @@ impl<T: Scalar> ViaScalarArg for &ArgProbe<'_, Option<T>> {
 }
 
 impl<T: Serialize + ?Sized> ViaQueryArg for ArgProbe<'_, T> {
-    fn add_to(&self, call: &mut Call, name: &str) {
+    fn add_to(&self, call: &mut Call, name: &str, _: &'static str) {
         call.query_param(name, self.0);
     }
 }

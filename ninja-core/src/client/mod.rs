@@ -255,6 +255,9 @@ impl Client {
         if let Some((media, body)) = call.body {
             req = req.header(header::CONTENT_TYPE, media).body(body);
         }
+        for (name, value) in call.headers {
+            req = req.header(name, value);
+        }
         let res = req.send().await.map_err(ClientError::from_reqwest)?;
         let status = res.status();
         let body = res.bytes().await.map_err(ClientError::from_reqwest)?;
@@ -293,6 +296,9 @@ impl BlockingClient {
         let mut req = self.http.request(call.method, call.url);
         if let Some((media, body)) = call.body {
             req = req.header(header::CONTENT_TYPE, media).body(body);
+        }
+        for (name, value) in call.headers {
+            req = req.header(name, value);
         }
         let res = req.send().map_err(ClientError::from_reqwest)?;
         let status = res.status();
