@@ -38,6 +38,9 @@ pub struct ClientBuilder {
     tcp_keepalive: Option<Duration>,
     http2: bool,
     headers: HeaderMap,
+    /// PEM certificates trusted besides the system's roots (feature `client-tls`).
+    #[cfg(feature = "client-tls")]
+    roots: Vec<Vec<u8>>,
     error: Option<String>,
 }
 
@@ -45,6 +48,11 @@ impl ClientBuilder {
     fn new(base_url: &str) -> Self {
         let mut error = None;
         match base_url.parse::<http::Uri>() {
+            Ok(uri) if uri.scheme_str() == Some("https") && !cfg!(feature = "client-tls") => {
+                error = Some(format!(
+                    "base URL `{base_url}` is HTTPS: the client needs ninja-core's `client-tls` feature"
+                ));
+            }
             Ok(uri) if uri.scheme().is_some() && uri.authority().is_some() => {}
             _ => {
                 error = Some(format!(
@@ -61,6 +69,8 @@ impl ClientBuilder {
             tcp_keepalive: Some(Duration::from_secs(60)),
             http2: false,
             headers: HeaderMap::new(),
+            #[cfg(feature = "client-tls")]
+            roots: Vec::new(),
             error,
         }
     }
@@ -160,11 +170,37 @@ impl ClientBuilder {
         self.default_header(header::AUTHORIZATION, &format!("Basic {encoded}"))
     }
 
+    /// Trusts the PEM certificate(s) in `pem` (a private CA, a self-signed server) besides
+    /// the system's roots. Feature `client-tls`.
+    #[cfg(feature = "client-tls")]
+    #[must_use]
+    pub fn add_root_certificate(mut self, pem: &[u8]) -> Self {
+        self.roots.push(pem.to_vec());
+        self
+    }
+
+    /// The extra roots, parsed; and rustls's process-wide crypto provider (ring, as the
+    /// server's) installed if none is.
+    #[cfg(feature = "client-tls")]
+    fn roots(&self) -> Result<Vec<reqwest::Certificate>, ClientError> {
+        // Err only when a provider is installed already, which is what is needed.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        self.roots
+            .iter()
+            .map(|pem| {
+                reqwest::Certificate::from_pem(pem)
+                    .map_err(|e| ClientError::Request(format!("root certificate: {e}")))
+            })
+            .collect()
+    }
+
     /// The async client.
     pub fn build(self) -> Result<Client, ClientError> {
         if let Some(e) = self.error {
             return Err(ClientError::Request(e));
         }
+        #[cfg(feature = "client-tls")]
+        let roots = self.roots()?;
         let mut b = reqwest::Client::builder()
             .default_headers(self.headers)
             .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
@@ -174,6 +210,10 @@ impl ClientBuilder {
             .redirect(reqwest::redirect::Policy::none());
         if let Some(t) = self.timeout {
             b = b.timeout(t);
+        }
+        #[cfg(feature = "client-tls")]
+        {
+            b = b.tls_certs_merge(roots);
         }
         if let Some(n) = self.pool_max_idle_per_host {
             b = b.pool_max_idle_per_host(n);
@@ -197,6 +237,8 @@ impl ClientBuilder {
         if let Some(e) = self.error {
             return Err(ClientError::Request(e));
         }
+        #[cfg(feature = "client-tls")]
+        let roots = self.roots()?;
         let mut b = reqwest::blocking::Client::builder()
             .default_headers(self.headers)
             .timeout(self.timeout)
@@ -205,6 +247,10 @@ impl ClientBuilder {
             .tcp_keepalive(self.tcp_keepalive)
             .tcp_nodelay(true)
             .redirect(reqwest::redirect::Policy::none());
+        #[cfg(feature = "client-tls")]
+        {
+            b = b.tls_certs_merge(roots);
+        }
         if let Some(n) = self.pool_max_idle_per_host {
             b = b.pool_max_idle_per_host(n);
         }

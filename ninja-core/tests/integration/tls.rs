@@ -114,3 +114,41 @@ fn a_bad_certificate_file_is_a_build_error() {
         .expect_err("refused");
     assert!(err.to_string().contains("junk.pem"), "{err}");
 }
+
+/// The typed client over HTTPS (feature `client-tls`): trusting the server's self-signed
+/// certificate, by ALPN and with HTTP/2; without that trust, a transport error.
+#[cfg(feature = "client-tls")]
+mod typed_client {
+    use ninja_core::client::{Client, ClientError};
+    use ninja_core::prelude::*;
+
+    #[ninja_core::api]
+    pub(crate) trait Greeter {
+        #[get("/hello")]
+        async fn hello() -> &'static str;
+    }
+
+    #[tokio::test]
+    async fn the_typed_client_speaks_https() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let (cert, key) = super::certificate(dir.path());
+        let addr = super::serve(
+            NinjaApi::new("tls", "1")
+                .routes(routes![super::hello])
+                .tls_pem(&cert, &key),
+        )
+        .await;
+        let base = format!("https://localhost:{}", addr.port());
+        let pem = std::fs::read(&cert).expect("read");
+        for http2 in [false, true] {
+            let b = Client::builder(&base).add_root_certificate(&pem);
+            let b = if http2 { b.http2() } else { b };
+            let c = GreeterClient::from_client(b.build().expect("client"));
+            assert_eq!(c.hello().await.expect("answered"), "hello over tls");
+        }
+        let untrusted = GreeterClient::new(&base).expect("client");
+        let err = untrusted.hello().await.expect_err("not trusted");
+        assert!(matches!(err, ClientError::Transport(_)), "{err}");
+        assert!(err.to_string().to_lowercase().contains("certificate"), "{err}");
+    }
+}
