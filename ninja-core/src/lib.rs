@@ -250,6 +250,23 @@ pub use ninja_macros::dependency;
 /// ```
 pub use ninja_macros::api;
 
+/// `api_from_document!(pub trait ShopV1 = "openapi/shop-v1.json");` (feature
+/// `client-codegen`): an API definition and its typed clients (`ShopV1Client`,
+/// `ShopV1BlockingClient`) generated at compile time from a published OpenAPI document, for
+/// an API whose Rust definitions are not at hand. The path is from the calling crate's root;
+/// the crate is rebuilt when the document changes.
+///
+/// The document's schemas become Rust types (typify), named as in `components.schemas`, in
+/// the calling module, so give the call a module of its own; they derive `Serialize`,
+/// `Deserialize`, `Debug` and `Clone`. Each operation becomes a client method named after
+/// its `operationId`, with its parameters (optional ones as `Option`, lists as `Vec`, headers
+/// as `Header`, cookies as `Cookie`), a JSON or form body as `body`, and its first success's
+/// body as the result. Validation keywords are not carried over (the server checks them).
+/// Operations the typed client cannot call yet (multipart bodies, streamed or binary
+/// answers, WebSockets) are left out and listed in the trait's documentation.
+#[cfg(feature = "client-codegen")]
+pub use ninja_macros::api_from_document;
+
 /// `#[derive(ApiError)]`: an error type answered as problem details, each variant with the
 /// status it declares (`#[api(status = 404)]`), every status in the document. See the
 /// crate docs' "Errors" section.

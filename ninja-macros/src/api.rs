@@ -22,6 +22,9 @@ const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 struct ApiArgs {
     prefix: Option<LitStr>,
     krate: Option<syn::Path>,
+    /// `client_only`: no describing routes (a definition generated from a document, whose
+    /// types are the client's own).
+    client_only: bool,
 }
 
 impl Parse for ApiArgs {
@@ -34,6 +37,13 @@ impl Parse for ApiArgs {
                 out.krate = Some(crate::args::crate_path(&input.parse()?)?);
             } else {
                 let key: Ident = input.parse()?;
+                if key == "client_only" {
+                    out.client_only = true;
+                    if !input.is_empty() {
+                        input.parse::<Token![,]>()?;
+                    }
+                    continue;
+                }
                 if key != "prefix" {
                     return Err(syn::Error::new(
                         key.span(),
@@ -107,7 +117,11 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         .map_or_else(|| quote!(::ninja_core), |p| quote!(#p));
     let vis = &t.vis;
     let module = format_ident!("{}", snake(&t.ident.to_string()), span = t.ident.span());
-    let routes = ops.iter().map(|op| describing_route(op, &krate));
+    let routes: Vec<TokenStream> = if args.client_only {
+        Vec::new()
+    } else {
+        ops.iter().map(|op| describing_route(op, &krate)).collect()
+    };
     let async_client = format_ident!("{}Client", t.ident);
     let blocking_client = format_ident!("{}BlockingClient", t.ident);
     let async_methods = ops.iter().map(|op| client_method(op, &krate, true));
@@ -122,18 +136,23 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let blocking_doc = format!(
         "The blocking client of [`{trait_name}`]: the methods of [`{async_client}`], for sync code."
     );
+    let module_tokens = (!args.client_only).then(|| {
+        quote! {
+            #[doc = #module_doc]
+            #[allow(unused_variables, unused_imports, clippy::unused_async)]
+            #vis mod #module {
+                use super::*;
+                #(#routes)*
+            }
+        }
+    });
     quote! {
         // Nothing implements it (it is read by this attribute and by people), so neither
         // dead code nor the `Send`-ness of its async methods' futures matters.
         #[allow(dead_code, async_fn_in_trait)]
         #trait_out
 
-        #[doc = #module_doc]
-        #[allow(unused_variables, unused_imports, clippy::unused_async)]
-        #vis mod #module {
-            use super::*;
-            #(#routes)*
-        }
+        #module_tokens
 
         #krate::__if_client! {
             #[doc = #async_doc]

@@ -12,6 +12,8 @@ mod args;
 mod doc;
 mod error;
 mod expand;
+#[cfg(feature = "codegen")]
+mod from_document;
 mod path;
 mod response;
 mod signature;
@@ -68,4 +70,13 @@ pub fn derive_api_error(input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn api(attr: TokenStream, item: TokenStream) -> TokenStream {
     api::expand(attr.into(), item.into()).into()
+}
+
+/// `api_from_document!(pub trait ShopV1 = "openapi/shop-v1.json");`: an API definition and
+/// its typed clients from a published OpenAPI document (path from the crate's root), read
+/// at compile time. See `ninja_core::api_from_document`.
+#[cfg(feature = "codegen")]
+#[proc_macro]
+pub fn api_from_document(input: TokenStream) -> TokenStream {
+    from_document::expand(input.into()).into()
 }

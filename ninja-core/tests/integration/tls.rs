@@ -149,6 +149,9 @@ mod typed_client {
         let untrusted = GreeterClient::new(&base).expect("client");
         let err = untrusted.hello().await.expect_err("not trusted");
         assert!(matches!(err, ClientError::Transport(_)), "{err}");
-        assert!(err.to_string().to_lowercase().contains("certificate"), "{err}");
+        assert!(
+            err.to_string().to_lowercase().contains("certificate"),
+            "{err}"
+        );
     }
 }

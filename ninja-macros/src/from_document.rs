@@ -1,0 +1,335 @@
+//! `api_from_document!(pub trait ShopV1 = "openapi/shop-v1.json");`: an API definition
+//! (and so its typed clients) generated at compile time from a published OpenAPI document,
+//! for an API whose Rust definitions are not at hand.
+//!
+//! The document's schemas become Rust types through typify; each operation becomes a
+//! method of an `#[api(client_only)]` trait: path, query, header and cookie parameters as
+//! arguments (optional ones as `Option`, lists as `Vec`), a JSON or form body, and the first
+//! success's body as the return type. Validation keywords are dropped from the schemas: the
+//! server checks them, and the client's types stay plain (`String`, not a constrained
+//! newtype). Operations the typed client cannot call (multipart bodies, streamed or binary
+//! answers, WebSockets) are left out, each named in the trait's documentation.
+
+use std::path::PathBuf;
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote};
+use serde_json::{Map, Value};
+use syn::parse::{Parse, ParseStream};
+use syn::{Ident, LitStr, Token, Visibility};
+
+/// `pub trait Name = "path/to/openapi.json"`.
+struct Input {
+    vis: Visibility,
+    name: Ident,
+    path: LitStr,
+}
+
+impl Parse for Input {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let vis = input.parse()?;
+        input.parse::<Token![trait]>()?;
+        let name = input.parse()?;
+        input.parse::<Token![=]>()?;
+        let path = input.parse()?;
+        Ok(Self { vis, name, path })
+    }
+}
+
+pub(crate) fn expand(input: TokenStream) -> TokenStream {
+    match generate(input) {
+        Ok(t) => t,
+        Err(e) => e.to_compile_error(),
+    }
+}
+
+fn generate(input: TokenStream) -> syn::Result<TokenStream> {
+    let Input { vis, name, path } = syn::parse2(input).map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            "expected `pub trait ShopV1 = \"openapi/shop-v1.json\"` (the path from the crate's root)",
+        )
+    })?;
+    let err = |msg: String| syn::Error::new(path.span(), msg);
+    let root = std::env::var("CARGO_MANIFEST_DIR").map_err(|e| err(e.to_string()))?;
+    let file = PathBuf::from(root).join(path.value());
+    let text = std::fs::read_to_string(&file)
+        .map_err(|e| err(format!("cannot read `{}`: {e}", file.display())))?;
+    let doc: Value = serde_json::from_str(&text)
+        .map_err(|e| err(format!("`{}` is not JSON: {e}", file.display())))?;
+
+    let mut settings = typify::TypeSpaceSettings::default();
+    settings.with_struct_builder(false);
+    let mut types = typify::TypeSpace::new(&settings);
+    let schemas = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let defs = schemas
+        .into_iter()
+        .map(|(name, schema)| Ok((name, to_schema(schema)?)))
+        .collect::<Result<Vec<_>, String>>()
+        .map_err(err)?;
+    types
+        .add_ref_types(defs)
+        .map_err(|e| err(format!("the document's schemas: {e}")))?;
+
+    let mut methods = Vec::new();
+    let mut skipped = Vec::new();
+    let paths = doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .ok_or_else(|| err("the document has no `paths`".to_owned()))?;
+    for (route, ops) in paths {
+        let Some(ops) = ops.as_object() else { continue };
+        for (method, op) in ops {
+            if !["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                continue;
+            }
+            match operation(route, method, op, &mut types) {
+                Ok(m) => methods.push(m),
+                Err(why) => skipped.push(format!("`{} {route}`: {why}", method.to_uppercase())),
+            }
+        }
+    }
+    let types = types.to_stream();
+    let title = doc
+        .pointer("/info/title")
+        .and_then(Value::as_str)
+        .unwrap_or("the API");
+    let mut docs = vec![format!(
+        " The operations of {title}, from `{}`.",
+        path.value()
+    )];
+    if !skipped.is_empty() {
+        docs.push(String::new());
+        docs.push(" Left out (the typed client cannot call them):".to_owned());
+        docs.extend(skipped.iter().map(|s| format!(" - {s}")));
+    }
+    let file = file.display().to_string();
+    Ok(quote! {
+        // Rebuilt when the document changes.
+        const _: &str = ::std::include_str!(#file);
+        #types
+        #(#[doc = #docs])*
+        #[::ninja_core::api(client_only)]
+        #vis trait #name {
+            #(#methods)*
+        }
+    })
+}
+
+/// One operation as a trait method, or why it is left out.
+fn operation(
+    route: &str,
+    method: &str,
+    op: &Value,
+    types: &mut typify::TypeSpace,
+) -> Result<TokenStream, String> {
+    let id = op
+        .get("operationId")
+        .and_then(Value::as_str)
+        .ok_or("no operationId")?;
+    let ident = rust_ident(&snake(id));
+    let mut args = Vec::new();
+    for p in op
+        .get("parameters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let wire = p
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or("a parameter without a name")?;
+        let place = p.get("in").and_then(Value::as_str).unwrap_or("query");
+        let required = p.get("required").and_then(Value::as_bool).unwrap_or(false);
+        let schema = p.get("schema").cloned().unwrap_or(Value::Bool(true));
+        let is_list = schema.get("type").and_then(Value::as_str) == Some("array");
+        let ty = type_of(types, schema, &format!("{id}_{wire}"))?;
+        let ty = if required || is_list {
+            ty
+        } else {
+            quote!(::std::option::Option<#ty>)
+        };
+        let ty = match place {
+            "path" | "query" => ty,
+            "header" => quote!(::ninja_core::Header<#ty>),
+            "cookie" => quote!(::ninja_core::Cookie<#ty>),
+            other => return Err(format!("a parameter in `{other}`")),
+        };
+        let arg = rust_ident(&snake(wire));
+        // The server's name for a header is the argument's with `-` for `_`, any case.
+        let alias = match place {
+            "header" if wire.to_ascii_lowercase() == snake(wire).replace('_', "-") => None,
+            _ if arg == wire => None,
+            _ => Some(quote!(#[param(alias = #wire)])),
+        };
+        args.push(quote!(#alias #arg: #ty));
+    }
+    if let Some(body) = op.get("requestBody") {
+        let content = body
+            .get("content")
+            .and_then(Value::as_object)
+            .ok_or("a body without content")?;
+        let (media, schema) = content.iter().next().ok_or("a body without a media type")?;
+        let ty = type_of(
+            types,
+            schema.get("schema").cloned().unwrap_or(Value::Bool(true)),
+            &format!("{id}_body"),
+        )?;
+        let ty = match media.as_str() {
+            "application/json" => quote!(::ninja_core::Json<#ty>),
+            "application/x-www-form-urlencoded" => quote!(::ninja_core::Form<#ty>),
+            other => return Err(format!("a `{other}` body")),
+        };
+        args.push(quote!(body: #ty));
+    }
+    let responses = op
+        .get("responses")
+        .and_then(Value::as_object)
+        .ok_or("no responses")?;
+    let (status, success) = responses
+        .iter()
+        .find(|(s, _)| s.starts_with('2'))
+        .ok_or("no success response")?;
+    let body = match success.get("content").and_then(Value::as_object) {
+        None => quote!(()),
+        Some(content) => {
+            let (media, schema) = content.iter().next().ok_or("an empty content")?;
+            if media.starts_with("application/json") {
+                let ty = type_of(
+                    types,
+                    schema.get("schema").cloned().unwrap_or(Value::Bool(true)),
+                    &format!("{id}_response"),
+                )?;
+                quote!(::ninja_core::Json<#ty>)
+            } else if media.starts_with("text/plain") {
+                quote!(::std::string::String)
+            } else {
+                return Err(format!("a `{media}` answer"));
+            }
+        }
+    };
+    let ret = match status.as_str() {
+        "200" | "203" | "204" => body,
+        "201" => quote!(::ninja_core::Created<#body>),
+        "202" => quote!(::ninja_core::Accepted<#body>),
+        other => return Err(format!("a {other} success")),
+    };
+    let attr = format_ident!("{method}");
+    let docs: Vec<String> = ["summary", "description"]
+        .iter()
+        .filter_map(|k| op.get(*k).and_then(Value::as_str))
+        .flat_map(|s| s.lines().map(|l| format!(" {l}")).collect::<Vec<_>>())
+        .collect();
+    Ok(quote! {
+        #(#[doc = #docs])*
+        #[#attr(#route)]
+        fn #ident(#(#args),*) -> #ret;
+    })
+}
+
+/// The Rust type of `schema`, added to `types` (named after `hint` if it needs a name).
+fn type_of(
+    types: &mut typify::TypeSpace,
+    schema: Value,
+    hint: &str,
+) -> Result<TokenStream, String> {
+    let schema = to_schema(schema)?;
+    let id = types
+        .add_type_with_name(&schema, Some(pascal(hint)))
+        .map_err(|e| e.to_string())?;
+    Ok(types.get_type(&id).map_err(|e| e.to_string())?.ident())
+}
+
+/// A JSON Schema 2020-12 value as schemars 0.8's model (what typify reads), without the
+/// validation keywords.
+fn to_schema(mut v: Value) -> Result<schemars08::schema::Schema, String> {
+    fn plain(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                strip(map);
+                map.values_mut().for_each(plain);
+            }
+            Value::Array(items) => items.iter_mut().for_each(plain),
+            _ => {}
+        }
+    }
+    fn strip(map: &mut Map<String, Value>) {
+        for key in [
+            "pattern",
+            "minLength",
+            "maxLength",
+            "minimum",
+            "maximum",
+            "exclusiveMinimum",
+            "exclusiveMaximum",
+            "minItems",
+            "maxItems",
+            "uniqueItems",
+            "examples",
+            "example",
+            "contentSchema",
+            "contentMediaType",
+            "discriminator",
+        ] {
+            map.remove(key);
+        }
+        // `format: uri`/`email` would ask for crates the caller may not have.
+        if matches!(
+            map.get("format").and_then(Value::as_str),
+            Some(
+                "uri" | "uri-reference" | "email" | "date-time" | "date" | "uuid" | "ipv4" | "ipv6"
+            )
+        ) {
+            map.remove("format");
+        }
+    }
+    plain(&mut v);
+    serde_json::from_value(v).map_err(|e| format!("a schema schemars cannot read: {e}"))
+}
+
+fn snake(s: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for c in s.chars() {
+        if c.is_ascii_uppercase() {
+            if prev_lower {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+            prev_lower = false;
+        } else if c.is_ascii_alphanumeric() {
+            out.push(c);
+            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        } else {
+            if !out.ends_with('_') && !out.is_empty() {
+                out.push('_');
+            }
+            prev_lower = false;
+        }
+    }
+    out.trim_end_matches('_').to_owned()
+}
+
+fn pascal(s: &str) -> String {
+    snake(s)
+        .split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn rust_ident(s: &str) -> Ident {
+    let s = if s.is_empty() { "arg" } else { s };
+    if s.starts_with(|c: char| c.is_ascii_digit()) {
+        return format_ident!("_{s}");
+    }
+    syn::parse_str::<Ident>(s).unwrap_or_else(|_| Ident::new_raw(s, Span::call_site()))
+}
