@@ -118,9 +118,10 @@ async fn read_until(s: &mut tokio::net::TcpStream, needle: &str) -> String {
     String::from_utf8_lossy(&got).into_owned()
 }
 
-/// Waits until `flag` is set (at most 3 s); whether it was.
+/// Waits until `flag` is set, at most 1 s (the bound within which the server must notice
+/// that a client went away); whether it was.
 async fn wait_for(flag: &std::sync::atomic::AtomicBool) -> bool {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
     while !flag.load(std::sync::atomic::Ordering::SeqCst) && std::time::Instant::now() < deadline {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
