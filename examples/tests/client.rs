@@ -271,6 +271,8 @@ macro_rules! inputs_cases {
         assert_eq!(me["user_agent"].as_deref(), Some("ninja-test"));
         assert_eq!(me["request_id"].as_deref(), Some("req-1"));
         assert_eq!(me["session"].as_deref(), Some("a b;c"));
+        let e = c.whoami(Header(Some("café".to_owned())), Header(None), Cookie(None))$(.$aw)?.expect_err("not ASCII");
+        assert!(matches!(e, ninja_core::client::ClientError::Request(_)), "{e}");
         let nobody = c.whoami(Header(None), Header(None), Cookie(None))$(.$aw)?.expect("who");
         assert_eq!((nobody["request_id"].as_deref(), nobody["session"].as_deref()), (None, None));
     }};

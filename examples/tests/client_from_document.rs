@@ -236,3 +236,76 @@ async fn a_client_from_the_shop_v2_document_pages_and_quotes() {
         .expect("quote");
     assert_eq!((quote.quantity, quote.currency), (2, Currency::Jpy));
 }
+
+/// A document with what Ninja does not emit but other servers do: path-level and `$ref`
+/// parameters, `$ref` bodies and responses, names that are Rust keywords or clash (an
+/// operation `new`, a query `body` beside the body, `page-size` and `page_size`), a
+/// property named `pattern`, and an operation whose path names an undeclared parameter
+/// (left out).
+mod tricky {
+    ninja_core::api_from_document!(pub trait Tricky = "tests/documents/tricky.json");
+}
+
+mod tricky_server {
+    use ninja_core::prelude::*;
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
+    pub(crate) struct Thing {
+        pattern: String,
+        title: String,
+        note: String,
+    }
+
+    #[get("/things/{id}")]
+    fn get_thing(id: i64, limit: Option<u32>, body: Option<String>) -> Json<Thing> {
+        Json(Thing {
+            pattern: format!("a{id}"),
+            title: format!("limit {limit:?}"),
+            note: body.unwrap_or_default(),
+        })
+    }
+
+    #[put("/things/{id}")]
+    fn put_thing(
+        id: i64,
+        #[param(alias = "self")] this: Option<bool>,
+        #[param(alias = "page-size")] dashed: Option<u32>,
+        page_size: Option<u32>,
+        Json(mut t): Json<Thing>,
+    ) -> Json<Thing> {
+        t.note = format!("{id} {this:?} {dashed:?} {page_size:?}");
+        Json(t)
+    }
+
+    pub(crate) fn api() -> NinjaApi {
+        NinjaApi::new("Tricky", "1").routes(routes![get_thing, put_thing])
+    }
+}
+
+#[tokio::test]
+async fn a_client_from_a_document_ninja_would_not_write() {
+    use tricky::{Thing, TrickyClient};
+    let url = examples::serve_in_background(tricky_server::api()).expect("serves");
+    let c = TrickyClient::new(&url).expect("client");
+    let got = c.new_(Some(5), Some("q".to_owned()), 7).await.expect("got");
+    assert_eq!(
+        (got.pattern.as_str(), got.title.as_str(), got.note.as_str()),
+        ("a7", "limit Some(5)", "q")
+    );
+    let put = c
+        .r#type(
+            Some(true),
+            Some(10),
+            Some(20),
+            7,
+            Json(Thing {
+                pattern: "p".to_owned(),
+                title: "t".to_owned(),
+                note: String::new(),
+            }),
+        )
+        .await
+        .expect("put");
+    assert_eq!(put.note, "7 Some(true) Some(10) Some(20)");
+}

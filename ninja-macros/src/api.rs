@@ -9,6 +9,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt as _;
 use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
 use syn::{FnArg, Ident, ItemTrait, LitStr, Pat, ReturnType, Token, TraitItem};
@@ -249,6 +250,12 @@ fn operations(t: &mut ItemTrait, prefix: Option<&LitStr>, errors: &mut Errors) -
                 "an operation has no body here: the server's handler links to it with `op = ..`",
             );
         }
+        if ["new", "from_client", "client"].contains(&f.sig.ident.unraw().to_string().as_str()) {
+            errors.push(
+                f.sig.ident.span(),
+                "the clients have a method of this name already (`new`, `from_client`, `client`): name the operation otherwise, and keep its name in the document with `operation_id = \"..\"` in its route attribute",
+            );
+        }
         if let Some(r) = f.sig.receiver() {
             errors.push(
                 r.span(),
@@ -277,7 +284,7 @@ fn operations(t: &mut ItemTrait, prefix: Option<&LitStr>, errors: &mut Errors) -
             inputs.push(pt.clone());
             let (alias, has_default) = param_options(&pt.attrs);
             let wire = alias.unwrap_or_else(|| match &*pt.pat {
-                Pat::Ident(p) => p.ident.to_string(),
+                Pat::Ident(p) => p.ident.unraw().to_string(),
                 _ => String::new(),
             });
             pt.attrs.retain(|a| !a.path().is_ident("param"));
@@ -388,13 +395,15 @@ fn client_method(op: &Op, krate: &TokenStream, is_async: bool) -> TokenStream {
         ret,
         ..
     } = op;
+    // Mixed-site: an argument the user named `__call` cannot capture it.
+    let call = Ident::new("__call", Span::mixed_site());
     let params = op.args.iter().map(|(name, _, ty, _)| quote!(#name: #ty));
     let fill = op.args.iter().map(|(name, wire, _, in_path)| {
         if *in_path {
-            quote!((&&#krate::client::ArgProbe(&#name)).fill_path(&mut __call, #wire);)
+            quote!((&&#krate::client::ArgProbe(&#name)).fill_path(&mut #call, #wire);)
         } else {
             let header = wire.replace('_', "-").to_ascii_lowercase();
-            quote!((&&&#krate::client::ArgProbe(&#name)).add_to(&mut __call, #wire, #header);)
+            quote!((&&&#krate::client::ArgProbe(&#name)).add_to(&mut #call, #wire, #header);)
         }
     });
     let (asyncness, wait) = if is_async {
@@ -412,9 +421,9 @@ fn client_method(op: &Op, krate: &TokenStream, is_async: bool) -> TokenStream {
             #[allow(unused_imports)]
             use #krate::client::{ViaBodyArg as _, ViaQueryArg as _, ViaScalarArg as _, ViaScalarPath as _, ViaSerdePath as _};
             #[allow(unused_mut)]
-            let mut __call = #krate::client::Call::new(#krate::http::Method::#method, #full_path);
+            let mut #call = #krate::client::Call::new(#krate::http::Method::#method, #full_path);
             #(#fill)*
-            self.client.send::<#ret>(__call)#wait
+            self.client.send::<#ret>(#call)#wait
         }
     }
 }

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, LitStr, Token, Visibility};
 
@@ -83,11 +83,17 @@ fn generate(input: TokenStream) -> syn::Result<TokenStream> {
         .ok_or_else(|| err("the document has no `paths`".to_owned()))?;
     for (route, ops) in paths {
         let Some(ops) = ops.as_object() else { continue };
+        // Parameters declared on the path item apply to each of its operations.
+        let shared = ops
+            .get("parameters")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         for (method, op) in ops {
             if !["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
                 continue;
             }
-            match operation(route, method, op, &mut types) {
+            match operation(&doc, route, method, op, &shared, &mut types) {
                 Ok(m) => methods.push(m),
                 Err(why) => skipped.push(format!("`{} {route}`: {why}", method.to_uppercase())),
             }
@@ -122,23 +128,43 @@ fn generate(input: TokenStream) -> syn::Result<TokenStream> {
 
 /// One operation as a trait method, or why it is left out.
 fn operation(
+    doc: &Value,
     route: &str,
     method: &str,
     op: &Value,
+    shared: &[Value],
     types: &mut typify::TypeSpace,
 ) -> Result<TokenStream, String> {
     let id = op
         .get("operationId")
         .and_then(Value::as_str)
         .ok_or("no operationId")?;
-    let ident = rust_ident(&snake(id));
+    let mut name = snake(id);
+    // The clients' own methods keep their names.
+    if ["new", "from_client", "client"].contains(&name.as_str()) {
+        name.push('_');
+    }
+    let ident = rust_ident(&name);
     let mut args = Vec::new();
-    for p in op
+    let mut taken: Vec<String> = Vec::new();
+    // An operation's parameter replaces the path item's of the same name and place.
+    let own: Vec<Value> = op
         .get("parameters")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-    {
+        .map(|p| resolve(doc, p).cloned())
+        .collect::<Result<_, _>>()?;
+    let mut params = own.clone();
+    for p in shared {
+        let p = resolve(doc, p)?;
+        let same = |o: &Value| o.get("name") == p.get("name") && o.get("in") == p.get("in");
+        if !own.iter().any(same) {
+            params.push(p.clone());
+        }
+    }
+    let mut in_path = Vec::new();
+    for p in &params {
         let wire = p
             .get("name")
             .and_then(Value::as_str)
@@ -159,16 +185,34 @@ fn operation(
             "cookie" => quote!(::ninja_core::Cookie<#ty>),
             other => return Err(format!("a parameter in `{other}`")),
         };
-        let arg = rust_ident(&snake(wire));
+        if place == "path" {
+            in_path.push(wire.to_owned());
+        }
+        let arg_name = unique(&mut taken, &snake(wire));
+        let arg = rust_ident(&arg_name);
         // The server's name for a header is the argument's with `-` for `_`, any case.
+        // (The name the argument ends up with: `self` becomes `self_`, `type` `r#type`.)
+        let plain = syn::ext::IdentExt::unraw(&arg).to_string();
         let alias = match place {
-            "header" if wire.to_ascii_lowercase() == snake(wire).replace('_', "-") => None,
-            _ if arg == wire => None,
+            "header" if wire.to_ascii_lowercase() == plain.replace('_', "-") => None,
+            _ if plain == wire => None,
             _ => Some(quote!(#[param(alias = #wire)])),
         };
         args.push(quote!(#alias #arg: #ty));
     }
+    // A `{name}` with no parameter would be sent as it is: leave the operation out.
+    for part in route.split('{').skip(1) {
+        let name = part
+            .split('}')
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches('*');
+        if !in_path.iter().any(|p| p == name) {
+            return Err(format!("`{{{name}}}` is not a declared path parameter"));
+        }
+    }
     if let Some(body) = op.get("requestBody") {
+        let body = resolve(doc, body)?;
         let content = body
             .get("content")
             .and_then(Value::as_object)
@@ -184,7 +228,8 @@ fn operation(
             "application/x-www-form-urlencoded" => quote!(::ninja_core::Form<#ty>),
             other => return Err(format!("a `{other}` body")),
         };
-        args.push(quote!(body: #ty));
+        let arg = rust_ident(&unique(&mut taken, "body"));
+        args.push(quote!(#arg: #ty));
     }
     let responses = op
         .get("responses")
@@ -194,6 +239,7 @@ fn operation(
         .iter()
         .find(|(s, _)| s.starts_with('2'))
         .ok_or("no success response")?;
+    let success = resolve(doc, success)?;
     let body = match success.get("content").and_then(Value::as_object) {
         None => quote!(()),
         Some(content) => {
@@ -231,6 +277,29 @@ fn operation(
     })
 }
 
+/// `v`, or what its local `$ref` (`#/components/..`) points at.
+fn resolve<'a>(doc: &'a Value, v: &'a Value) -> Result<&'a Value, String> {
+    match v.get("$ref").and_then(Value::as_str) {
+        None => Ok(v),
+        Some(r) => r
+            .strip_prefix('#')
+            .and_then(|pointer| doc.pointer(pointer))
+            .ok_or_else(|| format!("`$ref` `{r}` points nowhere in the document")),
+    }
+}
+
+/// `name`, or `name_2`, `name_3`.. if an earlier argument took it.
+fn unique(taken: &mut Vec<String>, name: &str) -> String {
+    let mut candidate = name.to_owned();
+    let mut n = 1;
+    while taken.contains(&candidate) {
+        n += 1;
+        candidate = format!("{name}_{n}");
+    }
+    taken.push(candidate.clone());
+    candidate
+}
+
 /// The Rust type of `schema`, added to `types` (named after `hint` if it needs a name).
 fn type_of(
     types: &mut typify::TypeSpace,
@@ -245,50 +314,68 @@ fn type_of(
 }
 
 /// A JSON Schema 2020-12 value as schemars 0.8's model (what typify reads), without the
-/// validation keywords.
+/// validation keywords (only where a schema is: a property named `pattern` stays).
 fn to_schema(mut v: Value) -> Result<schemars08::schema::Schema, String> {
-    fn plain(v: &mut Value) {
-        match v {
-            Value::Object(map) => {
-                strip(map);
-                map.values_mut().for_each(plain);
-            }
-            Value::Array(items) => items.iter_mut().for_each(plain),
-            _ => {}
-        }
-    }
-    fn strip(map: &mut Map<String, Value>) {
-        for key in [
-            "pattern",
-            "minLength",
-            "maxLength",
-            "minimum",
-            "maximum",
-            "exclusiveMinimum",
-            "exclusiveMaximum",
-            "minItems",
-            "maxItems",
-            "uniqueItems",
-            "examples",
-            "example",
-            "contentSchema",
-            "contentMediaType",
-            "discriminator",
-        ] {
-            map.remove(key);
-        }
-        // `format: uri`/`email` would ask for crates the caller may not have.
-        if matches!(
-            map.get("format").and_then(Value::as_str),
-            Some(
-                "uri" | "uri-reference" | "email" | "date-time" | "date" | "uuid" | "ipv4" | "ipv6"
-            )
-        ) {
-            map.remove("format");
-        }
-    }
     plain(&mut v);
     serde_json::from_value(v).map_err(|e| format!("a schema schemars cannot read: {e}"))
+}
+
+/// Strips `schema`'s validation keywords, then its subschemas'.
+fn plain(schema: &mut Value) {
+    let Value::Object(map) = schema else { return };
+    for key in [
+        "pattern",
+        "minLength",
+        "maxLength",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+        "minProperties",
+        "maxProperties",
+        "examples",
+        "example",
+        "contentSchema",
+        "contentMediaType",
+        "discriminator",
+    ] {
+        map.remove(key);
+    }
+    // `format: uri`/`email`.. would ask for crates the caller may not have.
+    if matches!(
+        map.get("format").and_then(Value::as_str),
+        Some("uri" | "uri-reference" | "email" | "date-time" | "date" | "uuid" | "ipv4" | "ipv6")
+    ) {
+        map.remove("format");
+    }
+    for key in [
+        "items",
+        "additionalProperties",
+        "not",
+        "if",
+        "then",
+        "else",
+        "contains",
+        "propertyNames",
+    ] {
+        if let Some(sub) = map.get_mut(key) {
+            plain(sub);
+        }
+    }
+    for key in ["anyOf", "oneOf", "allOf", "prefixItems"] {
+        if let Some(Value::Array(subs)) = map.get_mut(key) {
+            subs.iter_mut().for_each(plain);
+        }
+    }
+    for key in ["properties", "patternProperties", "$defs", "definitions"] {
+        if let Some(Value::Object(subs)) = map.get_mut(key) {
+            subs.values_mut().for_each(plain);
+        }
+    }
 }
 
 fn snake(s: &str) -> String {
@@ -331,5 +418,11 @@ fn rust_ident(s: &str) -> Ident {
     if s.starts_with(|c: char| c.is_ascii_digit()) {
         return format_ident!("_{s}");
     }
-    syn::parse_str::<Ident>(s).unwrap_or_else(|_| Ident::new_raw(s, Span::call_site()))
+    // Keywords that cannot be raw identifiers get a `_`; `gen` (reserved in edition 2024,
+    // unknown to syn) and the other keywords become raw.
+    match s {
+        "self" | "Self" | "super" | "crate" => format_ident!("{s}_"),
+        "gen" => Ident::new_raw(s, Span::call_site()),
+        _ => syn::parse_str::<Ident>(s).unwrap_or_else(|_| Ident::new_raw(s, Span::call_site())),
+    }
 }

@@ -2,6 +2,7 @@
 //! turned into a model of its arguments for `expand`.
 
 use proc_macro2::Span;
+use syn::ext::IdentExt as _;
 use syn::spanned::Spanned;
 use syn::{Expr, FnArg, Ident, ItemFn, LitStr, Pat, Type};
 
@@ -317,7 +318,8 @@ pub(crate) fn analyze(f: &mut ItemFn, path: &LitStr, params: &[PathParam]) -> sy
 
     for p in params {
         let used = sig.inputs.iter().any(|i| match i {
-            FnArg::Typed(pt) => bound_name(&pt.pat).is_some_and(|b| b == &p.name),
+            // `r#type` fills `{type}`.
+            FnArg::Typed(pt) => bound_name(&pt.pat).is_some_and(|b| b.unraw() == p.name),
             FnArg::Receiver(_) => false,
         });
         if !used {

@@ -90,22 +90,54 @@ impl Call {
 
     /// Fills the path parameter `{name}` (or `{*name}`) with `value`, percent-encoded.
     pub fn path_param<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) {
-        let text = match scalar(value) {
-            Ok(Some(t)) => t,
-            Ok(None) => {
-                return self.fail(ClientError::Request(format!(
-                    "path parameter `{name}` has no value"
-                )));
-            }
-            Err(e) => return self.fail(e.context(name)),
-        };
+        match scalar(value) {
+            Ok(Some(text)) => self.fill(name, |out, set| {
+                out.extend(utf8_percent_encode(&text, set));
+            }),
+            Ok(None) => self.fail(ClientError::Request(format!(
+                "path parameter `{name}` has no value"
+            ))),
+            Err(e) => self.fail(e.context(name)),
+        }
+    }
+
+    /// Puts what `write` writes (given the escape set of the parameter's kind) in place of
+    /// `{name}` or `{*name}`. A value that would change which route is called is refused:
+    /// an empty segment, or `.`/`..`, which URL parsers resolve away (`/users/../keys` is
+    /// `/keys`) however they are escaped.
+    fn fill(&mut self, name: &str, write: impl FnOnce(&mut String, &'static AsciiSet)) {
         let Some((start, end, star)) = self.find_param(name) else {
             return self.fail(ClientError::Request(format!(
                 "the path has no parameter `{name}`"
             )));
         };
-        let encoded = utf8_percent_encode(&text, if star { REST } else { SEGMENT });
-        self.path.replace_range(start..end, &encoded.to_string());
+        let mut value = String::new();
+        write(&mut value, if star { REST } else { SEGMENT });
+        let moves = |part: &str| {
+            matches!(
+                part,
+                "." | ".."
+                    | "%2e"
+                    | "%2E"
+                    | "%2e%2e"
+                    | "%2E%2E"
+                    | ".%2e"
+                    | ".%2E"
+                    | "%2e."
+                    | "%2E."
+            )
+        };
+        let bad = if star {
+            value.split('/').any(moves)
+        } else {
+            value.is_empty() || moves(&value)
+        };
+        if bad {
+            return self.fail(ClientError::Request(format!(
+                "path parameter `{name}`: {value:?} would change the path (empty, `.` or `..`)"
+            )));
+        }
+        self.path.replace_range(start..end, &value);
     }
 
     /// Where `{name}` or `{*name}` is in the path (found without building either pattern),
@@ -256,33 +288,63 @@ impl Scalar for &str {
 impl Call {
     /// [`path_param`](Self::path_param) for a [`Scalar`].
     fn path_scalar<T: Scalar + ?Sized>(&mut self, name: &str, value: &T) {
-        let Some((start, end, star)) = self.find_param(name) else {
-            return self.fail(ClientError::Request(format!(
-                "the path has no parameter `{name}`"
-            )));
-        };
-        let tail = self.path.split_off(end);
-        self.path.truncate(start);
-        value.write(&mut self.path, if star { REST } else { SEGMENT });
-        self.path.push_str(&tail);
+        self.fill(name, |out, set| value.write(out, set));
     }
 
-    /// A header argument: `name: value`.
-    fn header_scalar<T: Scalar + ?Sized>(&mut self, name: &'static str, value: &T) {
-        let mut text = String::new();
-        value.write(&mut text, CONTROLS);
-        self.headers.push((name, text));
+    /// A header argument: `name: value`, each value of `value` (none for `None`, one per
+    /// item of a list). A header carries visible ASCII only: anything else is refused, not
+    /// altered, as the server reads the value as it arrives.
+    fn header_values<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T) {
+        for text in self.values_of(name, value) {
+            if !text
+                .bytes()
+                .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+            {
+                return self.fail(ClientError::Request(format!(
+                    "header `{name}`: {text:?} is not visible ASCII"
+                )));
+            }
+            self.headers.push((name, text));
+        }
     }
 
     /// A cookie argument: `name=value` in the `Cookie` header (the value percent-encoded,
-    /// as the server decodes it).
-    fn cookie_scalar<T: Scalar + ?Sized>(&mut self, name: &str, value: &T) {
-        if !self.cookies.is_empty() {
-            self.cookies.push_str("; ");
+    /// as the server decodes it), once per value.
+    fn cookie_values<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) {
+        for text in self.values_of(name, value) {
+            if !self.cookies.is_empty() {
+                self.cookies.push_str("; ");
+            }
+            self.cookies.push_str(name);
+            self.cookies.push('=');
+            self.cookies.extend(utf8_percent_encode(&text, COOKIE));
         }
-        self.cookies.push_str(name);
-        self.cookies.push('=');
-        value.write(&mut self.cookies, COOKIE);
+    }
+
+    /// The texts of a header or cookie value: none for `None`, one per list item.
+    fn values_of<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) -> Vec<String> {
+        let text = |v: Value| match v {
+            Value::String(s) => Some(s),
+            Value::Number(_) | Value::Bool(_) => Some(v.to_string()),
+            _ => None,
+        };
+        match serde_json::to_value(value) {
+            Ok(Value::Null) => Vec::new(),
+            Ok(Value::Array(items)) => items.into_iter().filter_map(text).collect(),
+            Ok(v @ (Value::String(_) | Value::Number(_) | Value::Bool(_))) => {
+                text(v).into_iter().collect()
+            }
+            Ok(_) => {
+                self.fail(ClientError::Request(format!(
+                    "`{name}`: an object has no header or cookie form"
+                )));
+                Vec::new()
+            }
+            Err(e) => {
+                self.fail(ClientError::Request(format!("`{name}`: {e}")));
+                Vec::new()
+            }
+        }
     }
 
     /// [`query_param`](Self::query_param) for a [`Scalar`].
@@ -354,48 +416,15 @@ impl<T: Serialize> ViaBodyArg for &&ArgProbe<'_, Query<T>> {
     }
 }
 
-impl<T: OptionalScalar> ViaBodyArg for &&ArgProbe<'_, Header<T>> {
+impl<T: Serialize> ViaBodyArg for &&ArgProbe<'_, Header<T>> {
     fn add_to(&self, call: &mut Call, _: &str, header: &'static str) {
-        for v in self.0.0.values() {
-            call.header_scalar(header, v);
-        }
+        call.header_values(header, &self.0.0);
     }
 }
 
-impl<T: OptionalScalar> ViaBodyArg for &&ArgProbe<'_, Cookie<T>> {
+impl<T: Serialize> ViaBodyArg for &&ArgProbe<'_, Cookie<T>> {
     fn add_to(&self, call: &mut Call, name: &str, _: &'static str) {
-        for v in self.0.0.values() {
-            call.cookie_scalar(name, v);
-        }
-    }
-}
-
-/// A scalar, an `Option` of one (none when `None`) or a `Vec` of them (each): what a
-/// header or cookie argument holds.
-#[doc(hidden)]
-pub trait OptionalScalar {
-    type Item: Scalar + ?Sized;
-    fn values(&self) -> impl Iterator<Item = &Self::Item>;
-}
-
-impl<T: Scalar> OptionalScalar for T {
-    type Item = T;
-    fn values(&self) -> impl Iterator<Item = &T> {
-        std::iter::once(self)
-    }
-}
-
-impl<T: Scalar> OptionalScalar for Option<T> {
-    type Item = T;
-    fn values(&self) -> impl Iterator<Item = &T> {
-        self.iter()
-    }
-}
-
-impl<T: Scalar> OptionalScalar for Vec<T> {
-    type Item = T;
-    fn values(&self) -> impl Iterator<Item = &T> {
-        self.iter()
+        call.cookie_values(name, &self.0.0);
     }
 }
 

@@ -121,7 +121,7 @@ pub struct ProblemDetails {
     /// A short summary of the problem type.
     #[serde(default)]
     pub title: String,
-    /// The HTTP status (the answer's, if the body leaves it out).
+    /// The HTTP status: the answer's (the body's own `status` is advisory).
     #[serde(default)]
     pub status: u16,
     /// This occurrence, for a person.
@@ -161,9 +161,8 @@ impl ProblemDetails {
             errors: Vec::new(),
             extensions: serde_json::Map::new(),
         });
-        if p.status == 0 {
-            p.status = status.as_u16();
-        }
+        // The answer's status wins: RFC 9457 calls the member advisory.
+        p.status = status.as_u16();
         if p.title.is_empty() {
             status
                 .canonical_reason()
@@ -184,5 +183,23 @@ impl fmt::Display for ProblemDetails {
             write!(f, "; {}", e.msg)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ProblemDetails;
+    use http::StatusCode;
+
+    #[test]
+    fn the_answers_status_wins_over_the_bodys() {
+        let p =
+            ProblemDetails::from_answer(StatusCode::NOT_FOUND, br#"{"status":1,"title":"Gone"}"#);
+        assert_eq!((p.status, p.title.as_str()), (404, "Gone"));
+        let p = ProblemDetails::from_answer(StatusCode::BAD_GATEWAY, b"upstream broke");
+        assert_eq!(
+            (p.status, p.title.as_str(), p.detail.as_deref()),
+            (502, "Bad Gateway", Some("upstream broke"))
+        );
     }
 }

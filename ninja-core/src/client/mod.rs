@@ -234,33 +234,24 @@ impl ClientBuilder {
         if tokio::runtime::Handle::try_current().is_ok() {
             return Err(ClientError::InsideRuntime);
         }
-        if let Some(e) = self.error {
-            return Err(ClientError::Request(e));
-        }
-        #[cfg(feature = "client-tls")]
-        let roots = self.roots()?;
-        let mut b = reqwest::blocking::Client::builder()
-            .default_headers(self.headers)
-            .timeout(self.timeout)
-            .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
-            .pool_idle_timeout(self.pool_idle_timeout)
-            .tcp_keepalive(self.tcp_keepalive)
-            .tcp_nodelay(true)
-            .redirect(reqwest::redirect::Policy::none());
-        #[cfg(feature = "client-tls")]
-        {
-            b = b.tls_certs_merge(roots);
-        }
-        if let Some(n) = self.pool_max_idle_per_host {
-            b = b.pool_max_idle_per_host(n);
-        }
-        if self.http2 {
-            b = b.http2_prior_knowledge();
-        }
-        let http = b.build().map_err(ClientError::from_reqwest)?;
+        // One I/O thread of its own: connections are driven there between and during
+        // calls, and each caller blocks on its own call, so calls from many threads run
+        // at once.
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("ninja-client-io")
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                ClientError::Request(format!("cannot start the client's I/O thread: {e}"))
+            })?;
+        let client = {
+            let _inside = rt.enter();
+            self.build()?
+        };
         Ok(BlockingClient {
-            http,
-            base: Arc::from(self.base),
+            client,
+            rt: Arc::new(IoThread(Some(rt))),
         })
     }
 }
@@ -306,19 +297,38 @@ impl Client {
         }
         let res = req.send().await.map_err(ClientError::from_reqwest)?;
         let status = res.status();
-        let body = res.bytes().await.map_err(ClientError::from_reqwest)?;
+        let body = match res.bytes().await {
+            Ok(body) => body,
+            // The server's refusal stands even if its explanation did not arrive whole.
+            Err(_) if !status.is_success() => bytes::Bytes::new(),
+            Err(e) => return Err(ClientError::from_reqwest(e)),
+        };
         O::decode(status, body)
     }
 }
 
-/// The blocking client of a Ninja API: the same settings, calls and errors as [`Client`],
-/// for sync code (a `fn main`, a sync handler on Ninja's blocking pool). It runs its own
-/// I/O thread; inside an async runtime every call fails with
-/// [`ClientError::InsideRuntime`] instead of blocking the runtime's thread.
+/// The blocking client of a Ninja API: the same settings, calls and errors as [`Client`]
+/// (it is one, driven from an I/O thread of its own), for sync code: a `fn main`, a sync
+/// handler on Ninja's blocking pool. Cheap to clone; calls from many threads run at once.
+/// Inside a tokio runtime's context every call fails with [`ClientError::InsideRuntime`]
+/// instead of blocking the runtime's thread.
 #[derive(Debug, Clone)]
 pub struct BlockingClient {
-    http: reqwest::blocking::Client,
-    base: Arc<str>,
+    client: Client,
+    rt: Arc<IoThread>,
+}
+
+/// The blocking client's runtime, shut down without waiting when the last clone goes, so
+/// that dropping a client never blocks (not even inside an async task).
+#[derive(Debug)]
+struct IoThread(Option<tokio::runtime::Runtime>);
+
+impl Drop for IoThread {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
 }
 
 impl BlockingClient {
@@ -330,25 +340,16 @@ impl BlockingClient {
     /// The base URL, without a trailing `/`.
     #[must_use]
     pub fn base_url(&self) -> &str {
-        &self.base
+        self.client.base_url()
     }
 
-    /// Sends `call` and decodes the answer as `O`: what the generated methods do.
+    /// Sends `call` and decodes the answer as `O`: what the generated methods do. The
+    /// client's timeout bounds the whole call, as for [`Client`].
     pub fn send<O: ClientOutput>(&self, call: Call) -> Result<O::Output, ClientError> {
         if tokio::runtime::Handle::try_current().is_ok() {
             return Err(ClientError::InsideRuntime);
         }
-        let call = call.finish(&self.base)?;
-        let mut req = self.http.request(call.method, call.url);
-        if let Some((media, body)) = call.body {
-            req = req.header(header::CONTENT_TYPE, media).body(body);
-        }
-        for (name, value) in call.headers {
-            req = req.header(name, value);
-        }
-        let res = req.send().map_err(ClientError::from_reqwest)?;
-        let status = res.status();
-        let body = res.bytes().map_err(ClientError::from_reqwest)?;
-        O::decode(status, body)
+        let rt = self.rt.0.as_ref().ok_or(ClientError::InsideRuntime)?;
+        rt.block_on(self.client.send::<O>(call))
     }
 }

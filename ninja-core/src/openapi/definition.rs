@@ -55,21 +55,79 @@ pub(super) fn check_definition(
     }
 }
 
-/// What a client sees of a part of an operation: everything but the prose.
+/// What a client sees of a part of an operation (a parameter, a body, a response's
+/// content): everything but the prose, which is taken off the part itself, its media types
+/// and wherever a schema is, never from among a schema's property names (a field called
+/// `title` is compared).
 fn wire<T: Serialize>(part: &T) -> Value {
-    fn strip(v: &mut Value) {
-        match v {
-            Value::Object(map) => {
-                for key in ["description", "summary", "example", "examples", "title"] {
-                    map.remove(key);
-                }
-                map.values_mut().for_each(strip);
-            }
-            Value::Array(items) => items.iter_mut().for_each(strip),
-            _ => {}
+    let mut v = serde_json::to_value(part).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut v {
+        drop_prose(map);
+        if let Some(schema) = map.get_mut("schema") {
+            schema_without_prose(schema);
+        }
+        if let Some(Value::Object(content)) = map.get_mut("content") {
+            media_without_prose(content);
+        } else if !map.contains_key("schema") {
+            // A response's content map on its own: media type → {schema}.
+            media_without_prose(map);
         }
     }
-    let mut v = serde_json::to_value(part).unwrap_or(Value::Null);
-    strip(&mut v);
     v
+}
+
+/// Media type → `{schema, example..}`, without the prose.
+fn media_without_prose(content: &mut serde_json::Map<String, Value>) {
+    for media in content.values_mut() {
+        if let Value::Object(media) = media {
+            drop_prose(media);
+            if let Some(schema) = media.get_mut("schema") {
+                schema_without_prose(schema);
+            }
+        }
+    }
+}
+
+fn drop_prose(map: &mut serde_json::Map<String, Value>) {
+    for key in [
+        "description",
+        "summary",
+        "example",
+        "examples",
+        "title",
+        "deprecated",
+    ] {
+        map.remove(key);
+    }
+}
+
+/// Takes the prose off `schema` and its subschemas.
+fn schema_without_prose(schema: &mut Value) {
+    let Value::Object(map) = schema else { return };
+    drop_prose(map);
+    for key in [
+        "items",
+        "additionalProperties",
+        "not",
+        "if",
+        "then",
+        "else",
+        "contains",
+        "propertyNames",
+        "contentSchema",
+    ] {
+        if let Some(sub) = map.get_mut(key) {
+            schema_without_prose(sub);
+        }
+    }
+    for key in ["anyOf", "oneOf", "allOf", "prefixItems"] {
+        if let Some(Value::Array(subs)) = map.get_mut(key) {
+            subs.iter_mut().for_each(schema_without_prose);
+        }
+    }
+    for key in ["properties", "patternProperties", "$defs"] {
+        if let Some(Value::Object(subs)) = map.get_mut(key) {
+            subs.values_mut().for_each(schema_without_prose);
+        }
+    }
 }

@@ -65,6 +65,19 @@ pub(crate) trait Items {
     /// Nothing back.
     #[delete("/items/{id}")]
     fn remove(id: u32) -> ();
+
+    /// A form.
+    #[post("/forms")]
+    fn form(form: Form<Titled>) -> String;
+
+    /// Raw identifiers travel under their plain names; a header of any serde type.
+    #[get("/kinds/{type}")]
+    fn kind(r#type: String, r#in: Option<String>, scale: Header<f64>) -> String;
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub(crate) struct Titled {
+    pub(crate) title: String,
 }
 
 static STORE: Mutex<Vec<Item>> = Mutex::new(Vec::new());
@@ -116,10 +129,20 @@ fn remove(id: u32) {
     STORE.lock().expect("not poisoned").retain(|i| i.id != id);
 }
 
+#[post("/forms", op = items::form)]
+fn form(Form(f): Form<Titled>) -> String {
+    f.title
+}
+
+#[get("/kinds/{type}", op = items::kind)]
+fn kind(r#type: String, r#in: Option<String>, scale: Header<f64>) -> String {
+    format!("{type} in {} x{}", r#in.unwrap_or_default(), scale.0)
+}
+
 fn api() -> NinjaApi {
     NinjaApi::new("Items", "1.0")
         .prefix("/api")
-        .routes(routes![get_item, search, create, file, remove])
+        .routes(routes![get_item, search, create, file, remove, form, kind])
 }
 
 /// Serves `api()` on a runtime of its own thread, for as long as the test runs.
@@ -178,6 +201,18 @@ macro_rules! cases {
         // A rest parameter keeps its slashes; other characters arrive intact.
         let path = c.file("a/b c/100%.txt".to_owned())$(.$aw)?.expect("echoed");
         assert_eq!(path, "a/b c/100%.txt");
+        // A value that would change which route is called is refused, not sent.
+        for moved in ["..", "a/../admin", "./x"] {
+            let e = c.file(moved.to_owned())$(.$aw)?.expect_err("refused");
+            assert!(matches!(e, ClientError::Request(_)), "{moved}: {e}");
+        }
+        // Raw identifiers under their plain names; a float header; a header that is not
+        // visible ASCII is refused rather than altered.
+        assert_eq!(c.form(Form(Titled { title: "a & b=c".to_owned() }))$(.$aw)?.expect("form"), "a & b=c");
+        let kind = c.kind("tool".to_owned(), Some("shed".to_owned()), Header(1.5))$(.$aw)?.expect("kind");
+        assert_eq!(kind, "tool in shed x1.5");
+        let e = c.kind("..".to_owned(), None, Header(1.0))$(.$aw)?.expect_err("refused");
+        assert!(matches!(e, ClientError::Request(_)), "{e}");
         // `()` back.
         c.remove(made.id)$(.$aw)?.expect("removed");
         assert_eq!(c.get_item(made.id)$(.$aw)?.expect_err("gone").status(), Some(StatusCode::NOT_FOUND));
@@ -339,9 +374,24 @@ fn a_handler_that_drifts_from_its_definition_is_refused_at_build() {
     fn other_success(id: u32) -> Json<u32> {
         Json(id)
     }
+    #[derive(Deserialize, JsonSchema)]
+    struct Retitled {
+        /// Described: prose does not count, the type does.
+        title: i64,
+    }
+    #[post("/forms", op = items::form)]
+    fn retyped_form(Form(f): Form<Retitled>) -> String {
+        f.title.to_string()
+    }
     let err = NinjaApi::new("Items", "1.0")
         .prefix("/api")
-        .routes(routes![renamed, retyped, other_body, other_success])
+        .routes(routes![
+            renamed,
+            retyped,
+            other_body,
+            other_success,
+            retyped_form
+        ])
         .build()
         .expect_err("drifted");
     let text = err.to_string();
@@ -350,6 +400,7 @@ fn a_handler_that_drifts_from_its_definition_is_refused_at_build() {
         "`GET /api/items` implements `search` of its API definition but its parameters differ",
         "`POST /api/items` implements `create` of its API definition but its request body differ",
         "`DELETE /api/items/{id}` implements `remove` of its API definition but its successful responses differ",
+        "`POST /api/forms` implements `form` of its API definition but its request body differ",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in {text}");
     }
@@ -374,10 +425,30 @@ fn the_definition_alone_gives_the_servers_document() {
             items::search,
             items::create,
             items::file,
-            items::remove
+            items::remove,
+            items::form,
+            items::kind
         ])
         .openapi_json()
         .expect("document");
     let from_server = api().openapi_json().expect("document");
     assert_eq!(from_definition, from_server);
+}
+
+#[test]
+fn the_blocking_client_times_out_too() {
+    // A listener that never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");
+    let addr = silent.local_addr().expect("addr");
+    let c = ItemsBlockingClient::from_client(
+        Client::builder(&format!("http://{addr}"))
+            .timeout(std::time::Duration::from_millis(200))
+            .build_blocking()
+            .expect("client"),
+    );
+    let started = std::time::Instant::now();
+    let err = c.get_item(1).expect_err("times out");
+    assert!(matches!(err, ClientError::Timeout), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    drop(silent);
 }
