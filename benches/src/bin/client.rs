@@ -7,6 +7,10 @@
 //! HTTP/1.1 (a pool) and HTTP/2 (one multiplexed connection); rounds alternate between
 //! them. Prints requests/s (median of rounds), p99 (over all rounds) and the typed
 //! client's ratio to `reqwest`. The machine is shared: read the ratios.
+//!
+//! `--calls N --typed 1` (or `--raw 1`) instead makes N calls one after another over
+//! HTTP/1.1 and exits: for `perf stat -e instructions:u` on this process, whose difference
+//! between two N is the client's own instructions per call (no noise from the machine).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -95,6 +99,28 @@ fn median(mut xs: Vec<f64>) -> f64 {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 1)]
 async fn main() {
+    if let Some(calls) = flag("--calls") {
+        let port = free_port();
+        let _server =
+            ServerProcess::start("server-ninja", port, true, &[]).expect("the server starts");
+        let base = format!("http://127.0.0.1:{port}");
+        let caller = if flag("--raw").is_some() {
+            Caller::Raw(
+                reqwest::Client::builder()
+                    .timeout(Duration::from_secs(30))
+                    .tcp_nodelay(true)
+                    .build()
+                    .expect("client"),
+                Arc::from(base.as_str()),
+            )
+        } else {
+            Caller::Typed(BenchClient::new(&base).expect("client"))
+        };
+        for i in 0..calls as u32 {
+            caller.call(i).await;
+        }
+        return;
+    }
     let seconds = flag("--seconds").unwrap_or(3.0);
     let rounds = flag("--rounds").map_or(3, |r| r as usize);
     let port = free_port();
