@@ -93,9 +93,34 @@ pub fn init_logging() {
 /// the process lives; returns its base URL.
 ///
 /// # Errors
-/// When no port can be bound.
+/// When the API cannot be built or no port can be bound.
 pub fn serve_in_background(api: impl Into<ninja_core::Server>) -> std::io::Result<String> {
     let app = api.into().build().map_err(std::io::Error::other)?;
+    serve_made_in_background(move || async move { Ok(app) })
+}
+
+/// [`serve_in_background`] for the notes API over `database_url` with the write token
+/// `token`: its pool is opened on the runtime that serves it, where its connections live.
+///
+/// # Errors
+/// When the database cannot be opened, the API cannot be built or no port can be bound.
+pub fn serve_notes_in_background(database_url: &str, token: &str) -> std::io::Result<String> {
+    let (url, token) = (database_url.to_owned(), token.to_owned());
+    serve_made_in_background(move || async move {
+        let pool = notes::open_url(&url).await.map_err(std::io::Error::other)?;
+        notes::api(pool, token)
+            .build()
+            .map_err(std::io::Error::other)
+    })
+}
+
+/// Makes the app on a runtime of its own thread (the future `make` gives is created there,
+/// so it need not be `Send`), then serves it there on a free loopback port; its base URL
+/// once it is made.
+fn serve_made_in_background<F>(make: impl FnOnce() -> F + Send + 'static) -> std::io::Result<String>
+where
+    F: std::future::Future<Output = std::io::Result<ninja_core::App>>,
+{
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     listener.set_nonblocking(true)?;
     let url = format!("http://{}", listener.local_addr()?);
@@ -103,13 +128,26 @@ pub fn serve_in_background(api: impl Into<ninja_core::Server>) -> std::io::Resul
         .worker_threads(1)
         .enable_all()
         .build()?;
+    let (made, is_made) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .name("background-api".to_owned())
         .spawn(move || {
             rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener)?;
-                app.serve_on(listener, std::future::pending()).await
-            })
+                let app = match make().await {
+                    Ok(app) => app,
+                    Err(e) => {
+                        let _ = made.send(Err(e));
+                        return;
+                    }
+                };
+                let _ = made.send(Ok(()));
+                if let Ok(listener) = tokio::net::TcpListener::from_std(listener) {
+                    let _ = app.serve_on(listener, std::future::pending()).await;
+                }
+            });
         })?;
+    is_made
+        .recv()
+        .map_err(|_| std::io::Error::other("the background server's thread ended"))??;
     Ok(url)
 }

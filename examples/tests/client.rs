@@ -290,32 +290,13 @@ fn inputs_round_trip_through_the_blocking_client() {
     inputs_cases!(InputsApiBlockingClient, &url);
 }
 
-/// The notes API over a fresh SQLite file, on a runtime of its own thread (which opens the
-/// pool, so its connections live on the runtime that serves); its URL.
+/// The notes API over a fresh SQLite file in `dir`; its URL.
 fn serve_notes(dir: &tempfile::TempDir) -> String {
     let url = format!(
         "sqlite://{}?mode=rwc",
         dir.path().join("notes.db").display()
     );
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Runtime::new().expect("runtime");
-        rt.block_on(async move {
-            let pool = examples::notes::open_url(&url)
-                .await
-                .expect("database opens");
-            let app = examples::notes::api(pool, "secret".to_owned())
-                .build()
-                .expect("builds");
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("binds");
-            tx.send(format!("http://{}", listener.local_addr().expect("addr")))
-                .expect("sent");
-            app.serve_on(listener, std::future::pending()).await
-        })
-    });
-    rx.recv().expect("the notes server starts")
+    examples::serve_notes_in_background(&url, "secret").expect("the notes server starts")
 }
 
 macro_rules! notes_cases {

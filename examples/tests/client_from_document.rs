@@ -124,17 +124,7 @@ async fn a_client_from_the_notes_document_writes_with_the_token() {
         "sqlite://{}?mode=rwc",
         dir.path().join("notes.db").display()
     );
-    let pool = examples::notes::open_url(&url)
-        .await
-        .expect("database opens");
-    let app = examples::notes::api(pool, "secret".to_owned())
-        .build()
-        .expect("builds");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("binds");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { app.serve_on(listener, std::future::pending()).await });
+    let base = examples::serve_notes_in_background(&url, "secret").expect("serves");
     let writer = NotesDocClient::from_client(
         Client::builder(&base)
             .bearer("secret")

@@ -14,15 +14,21 @@ use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
 use syn::{FnArg, Ident, ItemTrait, LitStr, Pat, ReturnType, Token, TraitItem};
 
-use crate::signature::Errors;
+use crate::expand::header_name;
+use crate::signature::{Errors, take_param_attr};
 
-const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+/// The route attributes an operation may carry (and the methods a document's may have).
+pub(crate) const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+
+/// The clients' own methods: no operation may take their names.
+pub(crate) const RESERVED: [&str; 3] = ["new", "from_client", "client"];
 
 /// `#[api(prefix = "/api/v1", crate = "my_ninja")]`.
 #[derive(Default)]
 struct ApiArgs {
     prefix: Option<LitStr>,
-    krate: Option<syn::Path>,
+    /// `crate = ".."`: the path, and the literal the describing routes are given again.
+    krate: Option<(syn::Path, LitStr)>,
     /// `client_only`: no describing routes (a definition generated from a document, whose
     /// types are the client's own).
     client_only: bool,
@@ -35,32 +41,29 @@ impl Parse for ApiArgs {
             if input.peek(Token![crate]) {
                 input.parse::<Token![crate]>()?;
                 input.parse::<Token![=]>()?;
-                out.krate = Some(crate::args::crate_path(&input.parse()?)?);
+                let lit: LitStr = input.parse()?;
+                out.krate = Some((crate::args::crate_path(&lit)?, lit));
             } else {
                 let key: Ident = input.parse()?;
                 if key == "client_only" {
                     out.client_only = true;
-                    if !input.is_empty() {
-                        input.parse::<Token![,]>()?;
-                    }
-                    continue;
-                }
-                if key != "prefix" {
+                } else if key != "prefix" {
                     return Err(syn::Error::new(
                         key.span(),
                         "expected `prefix = \"/api/v1\"` or `crate = \"..\"`",
                     ));
+                } else {
+                    input.parse::<Token![=]>()?;
+                    let lit: LitStr = input.parse()?;
+                    let v = lit.value();
+                    if !v.is_empty() && (!v.starts_with('/') || v.ends_with('/')) {
+                        return Err(syn::Error::new(
+                            lit.span(),
+                            "a prefix starts with `/` and does not end with one, e.g. `/api/v1`",
+                        ));
+                    }
+                    out.prefix = Some(lit);
                 }
-                input.parse::<Token![=]>()?;
-                let lit: LitStr = input.parse()?;
-                let v = lit.value();
-                if !v.is_empty() && (!v.starts_with('/') || v.ends_with('/')) {
-                    return Err(syn::Error::new(
-                        lit.span(),
-                        "a prefix starts with `/` and does not end with one, e.g. `/api/v1`",
-                    ));
-                }
-                out.prefix = Some(lit);
             }
             if !input.is_empty() {
                 input.parse::<Token![,]>()?;
@@ -74,7 +77,8 @@ impl Parse for ApiArgs {
 struct Op {
     ident: Ident,
     is_async: bool,
-    method: Ident,
+    /// `get`, `post`..: the route attribute's name.
+    method: &'static str,
     /// The prefix and the route's path.
     full_path: LitStr,
     /// The route attribute's options after the path, with their leading comma.
@@ -115,13 +119,16 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let krate = args
         .krate
         .as_ref()
-        .map_or_else(|| quote!(::ninja_core), |p| quote!(#p));
+        .map_or_else(|| quote!(::ninja_core), |(p, _)| quote!(#p));
+    let krate_opt = args.krate.as_ref().map(|(_, lit)| quote!(, crate = #lit));
     let vis = &t.vis;
     let module = format_ident!("{}", snake(&t.ident.to_string()), span = t.ident.span());
     let routes: Vec<TokenStream> = if args.client_only {
         Vec::new()
     } else {
-        ops.iter().map(|op| describing_route(op, &krate)).collect()
+        ops.iter()
+            .map(|op| describing_route(op, &krate, krate_opt.as_ref()))
+            .collect()
     };
     let async_client = format_ident!("{}Client", t.ident);
     let blocking_client = format_ident!("{}BlockingClient", t.ident);
@@ -136,6 +143,24 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     );
     let blocking_doc = format!(
         "The blocking client of [`{trait_name}`]: the methods of [`{async_client}`], for sync code."
+    );
+    let async_type = client_type(
+        vis,
+        &async_client,
+        &async_doc,
+        &krate,
+        "Client",
+        "build",
+        async_methods,
+    );
+    let blocking_type = client_type(
+        vis,
+        &blocking_client,
+        &blocking_doc,
+        &krate,
+        "BlockingClient",
+        "build_blocking",
+        blocking_methods,
     );
     let module_tokens = (!args.client_only).then(|| {
         quote! {
@@ -156,59 +181,52 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         #module_tokens
 
         #krate::__if_client! {
-            #[doc = #async_doc]
-            #[derive(Debug, Clone)]
-            #vis struct #async_client {
-                client: #krate::client::Client,
+            #async_type
+            #blocking_type
+        }
+    }
+}
+
+/// One of the two client types: `name`, over `inner` (`Client` or `BlockingClient`), with
+/// `methods`; `build` is what makes an `inner` with settings (for the docs).
+fn client_type(
+    vis: &syn::Visibility,
+    name: &Ident,
+    doc: &str,
+    krate: &TokenStream,
+    inner: &str,
+    build: &str,
+    methods: impl Iterator<Item = TokenStream>,
+) -> TokenStream {
+    let inner_ty = format_ident!("{inner}");
+    let from_doc =
+        format!(" Over a client built with settings (`Client::builder(..)...{build}()`).");
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone)]
+        #vis struct #name {
+            client: #krate::client::#inner_ty,
+        }
+
+        impl #name {
+            /// A client of the API at `base_url` (`http://host:port`), with default settings.
+            pub fn new(base_url: &str) -> ::std::result::Result<Self, #krate::client::ClientError> {
+                #krate::client::#inner_ty::new(base_url).map(Self::from_client)
             }
 
-            impl #async_client {
-                /// A client of the API at `base_url` (`http://host:port`), with default settings.
-                pub fn new(base_url: &str) -> ::std::result::Result<Self, #krate::client::ClientError> {
-                    #krate::client::Client::new(base_url).map(Self::from_client)
-                }
-
-                /// Over a client built with settings (`Client::builder(..)...build()`).
-                #[must_use]
-                pub fn from_client(client: #krate::client::Client) -> Self {
-                    Self { client }
-                }
-
-                /// The client it sends through.
-                #[must_use]
-                pub fn client(&self) -> &#krate::client::Client {
-                    &self.client
-                }
-
-                #(#async_methods)*
+            #[doc = #from_doc]
+            #[must_use]
+            pub fn from_client(client: #krate::client::#inner_ty) -> Self {
+                Self { client }
             }
 
-            #[doc = #blocking_doc]
-            #[derive(Debug, Clone)]
-            #vis struct #blocking_client {
-                client: #krate::client::BlockingClient,
+            /// The client it sends through.
+            #[must_use]
+            pub fn client(&self) -> &#krate::client::#inner_ty {
+                &self.client
             }
 
-            impl #blocking_client {
-                /// A blocking client of the API at `base_url`, with default settings.
-                pub fn new(base_url: &str) -> ::std::result::Result<Self, #krate::client::ClientError> {
-                    #krate::client::BlockingClient::new(base_url).map(Self::from_client)
-                }
-
-                /// Over a client built with settings (`Client::builder(..)...build_blocking()`).
-                #[must_use]
-                pub fn from_client(client: #krate::client::BlockingClient) -> Self {
-                    Self { client }
-                }
-
-                /// The client it sends through.
-                #[must_use]
-                pub fn client(&self) -> &#krate::client::BlockingClient {
-                    &self.client
-                }
-
-                #(#blocking_methods)*
-            }
+            #(#methods)*
         }
     }
 }
@@ -227,17 +245,17 @@ fn operations(t: &mut ItemTrait, prefix: Option<&LitStr>, errors: &mut Errors) -
         };
         let mut route = None;
         f.attrs.retain(|a| {
-            let is_route = a
+            let method = a
                 .path()
                 .segments
                 .last()
-                .is_some_and(|s| METHODS.iter().any(|m| s.ident == m));
-            if is_route {
-                route = Some(a.clone());
+                .and_then(|s| METHODS.iter().find(|m| s.ident == m));
+            if let Some(method) = method {
+                route = Some((*method, a.clone()));
             }
-            !is_route
+            method.is_none()
         });
-        let Some(route) = route else {
+        let Some((method, route)) = route else {
             errors.push(
                 f.sig.ident.span(),
                 "each operation needs a route attribute, e.g. `#[get(\"/items/{id}\")]`",
@@ -250,7 +268,7 @@ fn operations(t: &mut ItemTrait, prefix: Option<&LitStr>, errors: &mut Errors) -
                 "an operation has no body here: the server's handler links to it with `op = ..`",
             );
         }
-        if ["new", "from_client", "client"].contains(&f.sig.ident.unraw().to_string().as_str()) {
+        if RESERVED.contains(&f.sig.ident.unraw().to_string().as_str()) {
             errors.push(
                 f.sig.ident.span(),
                 "the clients have a method of this name already (`new`, `from_client`, `client`): name the operation otherwise, and keep its name in the document with `operation_id = \"..\"` in its route attribute",
@@ -262,12 +280,6 @@ fn operations(t: &mut ItemTrait, prefix: Option<&LitStr>, errors: &mut Errors) -
                 "an operation takes no `self`: only what travels (path, query, body)",
             );
         }
-        let method = route
-            .path()
-            .segments
-            .last()
-            .map(|s| format_ident!("{}", s.ident.to_string().to_uppercase()))
-            .unwrap_or_else(|| format_ident!("GET"));
         let (path, options) = match route.parse_args_with(split_path) {
             Ok(p) => p,
             Err(e) => {
@@ -282,16 +294,17 @@ fn operations(t: &mut ItemTrait, prefix: Option<&LitStr>, errors: &mut Errors) -
         for input in &mut f.sig.inputs {
             let FnArg::Typed(pt) = input else { continue };
             inputs.push(pt.clone());
-            let (alias, has_default) = param_options(&pt.attrs);
-            let wire = alias.unwrap_or_else(|| match &*pt.pat {
-                Pat::Ident(p) => p.ident.unraw().to_string(),
-                _ => String::new(),
-            });
-            pt.attrs.retain(|a| !a.path().is_ident("param"));
+            // Read (and taken off) as the route attribute reads it; the describing route,
+            // which keeps them, reports their errors.
+            let param = take_param_attr(&mut pt.attrs, &mut Errors::default());
             let Pat::Ident(p) = &*pt.pat else {
                 errors.push(pt.pat.span(), "an operation's argument is a plain name");
                 continue;
             };
+            let has_default = param.default.is_some();
+            let wire = param
+                .alias
+                .map_or_else(|| p.ident.unraw().to_string(), |a| a.value());
             let in_path = template.contains(&format!("{{{wire}}}"))
                 || template.contains(&format!("{{*{wire}}}"));
             let ty = &pt.ty;
@@ -334,32 +347,8 @@ fn split_path(input: ParseStream<'_>) -> syn::Result<(LitStr, TokenStream)> {
     Ok((path, rest))
 }
 
-/// `#[param(alias = "..")]`, if given, and whether `#[param(default = ..)]` is. (The route
-/// attribute checks the rest.)
-fn param_options(attrs: &[syn::Attribute]) -> (Option<String>, bool) {
-    let mut alias = None;
-    let mut has_default = false;
-    for a in attrs.iter().filter(|a| a.path().is_ident("param")) {
-        let _ = a.parse_nested_meta(|meta| {
-            if meta.path.is_ident("alias") {
-                alias = Some(meta.value()?.parse::<LitStr>()?.value());
-            } else if meta.path.is_ident("default") {
-                has_default = true;
-                let _: syn::Expr = meta.value()?.parse()?;
-            } else if meta.input.peek(Token![=]) {
-                let _: syn::Expr = meta.value()?.parse()?;
-            } else if meta.input.peek(syn::token::Paren) {
-                let _content;
-                syn::parenthesized!(_content in meta.input);
-            }
-            Ok(())
-        });
-    }
-    (alias, has_default)
-}
-
 /// The operation as a route of the definition module: described like any route, never run.
-fn describing_route(op: &Op, krate: &TokenStream) -> TokenStream {
+fn describing_route(op: &Op, krate: &TokenStream, krate_opt: Option<&TokenStream>) -> TokenStream {
     let Op {
         ident,
         full_path,
@@ -369,13 +358,8 @@ fn describing_route(op: &Op, krate: &TokenStream) -> TokenStream {
         ret,
         ..
     } = op;
-    let attr = format_ident!("{}", op.method.to_string().to_lowercase());
+    let attr = format_ident!("{}", op.method);
     let asyncness = op.is_async.then(|| quote!(async));
-    let krate_str = krate.to_string().replace(' ', "");
-    let krate_opt = (krate_str != "::ninja_core").then(|| {
-        let lit = LitStr::new(krate_str.trim_start_matches("::"), Span::call_site());
-        quote!(, crate = #lit)
-    });
     quote! {
         #(#docs)*
         #[#krate::#attr(#full_path #options #krate_opt)]
@@ -397,12 +381,13 @@ fn client_method(op: &Op, krate: &TokenStream, is_async: bool) -> TokenStream {
     } = op;
     // Mixed-site: an argument the user named `__call` cannot capture it.
     let call = Ident::new("__call", Span::mixed_site());
+    let method = format_ident!("{}", method.to_uppercase());
     let params = op.args.iter().map(|(name, _, ty, _)| quote!(#name: #ty));
     let fill = op.args.iter().map(|(name, wire, _, in_path)| {
         if *in_path {
             quote!((&&#krate::client::ArgProbe(&#name)).fill_path(&mut #call, #wire);)
         } else {
-            let header = wire.replace('_', "-").to_ascii_lowercase();
+            let header = header_name(wire);
             quote!((&&&#krate::client::ArgProbe(&#name)).add_to(&mut #call, #wire, #header);)
         }
     });

@@ -243,6 +243,12 @@ fn opt_str(s: Option<String>) -> TokenStream {
     }
 }
 
+/// The header an argument named `name` (or aliased so) reads: `X-Request-Id` for
+/// `request_id`, any case; sent lowercase.
+pub(crate) fn header_name(name: &str) -> String {
+    name.replace('_', "-").to_ascii_lowercase()
+}
+
 /// What extracting a function's arguments takes, for a route or a dependency.
 pub(crate) struct Extraction {
     /// Per-argument constants (`Arg`s, parameter tables, patterns).
@@ -271,7 +277,7 @@ pub(crate) fn extraction(h: &Handler, np: &TokenStream, on_error: &TokenStream) 
         let arg = format_ident!("__NINJA_ARG_{i}");
         let fns = format_ident!("__NINJA_FNS_{i}");
         let name = &a.name;
-        let header = name.replace('_', "-").to_ascii_lowercase();
+        let header = header_name(name);
         let description = opt_str(a.description.as_ref().map(syn::LitStr::value));
         consts.push(quote!(const #arg: #np::Arg = #np::Arg::new(#name, #header, #description);));
         let temp = format_ident!("__ninja_arg_{i}");

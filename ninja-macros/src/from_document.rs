@@ -90,7 +90,7 @@ fn generate(input: TokenStream) -> syn::Result<TokenStream> {
             .cloned()
             .unwrap_or_default();
         for (method, op) in ops {
-            if !["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+            if !crate::api::METHODS.contains(&method.as_str()) {
                 continue;
             }
             match operation(&doc, route, method, op, &shared, &mut types) {
@@ -141,7 +141,7 @@ fn operation(
         .ok_or("no operationId")?;
     let mut name = snake(id);
     // The clients' own methods keep their names.
-    if ["new", "from_client", "client"].contains(&name.as_str()) {
+    if crate::api::RESERVED.contains(&name.as_str()) {
         name.push('_');
     }
     let ident = rust_ident(&name);
@@ -194,7 +194,7 @@ fn operation(
         // (The name the argument ends up with: `self` becomes `self_`, `type` `r#type`.)
         let plain = syn::ext::IdentExt::unraw(&arg).to_string();
         let alias = match place {
-            "header" if wire.to_ascii_lowercase() == plain.replace('_', "-") => None,
+            "header" if wire.to_ascii_lowercase() == crate::expand::header_name(&plain) => None,
             _ if plain == wire => None,
             _ => Some(quote!(#[param(alias = #wire)])),
         };

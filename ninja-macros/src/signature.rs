@@ -126,9 +126,9 @@ fn is_body_type(ty: &Type) -> bool {
 
 /// `#[param(default = expr, alias = "name", description = "...", <rules>)]` on an argument.
 #[derive(Default)]
-struct ParamAttr {
-    default: Option<Expr>,
-    alias: Option<LitStr>,
+pub(crate) struct ParamAttr {
+    pub(crate) default: Option<Expr>,
+    pub(crate) alias: Option<LitStr>,
     description: Option<LitStr>,
     rules: Vec<Rule>,
     example: Option<Expr>,
@@ -136,7 +136,7 @@ struct ParamAttr {
 }
 
 /// Takes the `#[param]` attributes off an argument (rustc would reject them) and parses them.
-fn take_param_attr(attrs: &mut Vec<syn::Attribute>, errors: &mut Errors) -> ParamAttr {
+pub(crate) fn take_param_attr(attrs: &mut Vec<syn::Attribute>, errors: &mut Errors) -> ParamAttr {
     let mut out = ParamAttr::default();
     attrs.retain(|a| {
         if !a.path().is_ident("param") {
@@ -267,8 +267,7 @@ pub(crate) fn analyze(f: &mut ItemFn, path: &LitStr, params: &[PathParam]) -> sy
             );
             continue;
         }
-        let bound =
-            bound_name(&pat_ty.pat).map(|i| i.to_string().trim_start_matches("r#").to_owned());
+        let bound = bound_name(&pat_ty.pat).map(|i| i.unraw().to_string());
         let is_path = bound
             .as_deref()
             .is_some_and(|b| params.iter().any(|p| p.name == b));

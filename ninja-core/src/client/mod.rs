@@ -32,7 +32,7 @@ pub use call::{
 pub struct ClientBuilder {
     base: String,
     timeout: Option<Duration>,
-    connect_timeout: Option<Duration>,
+    connect_timeout: Duration,
     pool_max_idle_per_host: Option<usize>,
     pool_idle_timeout: Option<Duration>,
     tcp_keepalive: Option<Duration>,
@@ -63,7 +63,7 @@ impl ClientBuilder {
         Self {
             base: base_url.trim_end_matches('/').to_owned(),
             timeout: Some(Duration::from_secs(30)),
-            connect_timeout: Some(Duration::from_secs(10)),
+            connect_timeout: Duration::from_secs(10),
             pool_max_idle_per_host: None,
             pool_idle_timeout: Some(Duration::from_secs(90)),
             tcp_keepalive: Some(Duration::from_secs(60)),
@@ -86,7 +86,7 @@ impl ClientBuilder {
     /// The longest connecting may take (default 10 s).
     #[must_use]
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
+        self.connect_timeout = timeout;
         self
     }
 
@@ -203,7 +203,7 @@ impl ClientBuilder {
         let roots = self.roots()?;
         let mut b = reqwest::Client::builder()
             .default_headers(self.headers)
-            .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
+            .connect_timeout(self.connect_timeout)
             .pool_idle_timeout(self.pool_idle_timeout)
             .tcp_keepalive(self.tcp_keepalive)
             .tcp_nodelay(true)

@@ -148,17 +148,13 @@ fn api() -> NinjaApi {
 /// Serves `api()` on a runtime of its own thread, for as long as the test runs.
 fn serve() -> SocketAddr {
     let app = api().build().expect("the handlers match their definitions");
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");
-    let addr = listener.local_addr().expect("has an address");
-    listener.set_nonblocking(true).expect("nonblocking");
+    let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Runtime::new().expect("runtime");
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
-            app.serve_on(listener, std::future::pending::<()>()).await
-        })
+        tx.send(rt.block_on(crate::serve_app(app))).expect("sent");
+        rt.block_on(std::future::pending::<()>());
     });
-    addr
+    rx.recv().expect("the server starts")
 }
 
 /// The cases, written once: `$c` is an `ItemsClient` or an `ItemsBlockingClient`, and the
@@ -338,11 +334,7 @@ async fn an_answer_not_in_the_declared_form_is_a_decode_error() {
         .routes(routes![number])
         .build()
         .expect("builds");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("binds");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { app.serve_on(listener, std::future::pending::<()>()).await });
+    let addr = crate::serve_app(app).await;
     let err = LiarClient::new(&format!("http://{addr}"))
         .expect("client")
         .number()
