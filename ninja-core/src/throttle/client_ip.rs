@@ -83,12 +83,12 @@ impl TrustedProxies {
             ForwardedBy::Forwarded => FORWARDED,
         };
         // Header lines in order, each line's hops left to right; walked from the end.
-        let values: Vec<&str> = headers
+        for value in headers
             .get_all(name)
             .iter()
+            .rev()
             .map(|v| v.to_str().unwrap_or(""))
-            .collect();
-        for value in values.iter().rev() {
+        {
             for element in value.rsplit(',') {
                 let hop = match self.header {
                     ForwardedBy::XForwardedFor => node(element.trim()),

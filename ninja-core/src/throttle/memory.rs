@@ -27,6 +27,9 @@ pub(crate) struct Limiters {
     started: Instant,
     /// Seconds after `started` of the last sweep.
     swept: AtomicU64,
+    /// Seconds after `started` of the last look at the limiters' sizes: at most one a
+    /// second (counting a limiter's keys locks each of its shards).
+    sized: AtomicU64,
 }
 
 impl Limiters {
@@ -46,6 +49,7 @@ impl Limiters {
             limiters,
             started: Instant::now(),
             swept: AtomicU64::new(0),
+            sized: AtomicU64::new(0),
         }
     }
 
@@ -76,14 +80,25 @@ impl Limiters {
         Decision::Allowed(counts)
     }
 
+    /// Whether a limiter holds more than [`SWEEP_ABOVE`] keys, looked at by one request a
+    /// second at most (the others get `false`).
+    fn grew(&self, now: u64) -> bool {
+        let sized = self.sized.load(Ordering::Relaxed);
+        now > sized
+            && self
+                .sized
+                .compare_exchange(sized, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+            && self.limiters.iter().any(|l| l.len() > SWEEP_ABOVE)
+    }
+
     /// Forgets full buckets every minute, or when a limiter grew past [`SWEEP_ABOVE`]
     /// keys, on the blocking pool: a sweep walks every key, and the reactor must not wait
     /// for it.
     fn sweep_now_and_then(self: &Arc<Self>) {
         let now = self.started.elapsed().as_secs();
         let last = self.swept.load(Ordering::Relaxed);
-        let due = now.saturating_sub(last) >= SWEEP_EVERY.as_secs()
-            || (now > last && self.limiters.iter().any(|l| l.len() > SWEEP_ABOVE));
+        let due = now.saturating_sub(last) >= SWEEP_EVERY.as_secs() || self.grew(now);
         if !due
             || self
                 .swept

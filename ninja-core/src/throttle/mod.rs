@@ -435,7 +435,12 @@ impl Throttles {
                 // The same in every instance and build; the credential itself is never a
                 // key in the store (a hash: low-entropy credentials stay guessable).
                 let digest = sha2::Sha256::digest(credential.as_bytes());
-                Some(digest[..16].iter().map(|b| format!("{b:02x}")).collect())
+                let mut hex = String::with_capacity(32);
+                for b in &digest[..16] {
+                    use std::fmt::Write as _;
+                    let _ = write!(hex, "{b:02x}");
+                }
+                Some(hex)
             }
         }
     }
