@@ -25,6 +25,28 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// A loopback port free right now, for a server the bench starts.
+///
+/// # Panics
+/// When none can be bound.
+#[must_use]
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// The median of round figures (the upper one of an even count).
+///
+/// # Panics
+/// When `xs` is empty.
+#[must_use]
+pub fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
 /// Builds every bench binary in release mode (the servers the comparisons start).
 ///
 /// # Panics

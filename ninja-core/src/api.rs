@@ -1,5 +1,6 @@
 //! [`NinjaApi`] and [`Server`]: the builders users start from; they build an [`App`].
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::io;
@@ -745,6 +746,16 @@ impl NinjaApi {
         routes
     }
 
+    /// The routes its document describes: `routes`, and `ops` too when it was asked to
+    /// (`document_ops`); borrowed unless it was.
+    fn documented<'r>(&self, routes: &'r [Route], ops: &[Route]) -> Cow<'r, [Route]> {
+        if self.document_ops {
+            Cow::Owned(routes.iter().chain(ops).cloned().collect())
+        } else {
+            Cow::Borrowed(routes)
+        }
+    }
+
     /// The health and metrics routes it serves, under its prefix.
     fn ops_routes(&self) -> Vec<Route> {
         let mut ops = Vec::new();
@@ -763,11 +774,10 @@ impl NinjaApi {
     /// [`openapi::breaking_changes`](crate::openapi::breaking_changes)), or a client
     /// generator. The same bytes the server would serve.
     pub fn openapi_json(&self) -> Result<String, BuildError> {
-        let mut routes = self.resolved_routes();
-        if self.document_ops {
-            routes.extend(self.ops_routes());
-        }
-        let bytes = openapi::document(self.info(), &routes).map_err(BuildError)?;
+        let routes = self.resolved_routes();
+        let ops = self.ops_routes();
+        let bytes =
+            openapi::document(self.info(), &self.documented(&routes, &ops)).map_err(BuildError)?;
         Ok(String::from_utf8(bytes.to_vec()).expect("serde_json writes UTF-8"))
     }
 
@@ -874,12 +884,7 @@ impl NinjaApi {
             ..self.info()
         };
         let ops = self.ops_routes();
-        let documented = if self.document_ops {
-            routes.iter().chain(&ops).cloned().collect()
-        } else {
-            routes.clone()
-        };
-        let spec = openapi::document(info, &documented).unwrap_or_else(|e| {
+        let spec = openapi::document(info, &self.documented(&routes, &ops)).unwrap_or_else(|e| {
             errors.extend(e);
             bytes::Bytes::new()
         });

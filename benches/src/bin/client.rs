@@ -15,7 +15,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use benches::process::ServerProcess;
+use benches::process::{ServerProcess, free_port, median};
 use benches::scenario::{ItemOut, flag};
 use hdrhistogram::Histogram;
 use ninja_core::Json;
@@ -26,13 +26,6 @@ use ninja_core::client::Client;
 trait Bench {
     #[get("/items/{id}")]
     fn item(id: u32, q: Option<String>) -> Json<ItemOut>;
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 #[derive(Clone)]
@@ -90,11 +83,6 @@ async fn round(caller: &Caller, inflight: usize, seconds: f64) -> (f64, Histogra
     }
     let rate = all.len() as f64 / started.elapsed().as_secs_f64();
     (rate, all)
-}
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 1)]

@@ -17,29 +17,17 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use benches::process::{ServerProcess, status_field};
+use benches::process::{ServerProcess, free_port, median, status_field};
 use benches::scenario::flag;
 use futures_util::{SinkExt as _, StreamExt as _};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
 fn start(bin: &str, args: &[&str]) -> (ServerProcess, SocketAddr) {
     let port = free_port();
     let server = ServerProcess::start(bin, port, false, args).expect("the server starts");
     (server, SocketAddr::from(([127, 0, 0, 1], port)))
-}
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
 }
 
 /// Downloads `path` whole, discarding it; MiB/s of body.

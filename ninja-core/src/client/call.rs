@@ -90,14 +90,20 @@ impl Call {
 
     /// Fills the path parameter `{name}` (or `{*name}`) with `value`, percent-encoded.
     pub fn path_param<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) {
-        match scalar(value) {
-            Ok(Some(text)) => self.fill(name, |out, set| {
+        let value = match serde_json::to_value(value) {
+            Ok(v) => v,
+            Err(e) => return self.fail(ClientError::Request(format!("`{name}`: {e}"))),
+        };
+        match (&value, text(&value)) {
+            (_, Some(text)) => self.fill(name, |out, set| {
                 out.extend(utf8_percent_encode(&text, set));
             }),
-            Ok(None) => self.fail(ClientError::Request(format!(
+            (Value::Null, None) => self.fail(ClientError::Request(format!(
                 "path parameter `{name}` has no value"
             ))),
-            Err(e) => self.fail(e.context(name)),
+            (_, None) => self.fail(ClientError::Request(format!(
+                "`{name}`: a list or an object has no path form"
+            ))),
         }
     }
 
@@ -113,20 +119,8 @@ impl Call {
         };
         let mut value = String::new();
         write(&mut value, if star { REST } else { SEGMENT });
-        let moves = |part: &str| {
-            matches!(
-                part,
-                "." | ".."
-                    | "%2e"
-                    | "%2E"
-                    | "%2e%2e"
-                    | "%2E%2E"
-                    | ".%2e"
-                    | ".%2E"
-                    | "%2e."
-                    | "%2E."
-            )
-        };
+        // (`%` is escaped, so a typed `%2e` arrives as `%252e`: only literal dots move.)
+        let moves = |part: &str| matches!(part, "." | "..");
         let bad = if star {
             value.split('/').any(moves)
         } else {
@@ -179,15 +173,9 @@ impl Call {
                 "query `{name}`: a nested object has no query form"
             ))),
             scalar => {
-                let number;
-                let text = match scalar {
-                    Value::String(s) => s.as_str(),
-                    other => {
-                        number = other.to_string();
-                        number.as_str()
-                    }
-                };
-                self.query_scalar(name, text);
+                if let Some(text) = text(scalar) {
+                    self.query_scalar(name, &*text);
+                }
             }
         }
     }
@@ -232,16 +220,13 @@ impl Call {
     }
 }
 
-/// A value's text in a path: strings as they are, numbers and booleans as JSON writes them.
-fn scalar<T: Serialize + ?Sized>(value: &T) -> Result<Option<String>, ClientError> {
-    match serde_json::to_value(value) {
-        Ok(Value::Null) => Ok(None),
-        Ok(Value::String(s)) => Ok(Some(s)),
-        Ok(v @ (Value::Number(_) | Value::Bool(_))) => Ok(Some(v.to_string())),
-        Ok(_) => Err(ClientError::Request(
-            "a list or an object has no path form".to_owned(),
-        )),
-        Err(e) => Err(ClientError::Request(e.to_string())),
+/// A scalar's text on the wire: strings as they are, numbers and booleans as JSON writes
+/// them; `None` for null, lists and objects.
+fn text(v: &Value) -> Option<std::borrow::Cow<'_, str>> {
+    match v {
+        Value::String(s) => Some(s.as_str().into()),
+        Value::Number(_) | Value::Bool(_) => Some(v.to_string().into()),
+        _ => None,
     }
 }
 
@@ -323,16 +308,12 @@ impl Call {
 
     /// The texts of a header or cookie value: none for `None`, one per list item.
     fn values_of<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) -> Vec<String> {
-        let text = |v: Value| match v {
-            Value::String(s) => Some(s),
-            Value::Number(_) | Value::Bool(_) => Some(v.to_string()),
-            _ => None,
-        };
+        let owned = |v: &Value| text(v).map(std::borrow::Cow::into_owned);
         match serde_json::to_value(value) {
             Ok(Value::Null) => Vec::new(),
-            Ok(Value::Array(items)) => items.into_iter().filter_map(text).collect(),
+            Ok(Value::Array(items)) => items.iter().filter_map(owned).collect(),
             Ok(v @ (Value::String(_) | Value::Number(_) | Value::Bool(_))) => {
-                text(v).into_iter().collect()
+                owned(&v).into_iter().collect()
             }
             Ok(_) => {
                 self.fail(ClientError::Request(format!(

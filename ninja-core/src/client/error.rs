@@ -65,13 +65,6 @@ impl ClientError {
             Self::Transport(Box::new(e))
         }
     }
-
-    pub(super) fn context(self, name: &str) -> Self {
-        match self {
-            Self::Request(m) => Self::Request(format!("`{name}`: {m}")),
-            other => other,
-        }
-    }
 }
 
 impl fmt::Display for ClientError {

@@ -349,7 +349,12 @@ impl BlockingClient {
         if tokio::runtime::Handle::try_current().is_ok() {
             return Err(ClientError::InsideRuntime);
         }
-        let rt = self.rt.0.as_ref().ok_or(ClientError::InsideRuntime)?;
+        // `None` only while the last clone is dropped, which no call can overlap.
+        let rt = self
+            .rt
+            .0
+            .as_ref()
+            .expect("the runtime lives as long as a clone");
         rt.block_on(self.client.send::<O>(call))
     }
 }

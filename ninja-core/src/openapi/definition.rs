@@ -37,7 +37,7 @@ pub(super) fn check_definition(
             .0
             .iter()
             .filter(|(status, _)| status.starts_with('2'))
-            .map(|(status, r)| (status.clone(), wire(&r.content)))
+            .map(|(status, r)| (status.clone(), content_wire(&r.content)))
             .collect();
         (params, body, successes)
     };
@@ -55,10 +55,9 @@ pub(super) fn check_definition(
     }
 }
 
-/// What a client sees of a part of an operation (a parameter, a body, a response's
-/// content): everything but the prose, which is taken off the part itself, its media types
-/// and wherever a schema is, never from among a schema's property names (a field called
-/// `title` is compared).
+/// What a client sees of a parameter or a request body: everything but the prose, which
+/// is taken off the part itself, its media types and wherever a schema is, never from among
+/// a schema's property names (a field called `title` is compared).
 fn wire<T: Serialize>(part: &T) -> Value {
     let mut v = serde_json::to_value(part).unwrap_or(Value::Null);
     if let Value::Object(map) = &mut v {
@@ -68,10 +67,16 @@ fn wire<T: Serialize>(part: &T) -> Value {
         }
         if let Some(Value::Object(content)) = map.get_mut("content") {
             media_without_prose(content);
-        } else if !map.contains_key("schema") {
-            // A response's content map on its own: media type → {schema}.
-            media_without_prose(map);
         }
+    }
+    v
+}
+
+/// [`wire`] for a response's content: media type → `{schema}`.
+fn content_wire<T: Serialize>(content: &T) -> Value {
+    let mut v = serde_json::to_value(content).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut v {
+        media_without_prose(map);
     }
     v
 }
