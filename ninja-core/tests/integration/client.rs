@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 use std::sync::Mutex;
 
+use ninja_core::RequestHead;
 use ninja_core::client::{Client, ClientError};
 use ninja_core::prelude::*;
 use schemars::JsonSchema;
@@ -70,6 +71,10 @@ pub(crate) trait Items {
     #[post("/forms")]
     fn form(form: Form<Titled>) -> String;
 
+    /// The HTTP version the call arrived with.
+    #[get("/version")]
+    fn version() -> String;
+
     /// Raw identifiers travel under their plain names; a header of any serde type.
     #[get("/kinds/{type}")]
     fn kind(r#type: String, r#in: Option<String>, scale: Header<f64>) -> String;
@@ -134,15 +139,20 @@ fn form(Form(f): Form<Titled>) -> String {
     f.title
 }
 
+#[get("/version", op = items::version)]
+fn version(head: RequestHead) -> String {
+    format!("{:?}", head.version)
+}
+
 #[get("/kinds/{type}", op = items::kind)]
 fn kind(r#type: String, r#in: Option<String>, scale: Header<f64>) -> String {
     format!("{type} in {} x{}", r#in.unwrap_or_default(), scale.0)
 }
 
 fn api() -> NinjaApi {
-    NinjaApi::new("Items", "1.0")
-        .prefix("/api")
-        .routes(routes![get_item, search, create, file, remove, form, kind])
+    NinjaApi::new("Items", "1.0").prefix("/api").routes(routes![
+        get_item, search, create, file, remove, form, version, kind
+    ])
 }
 
 /// Serves `api()` on a runtime of its own thread, for as long as the test runs.
@@ -223,6 +233,9 @@ async fn async_client_round_trips_every_kind_of_input_and_answer() {
         "a",
         await
     );
+    // The default is an HTTP/1.1 pool.
+    let c = ItemsClient::new(&format!("http://{addr}")).expect("client");
+    assert_eq!(c.version().await.expect("version"), "HTTP/1.1");
 }
 
 #[tokio::test]
@@ -235,6 +248,7 @@ async fn async_client_over_http2_multiplexes_concurrent_calls() {
             .expect("client"),
     );
     cases!(client.clone(), "h2", await);
+    assert_eq!(client.version().await.expect("version"), "HTTP/2.0");
     let calls = (0..200).map(|i| {
         let c = client.clone();
         async move { c.search(None, Vec::new(), 1 + i % 50).await }
@@ -419,12 +433,19 @@ fn the_definition_alone_gives_the_servers_document() {
             items::file,
             items::remove,
             items::form,
+            items::version,
             items::kind
         ])
         .openapi_json()
         .expect("document");
     let from_server = api().openapi_json().expect("document");
     assert_eq!(from_definition, from_server);
+    // The handlers have no doc comments: the definition's prose is theirs.
+    let doc: serde_json::Value = serde_json::from_str(&from_server).expect("JSON");
+    assert_eq!(
+        doc["paths"]["/api/items/{id}"]["get"]["summary"],
+        "Get one item."
+    );
 }
 
 #[test]

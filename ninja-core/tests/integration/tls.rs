@@ -126,6 +126,14 @@ mod typed_client {
     pub(crate) trait Greeter {
         #[get("/hello")]
         async fn hello() -> &'static str;
+
+        #[get("/version")]
+        fn version() -> String;
+    }
+
+    #[get("/version", op = greeter::version)]
+    fn version(head: ninja_core::RequestHead) -> String {
+        format!("{:?}", head.version)
     }
 
     #[tokio::test]
@@ -134,7 +142,7 @@ mod typed_client {
         let (cert, key) = super::certificate(dir.path());
         let addr = super::serve(
             NinjaApi::new("tls", "1")
-                .routes(routes![super::hello])
+                .routes(routes![super::hello, version])
                 .tls_pem(&cert, &key),
         )
         .await;
@@ -145,6 +153,12 @@ mod typed_client {
             let b = if http2 { b.http2() } else { b };
             let c = GreeterClient::from_client(b.build().expect("client"));
             assert_eq!(c.hello().await.expect("answered"), "hello over tls");
+            // ALPN picks HTTP/2 when the client does not insist; `http2()` insists.
+            assert_eq!(
+                c.version().await.expect("answered"),
+                "HTTP/2.0",
+                "http2: {http2}"
+            );
         }
         let untrusted = GreeterClient::new(&base).expect("client");
         let err = untrusted.hello().await.expect_err("not trusted");
