@@ -108,31 +108,8 @@ fn drop_prose(map: &mut serde_json::Map<String, Value>) {
 
 /// Takes the prose off `schema` and its subschemas.
 fn schema_without_prose(schema: &mut Value) {
-    let Value::Object(map) = schema else { return };
-    drop_prose(map);
-    for key in [
-        "items",
-        "additionalProperties",
-        "not",
-        "if",
-        "then",
-        "else",
-        "contains",
-        "propertyNames",
-        "contentSchema",
-    ] {
-        if let Some(sub) = map.get_mut(key) {
-            schema_without_prose(sub);
-        }
-    }
-    for key in ["anyOf", "oneOf", "allOf", "prefixItems"] {
-        if let Some(Value::Array(subs)) = map.get_mut(key) {
-            subs.iter_mut().for_each(schema_without_prose);
-        }
-    }
-    for key in ["properties", "patternProperties", "$defs"] {
-        if let Some(Value::Object(subs)) = map.get_mut(key) {
-            subs.values_mut().for_each(schema_without_prose);
-        }
+    if let Value::Object(map) = schema {
+        drop_prose(map);
+        super::for_each_subschema(map, schema_without_prose);
     }
 }

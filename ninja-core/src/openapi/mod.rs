@@ -234,34 +234,43 @@ pub(crate) fn normalize(schema: &mut Value) {
         Value::Object(obj) => {
             bound_integer(obj);
             add_discriminator(obj);
-            for (key, value) in obj.iter_mut() {
-                match key.as_str() {
-                    "properties" | "patternProperties" | "$defs" | "dependentSchemas" => {
-                        if let Value::Object(map) = value {
-                            map.values_mut().for_each(normalize);
-                        }
-                    }
-                    "allOf" | "anyOf" | "oneOf" | "prefixItems" => {
-                        if let Value::Array(list) = value {
-                            list.iter_mut().for_each(normalize);
-                        }
-                    }
-                    "items"
-                    | "additionalProperties"
-                    | "not"
-                    | "if"
-                    | "then"
-                    | "else"
-                    | "contains"
-                    | "propertyNames"
-                    | "unevaluatedItems"
-                    | "unevaluatedProperties"
-                    | "contentSchema" => normalize(value),
-                    _ => {}
-                }
-            }
+            for_each_subschema(obj, normalize);
         }
         _ => {}
+    }
+}
+
+/// Calls `f` on each subschema of the schema object `obj` (JSON Schema 2020-12's
+/// applicators): never on a property's name, only on the schemas below it.
+pub(crate) fn for_each_subschema(
+    obj: &mut serde_json::Map<String, Value>,
+    mut f: impl FnMut(&mut Value),
+) {
+    for (key, value) in obj.iter_mut() {
+        match key.as_str() {
+            "properties" | "patternProperties" | "$defs" | "dependentSchemas" => {
+                if let Value::Object(map) = value {
+                    map.values_mut().for_each(&mut f);
+                }
+            }
+            "allOf" | "anyOf" | "oneOf" | "prefixItems" => {
+                if let Value::Array(list) = value {
+                    list.iter_mut().for_each(&mut f);
+                }
+            }
+            "items"
+            | "additionalProperties"
+            | "not"
+            | "if"
+            | "then"
+            | "else"
+            | "contains"
+            | "propertyNames"
+            | "unevaluatedItems"
+            | "unevaluatedProperties"
+            | "contentSchema" => f(value),
+            _ => {}
+        }
     }
 }
 
