@@ -8,7 +8,7 @@ use ninja_core::Json;
 use ninja_core::client::{Client, ClientBuilder, ClientError};
 use ninja_core::http::StatusCode;
 use shop_api::model::{NewOrder, NewProduct};
-use shop_api::{ShopV1BlockingClient, ShopV1Client};
+use shop_api::{ShopError, ShopV1BlockingClient, ShopV1Client};
 
 /// How a run connects: base URL, protocol, the customer's key and the admin's token.
 #[derive(Debug, Clone)]
@@ -37,8 +37,12 @@ fn expect(ok: bool, what: impl FnOnce() -> String) -> Result<(), String> {
     if ok { Ok(()) } else { Err(what()) }
 }
 
-/// `e` must be the server's problem with `status`.
-fn expect_problem(e: &ClientError, status: StatusCode, what: &str) -> Result<(), String> {
+/// `e` must be the server's problem with `status` (not one of the operation's own errors).
+fn expect_problem<E: std::fmt::Display>(
+    e: &ClientError<E>,
+    status: StatusCode,
+    what: &str,
+) -> Result<(), String> {
     expect(e.status() == Some(status), || {
         format!("{what}: expected a {status} problem, got: {e}")
     })
@@ -93,7 +97,15 @@ macro_rules! steps {
             .place_order(Json(NewOrder { product_id: product.id, quantity: 5 }))$(.$aw)?
             .err()
             .ok_or("an order for more than the stock was accepted")?;
-        expect_problem(&conflict, StatusCode::CONFLICT, "over-order")?;
+        // The operation's own error, read back as the shop's `ShopError` variant.
+        expect(
+            matches!(
+                conflict,
+                ClientError::Api { error: ShopError::OutOfStock { product: p, available: 1 }, .. }
+                    if p == product.id
+            ),
+            || format!("over-order: expected ShopError::OutOfStock with 1 left, got: {conflict:?}"),
+        )?;
         $out.push(format!("{label}: typed error: {conflict}"));
         let unauthorized = anonymous
             .my_orders()$(.$aw)?

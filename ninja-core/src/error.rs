@@ -43,6 +43,12 @@
 //! goes to the log. Every declared status is listed in the operation's responses, described
 //! by the first variant's doc comment. Pair it with `thiserror` to write `Display` as
 //! attributes.
+//!
+//! So that a client can tell the variants apart, each answer carries a `code` member, the
+//! variant's name in snake case (`not_found`; set with `#[api(code = "..")]`), and, below
+//! 500, the variant's fields as members: named fields by name, one unnamed field as `value`
+//! (several as `value_0`, `value_1`..), each if its type serializes. The typed client reads
+//! them back into the enum (`ClientError::Api`).
 
 use std::borrow::Cow;
 use std::fmt::Display;
@@ -53,14 +59,15 @@ use crate::openapi::OperationDoc;
 use crate::problem::Problem;
 use crate::response::{IntoResponse, Response};
 
-/// The response of a `#[derive(ApiError)]` value.
+/// The problem of a `#[derive(ApiError)]` value, before its fields are added.
 #[doc(hidden)]
-pub fn error_response(
+pub fn error_problem(
     status: u16,
     title: Option<&'static str>,
     kind: Option<&'static str>,
+    code: &'static str,
     error: &dyn Display,
-) -> Response {
+) -> Problem {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut p = if status.is_server_error() {
         tracing::error!(%status, error = %error, "a handler returned a server error");
@@ -75,7 +82,8 @@ pub fn error_response(
             title.map_or(reason, Cow::Borrowed),
         );
     }
-    p.into_response()
+    p.add_member("code", Some(code.into()));
+    p
 }
 
 /// Documents one declared status of a `#[derive(ApiError)]` type.

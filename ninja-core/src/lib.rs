@@ -344,10 +344,14 @@ pub mod __private {
     pub use crate::auth::{IntoAuthSetting, NoAuth};
     pub use crate::depends::{DepFuture, Dependency, DependencyResult, head_only};
     pub use crate::endpoint::{ParamFns, ResponseFns, parts, path, responds};
-    pub use crate::error::{error_doc, error_response};
+    pub use crate::error::{error_doc, error_problem};
     pub use crate::extract::{Arg, FromArg, FromRequestParts, RequestCx, ViaBody, ViaParts};
     pub use crate::handler::{BoxFuture, Errors, Exec, HandlerFn, handle, run_async, run_inline};
     pub use crate::openapi::{OperationDoc, ParamIn};
+    pub use crate::problem::{
+        FromProblem, ProblemDetails, ReadField, ReadNothing, ReadSerde, SendField, SendNothing,
+        SendSerde,
+    };
     pub use crate::response::{documented_status, status_only, with_status};
     pub use crate::routing::{Operation, Route};
     pub use crate::throttle::{IntoThrottles, NoThrottle};

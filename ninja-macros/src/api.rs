@@ -398,10 +398,11 @@ fn client_method(op: &Op, krate: &TokenStream, is_async: bool) -> TokenStream {
     };
     // Spanned on the user's return type: a type the client cannot decode is reported there.
     let output = quote_spanned!(op.ret_span=> <#ret as #krate::client::ClientOutput>::Output);
+    let error = quote_spanned!(op.ret_span=> <#ret as #krate::client::ClientOutput>::Error);
     quote! {
         #(#docs)*
         pub #asyncness fn #ident(&self, #(#params),*)
-            -> ::std::result::Result<#output, #krate::client::ClientError>
+            -> ::std::result::Result<#output, #krate::client::ClientError<#error>>
         {
             #[allow(unused_imports)]
             use #krate::client::{ViaBodyArg as _, ViaQueryArg as _, ViaScalarArg as _, ViaScalarPath as _, ViaSerdePath as _};
@@ -414,7 +415,7 @@ fn client_method(op: &Op, krate: &TokenStream, is_async: bool) -> TokenStream {
 }
 
 /// `ShopV1` → `shop_v1`, `NotesAPI` → `notes_api`.
-fn snake(name: &str) -> String {
+pub(crate) fn snake(name: &str) -> String {
     let chars: Vec<char> = name.chars().collect();
     let mut out = String::new();
     for (i, &c) in chars.iter().enumerate() {

@@ -1,18 +1,22 @@
 //! `#[derive(ApiError)]`: an error type whose variants declare their HTTP status.
 
 use proc_macro2::TokenStream;
+use quote::format_ident;
 use quote::{quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{Attribute, Data, DeriveInput, Fields, LitInt, LitStr};
+use syn::{Attribute, Data, DeriveInput, Fields, Ident, LitInt, LitStr};
 
+use crate::api::snake;
 use crate::doc;
 
-/// What `#[api(status = 404, title = "...", type = "...")]` says.
+/// What `#[api(status = 404, title = "...", type = "...", code = "...")]` says.
 #[derive(Default)]
 struct ErrorArgs {
     status: Option<(u16, proc_macro2::Span)>,
     title: Option<LitStr>,
     kind: Option<LitStr>,
+    code: Option<LitStr>,
     /// `#[api(crate = "my_ninja")]` on the type: where `ninja_core` is.
     krate: Option<syn::Path>,
 }
@@ -35,12 +39,14 @@ fn parse_args(attrs: &[Attribute], errors: &mut Vec<syn::Error>) -> ErrorArgs {
                 out.title = Some(meta.value()?.parse()?);
             } else if meta.path.is_ident("type") {
                 out.kind = Some(meta.value()?.parse()?);
+            } else if meta.path.is_ident("code") {
+                out.code = Some(meta.value()?.parse()?);
             } else if meta.path.is_ident("crate") {
                 out.krate = Some(crate::args::crate_path(&meta.value()?.parse()?)?);
             } else {
-                return Err(
-                    meta.error("expected `status = 404`, `title = \"...\"` or `type = \"...\"`")
-                );
+                return Err(meta.error(
+                    "expected `status = 404`, `title = \"...\"`, `type = \"...\"` or `code = \"...\"`",
+                ));
             }
             Ok(())
         });
@@ -62,13 +68,69 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
     }
 }
 
-/// One way the value can be: its match pattern, status, title, type and description.
-struct Case {
-    pattern: TokenStream,
+/// One way the value can be: its constructor path, fields, status, title, type, code and
+/// description.
+struct Case<'a> {
+    path: TokenStream,
+    fields: &'a Fields,
     status: u16,
     title: Option<LitStr>,
     kind: Option<LitStr>,
+    code: String,
+    code_span: proc_macro2::Span,
     doc: Option<String>,
+}
+
+/// Members a field cannot be sent as: the problem's own, and `code`.
+const TAKEN: [&str; 7] = [
+    "type", "title", "status", "detail", "instance", "errors", "code",
+];
+
+impl Case<'_> {
+    /// Each field's binding and the member it travels as (`value`, `value_0`.. unnamed).
+    fn members(&self) -> Vec<(Ident, String, &syn::Type)> {
+        let unnamed = matches!(self.fields, Fields::Unnamed(_)) && self.fields.len() > 1;
+        self.fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let member = match &f.ident {
+                    Some(id) => id.unraw().to_string(),
+                    None if unnamed => format!("value_{i}"),
+                    None => "value".to_owned(),
+                };
+                (format_ident!("__ninja_f{i}"), member, &f.ty)
+            })
+            .collect()
+    }
+
+    /// `Self::V { a: __ninja_f0 }`, `Self::V(__ninja_f0)`, `Self::V`, from `bind` per field.
+    fn build(&self, bind: impl Fn(usize, &Ident, &str, &syn::Type) -> TokenStream) -> TokenStream {
+        let path = &self.path;
+        let members = self.members();
+        let values = members
+            .iter()
+            .enumerate()
+            .map(|(i, (b, m, ty))| bind(i, b, m, ty));
+        match self.fields {
+            Fields::Unit => quote!(#path),
+            Fields::Unnamed(_) => quote!(#path(#(#values),*)),
+            Fields::Named(n) => {
+                let names = n.named.iter().map(|f| &f.ident);
+                quote!(#path { #(#names: #values),* })
+            }
+        }
+    }
+
+    /// Whether the client can read this case back: below 500 (a 5xx case sends no fields)
+    /// or without fields, and no field sent under a name the problem already uses.
+    fn readable(&self) -> bool {
+        (self.status < 500 || self.fields.is_empty())
+            && self
+                .members()
+                .iter()
+                .all(|(_, m, _)| !TAKEN.contains(&m.as_str()))
+    }
 }
 
 fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
@@ -97,28 +159,39 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     continue;
                 };
                 let vi = &v.ident;
-                let pattern = match &v.fields {
-                    Fields::Unit => quote!(Self::#vi),
-                    Fields::Unnamed(_) => quote!(Self::#vi(..)),
-                    Fields::Named(_) => quote!(Self::#vi { .. }),
+                let (code, code_span) = match &args.code {
+                    Some(c) => (c.value(), c.span()),
+                    None => (snake(&vi.unraw().to_string()), vi.span()),
                 };
                 cases.push(Case {
-                    pattern,
+                    path: quote!(Self::#vi),
+                    fields: &v.fields,
                     status,
                     title: args.title.or_else(|| outer.title.clone()),
                     kind: args.kind.or_else(|| outer.kind.clone()),
+                    code,
+                    code_span,
                     doc: doc::summary_and_description(&v.attrs).0,
                 });
             }
         }
-        Data::Struct(_) => match outer.status {
-            Some((status, _)) => cases.push(Case {
-                pattern: quote!(_),
-                status,
-                title: outer.title.clone(),
-                kind: outer.kind.clone(),
-                doc: doc::summary_and_description(&input.attrs).0,
-            }),
+        Data::Struct(st) => match outer.status {
+            Some((status, _)) => {
+                let (code, code_span) = match &outer.code {
+                    Some(c) => (c.value(), c.span()),
+                    None => (snake(&ident.unraw().to_string()), ident.span()),
+                };
+                cases.push(Case {
+                    path: quote!(Self),
+                    fields: &st.fields,
+                    status,
+                    title: outer.title.clone(),
+                    kind: outer.kind.clone(),
+                    code,
+                    code_span,
+                    doc: doc::summary_and_description(&input.attrs).0,
+                });
+            }
             None => errors.push(syn::Error::new(
                 ident.span(),
                 "this error needs its status: `#[api(status = 400)]`",
@@ -128,6 +201,17 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             u.union_token.span(),
             "`ApiError` is for enums and structs",
         )),
+    }
+    for (i, c) in cases.iter().enumerate() {
+        if cases[..i].iter().any(|o| o.code == c.code) {
+            errors.push(syn::Error::new(
+                c.code_span,
+                format!(
+                    "two variants answer with code `{}`: give one another with `#[api(code = \"...\")]`",
+                    c.code
+                ),
+            ));
+        }
     }
     if let Some(mut first) = errors.pop() {
         for e in errors {
@@ -141,17 +225,43 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         .as_ref()
         .map_or_else(|| quote!(::ninja_core), |p| quote!(#p));
     let np = quote!(#krate::__private);
+    // Spanned on the type, so a missing `Display` impl is reported there.
+    let display = quote_spanned!(ident.span()=> &self as &dyn ::std::fmt::Display);
     let arms = cases.iter().map(|c| {
         let Case {
-            pattern,
             status,
             title,
             kind,
+            code,
             ..
         } = c;
         let title = opt(title.as_ref());
         let kind = opt(kind.as_ref());
-        quote!(#pattern => (#status, #title, #kind),)
+        let pattern = c.build(|_, b, _, _| quote!(#b));
+        // A 5xx answer keeps its fields home, as its `Display`.
+        let sends = if *status < 500 {
+            c.members()
+        } else {
+            Vec::new()
+        };
+        let sends = sends
+            .iter()
+            .map(|(b, m, _)| quote!(__ninja_p.add_member(#m, (&&#np::SendField(#b)).wire());));
+        quote! {
+            #[allow(unused_variables)]
+            #pattern => {
+                let mut __ninja_p = #np::error_problem(#status, #title, #kind, #code, #display);
+                #(#sends)*
+                __ninja_p
+            }
+        }
+    });
+    let reads = cases.iter().filter(|c| c.readable()).map(|c| {
+        let Case { status, code, .. } = c;
+        let value = c.build(|_, _, m, ty| {
+            quote!((&&#np::ReadField::<#ty>::new()).read(__ninja_p.extensions.get(#m))?)
+        });
+        quote!((#status, #code) => ::std::option::Option::Some(#value),)
     });
     let mut described: Vec<u16> = Vec::new();
     let mut docs = Vec::new();
@@ -165,21 +275,36 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         docs.push(quote!(#np::error_doc(__ninja_op, #status, #description);));
     }
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    // The `Display` bound is spanned on the type, so a missing impl is reported there.
-    let display = quote_spanned!(ident.span()=> &self as &dyn ::std::fmt::Display);
     Ok(quote! {
         #[automatically_derived]
         impl #impl_generics #krate::IntoResponse for #ident #ty_generics #where_clause {
             fn into_response(self) -> #krate::Response {
+                #[allow(unused_imports)]
+                use #np::{SendNothing as _, SendSerde as _};
                 #[allow(unreachable_patterns)]
-                let (status, title, kind): (u16, ::std::option::Option<&'static str>, ::std::option::Option<&'static str>) = match &self {
+                let __ninja_p: #krate::Problem = match &self {
                     #(#arms)*
                 };
-                #np::error_response(status, title, kind, #display)
+                #krate::IntoResponse::into_response(__ninja_p)
             }
 
             fn describe(__ninja_op: &mut #np::OperationDoc<'_>) {
                 #(#docs)*
+            }
+        }
+
+        #[automatically_derived]
+        impl #impl_generics #np::FromProblem for #ident #ty_generics #where_clause {
+            type Error = Self;
+
+            fn from_problem(__ninja_p: &#np::ProblemDetails) -> ::std::option::Option<Self> {
+                #[allow(unused_imports)]
+                use #np::{ReadNothing as _, ReadSerde as _};
+                #[allow(unreachable_patterns)]
+                match (__ninja_p.status, __ninja_p.code()?) {
+                    #(#reads)*
+                    _ => ::std::option::Option::None,
+                }
             }
         }
     })

@@ -1,16 +1,18 @@
 //! What a call can end in besides its success value.
 
+use std::convert::Infallible;
 use std::fmt;
 
+use crate::BoxError;
+use crate::problem::ProblemDetails;
 use http::StatusCode;
-use serde::Deserialize;
 
-use crate::{BoxError, FieldError};
-
-/// Why a call gave no success value.
+/// Why a call gave no success value. `E` is the operation's declared error type (its
+/// handler's `Result<_, E>`): an answer that is one of its variants arrives as
+/// [`Api`](Self::Api); operations without one use the default, which has no values.
 #[derive(Debug)]
 #[non_exhaustive]
-pub enum ClientError {
+pub enum ClientError<E = Infallible> {
     /// The call could not be made: an argument with no wire form, a bad base URL or header.
     Request(String),
     /// Connecting, sending or receiving failed (refused, reset, closed early).
@@ -24,8 +26,17 @@ pub enum ClientError {
         /// What did not fit.
         message: String,
     },
-    /// The server refused or failed: its problem details (RFC 9457), as sent. (Boxed: it
-    /// is the rare, large case.)
+    /// The server answered one of the operation's declared errors: a variant of its
+    /// `#[derive(ApiError)]` type, read back from the problem's `code` and members.
+    Api {
+        /// The variant, with its fields.
+        error: E,
+        /// The problem details it arrived as.
+        problem: Box<ProblemDetails>,
+    },
+    /// The server refused or failed otherwise (auth, validation, throttling, an error
+    /// type's answer it could not read back): its problem details (RFC 9457), as sent.
+    /// (Boxed: it is the rare, large case.)
     Problem(Box<ProblemDetails>),
     /// A [`BlockingClient`](super::BlockingClient) was used inside a tokio runtime's
     /// context, where blocking could stall the runtime's thread: use the async client there.
@@ -36,22 +47,48 @@ pub enum ClientError {
     InsideRuntime,
 }
 
-impl ClientError {
+impl<E> ClientError<E> {
     /// The server's status, when it answered.
     #[must_use]
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Self::Decode { status, .. } => Some(*status),
-            Self::Problem(p) => Some(p.status()),
+            Self::Problem(p) | Self::Api { problem: p, .. } => Some(p.status()),
             _ => None,
         }
     }
 
-    /// The server's problem details, when it sent some.
+    /// The operation's declared error, when the server answered one.
+    #[must_use]
+    pub fn api(&self) -> Option<&E> {
+        match self {
+            Self::Api { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+
+    /// The same error for a caller that does not look at the declared error type: an
+    /// [`Api`](Self::Api) error becomes `f(e)`, the rest stays.
+    pub fn map_api<F>(self, f: impl FnOnce(E) -> F) -> ClientError<F> {
+        match self {
+            Self::Request(m) => ClientError::Request(m),
+            Self::Transport(e) => ClientError::Transport(e),
+            Self::Timeout => ClientError::Timeout,
+            Self::Decode { status, message } => ClientError::Decode { status, message },
+            Self::Api { error, problem } => ClientError::Api {
+                error: f(error),
+                problem,
+            },
+            Self::Problem(p) => ClientError::Problem(p),
+            Self::InsideRuntime => ClientError::InsideRuntime,
+        }
+    }
+
+    /// The server's problem details, when it sent some (a declared error's too).
     #[must_use]
     pub fn problem(&self) -> Option<&ProblemDetails> {
         match self {
-            Self::Problem(p) => Some(p),
+            Self::Problem(p) | Self::Api { problem: p, .. } => Some(p),
             _ => None,
         }
     }
@@ -67,7 +104,14 @@ impl ClientError {
     }
 }
 
-impl fmt::Display for ClientError {
+impl ClientError {
+    /// The same error as any operation's (it cannot be an [`Api`](Self::Api) one).
+    pub(super) fn widen<E>(self) -> ClientError<E> {
+        self.map_api(|never| match never {})
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for ClientError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Request(m) => write!(f, "the call cannot be made: {m}"),
@@ -84,6 +128,7 @@ impl fmt::Display for ClientError {
             Self::Decode { status, message } => {
                 write!(f, "the answer ({status}) cannot be decoded: {message}")
             }
+            Self::Api { problem, .. } => fmt::Display::fmt(problem, f),
             Self::Problem(p) => fmt::Display::fmt(p, f),
             Self::InsideRuntime => f.write_str(
                 "a BlockingClient cannot be used inside a tokio runtime's context (it could block \
@@ -94,105 +139,11 @@ impl fmt::Display for ClientError {
     }
 }
 
-impl std::error::Error for ClientError {
+impl<E: fmt::Debug + fmt::Display> std::error::Error for ClientError<E> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Transport(e) => Some(&**e),
             _ => None,
         }
-    }
-}
-
-/// Problem details (RFC 9457) as a client reads them: the fields Ninja sends, and any
-/// other member under `extensions`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[non_exhaustive]
-pub struct ProblemDetails {
-    /// The problem type: a URI reference, `about:blank` when the status says it all.
-    #[serde(rename = "type", default = "about_blank")]
-    pub type_uri: String,
-    /// A short summary of the problem type.
-    #[serde(default)]
-    pub title: String,
-    /// The HTTP status: the answer's (the body's own `status` is advisory).
-    #[serde(default)]
-    pub status: u16,
-    /// This occurrence, for a person.
-    #[serde(default)]
-    pub detail: Option<String>,
-    /// This occurrence, as a URI reference.
-    #[serde(default)]
-    pub instance: Option<String>,
-    /// Every failing input of a validation error (422).
-    #[serde(default)]
-    pub errors: Vec<FieldError>,
-    /// Other members.
-    #[serde(flatten)]
-    pub extensions: serde_json::Map<String, serde_json::Value>,
-}
-
-fn about_blank() -> String {
-    "about:blank".to_owned()
-}
-
-impl ProblemDetails {
-    /// The status as a [`StatusCode`] (500 if the server sent no valid one).
-    #[must_use]
-    pub fn status(&self) -> StatusCode {
-        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-    }
-
-    /// From an answer that is not a success: its problem JSON, else its status and text.
-    pub(super) fn from_answer(status: StatusCode, body: &[u8]) -> Self {
-        let mut p = serde_json::from_slice::<Self>(body).unwrap_or_else(|_| Self {
-            type_uri: about_blank(),
-            title: String::new(),
-            status: status.as_u16(),
-            detail: (!body.is_empty())
-                .then(|| String::from_utf8_lossy(&body[..body.len().min(512)]).into_owned()),
-            instance: None,
-            errors: Vec::new(),
-            extensions: serde_json::Map::new(),
-        });
-        // The answer's status wins: RFC 9457 calls the member advisory.
-        p.status = status.as_u16();
-        if p.title.is_empty() {
-            status
-                .canonical_reason()
-                .unwrap_or("Error")
-                .clone_into(&mut p.title);
-        }
-        p
-    }
-}
-
-impl fmt::Display for ProblemDetails {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.status, self.title)?;
-        if let Some(d) = &self.detail {
-            write!(f, ": {d}")?;
-        }
-        for e in &self.errors {
-            write!(f, "; {}", e.msg)?;
-        }
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::ProblemDetails;
-    use http::StatusCode;
-
-    #[test]
-    fn the_answers_status_wins_over_the_bodys() {
-        let p =
-            ProblemDetails::from_answer(StatusCode::NOT_FOUND, br#"{"status":1,"title":"Gone"}"#);
-        assert_eq!((p.status, p.title.as_str()), (404, "Gone"));
-        let p = ProblemDetails::from_answer(StatusCode::BAD_GATEWAY, b"upstream broke");
-        assert_eq!(
-            (p.status, p.title.as_str(), p.detail.as_deref()),
-            (502, "Bad Gateway", Some("upstream broke"))
-        );
     }
 }

@@ -18,8 +18,9 @@ use std::time::Duration;
 
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
+pub use crate::problem::{FromProblem, ProblemDetails};
 pub use call::Call;
-pub use error::{ClientError, ProblemDetails};
+pub use error::ClientError;
 pub use output::ClientOutput;
 
 #[doc(hidden)]
@@ -286,8 +287,11 @@ impl Client {
     }
 
     /// Sends `call` and decodes the answer as `O`: what the generated methods do.
-    pub async fn send<O: ClientOutput>(&self, call: Call) -> Result<O::Output, ClientError> {
-        let call = call.finish(&self.base)?;
+    pub async fn send<O: ClientOutput>(
+        &self,
+        call: Call,
+    ) -> Result<O::Output, ClientError<O::Error>> {
+        let call = call.finish(&self.base).map_err(ClientError::widen)?;
         let mut req = self.http.request(call.method, call.url);
         if let Some((media, body)) = call.body {
             req = req.header(header::CONTENT_TYPE, media).body(body);
@@ -345,7 +349,7 @@ impl BlockingClient {
 
     /// Sends `call` and decodes the answer as `O`: what the generated methods do. The
     /// client's timeout bounds the whole call, as for [`Client`].
-    pub fn send<O: ClientOutput>(&self, call: Call) -> Result<O::Output, ClientError> {
+    pub fn send<O: ClientOutput>(&self, call: Call) -> Result<O::Output, ClientError<O::Error>> {
         if tokio::runtime::Handle::try_current().is_ok() {
             return Err(ClientError::InsideRuntime);
         }

@@ -4,14 +4,16 @@ use bytes::Bytes;
 use http::StatusCode;
 use serde::de::DeserializeOwned;
 
-use super::{ClientError, ProblemDetails};
+use std::convert::Infallible;
+
+use super::{ClientError, FromProblem, ProblemDetails};
 use crate::response::ResponseHeader;
 use crate::{Accepted, Created, Json};
 
 /// A handler's return type as the client reads it: `Json<T>` gives a `T`, `String` and
 /// `&'static str` a `String`, `()` nothing; `Created`, `Accepted`, `(StatusCode, R)`,
-/// `(H, R)` and `Result<R, E>` give what `R` gives (the error type's answers arrive as
-/// [`ClientError::Problem`]).
+/// `(H, R)` and `Result<R, E>` give what `R` gives, and `Result`'s `E` is the error type
+/// answers are read back into ([`ClientError::Api`]).
 #[diagnostic::on_unimplemented(
     message = "the client cannot decode `{Self}`",
     label = "not a return type the typed client reads",
@@ -20,23 +22,38 @@ use crate::{Accepted, Created, Json};
 pub trait ClientOutput {
     /// What the client method returns on success.
     type Output;
+    /// The operation's declared error type (`Infallible` when it has none).
+    type Error;
+
+    /// One of the declared errors, if `problem` is one.
+    fn read_error(problem: &ProblemDetails) -> Option<Self::Error>;
 
     /// Decodes a success (a 2xx answer's body).
     fn success(status: StatusCode, body: Bytes) -> Result<Self::Output, ClientError>;
 
-    /// Decodes any answer: a success as [`success`](Self::success) says, else the problem.
-    fn decode(status: StatusCode, body: Bytes) -> Result<Self::Output, ClientError> {
+    /// Decodes any answer: a success as [`success`](Self::success) says, else one of the
+    /// declared errors when the problem is one, else the problem.
+    fn decode(status: StatusCode, body: Bytes) -> Result<Self::Output, ClientError<Self::Error>> {
         if status.is_success() {
-            Self::success(status, body)
+            Self::success(status, body).map_err(ClientError::widen)
         } else {
             let problem = ProblemDetails::from_answer(status, &body);
-            Err(ClientError::Problem(Box::new(problem)))
+            let problem = Box::new(problem);
+            Err(match Self::read_error(&problem) {
+                Some(error) => ClientError::Api { error, problem },
+                None => ClientError::Problem(problem),
+            })
         }
     }
 }
 
 impl<T: DeserializeOwned> ClientOutput for Json<T> {
     type Output = T;
+    type Error = Infallible;
+
+    fn read_error(_: &ProblemDetails) -> Option<Infallible> {
+        None
+    }
 
     fn success(status: StatusCode, body: Bytes) -> Result<T, ClientError> {
         serde_json::from_slice(&body).map_err(|e| ClientError::Decode {
@@ -48,6 +65,11 @@ impl<T: DeserializeOwned> ClientOutput for Json<T> {
 
 impl ClientOutput for String {
     type Output = String;
+    type Error = Infallible;
+
+    fn read_error(_: &ProblemDetails) -> Option<Infallible> {
+        None
+    }
 
     fn success(status: StatusCode, body: Bytes) -> Result<String, ClientError> {
         String::from_utf8(body.to_vec()).map_err(|e| ClientError::Decode {
@@ -59,6 +81,11 @@ impl ClientOutput for String {
 
 impl ClientOutput for &'static str {
     type Output = String;
+    type Error = Infallible;
+
+    fn read_error(_: &ProblemDetails) -> Option<Infallible> {
+        None
+    }
 
     fn success(status: StatusCode, body: Bytes) -> Result<String, ClientError> {
         String::success(status, body)
@@ -67,6 +94,11 @@ impl ClientOutput for &'static str {
 
 impl ClientOutput for () {
     type Output = ();
+    type Error = Infallible;
+
+    fn read_error(_: &ProblemDetails) -> Option<Infallible> {
+        None
+    }
 
     fn success(_: StatusCode, _: Bytes) -> Result<(), ClientError> {
         Ok(())
@@ -77,6 +109,11 @@ macro_rules! passes_through {
     ($($wrapper:ident),*) => {$(
         impl<R: ClientOutput> ClientOutput for $wrapper<R> {
             type Output = R::Output;
+            type Error = R::Error;
+
+            fn read_error(problem: &ProblemDetails) -> Option<R::Error> {
+                R::read_error(problem)
+            }
 
             fn success(status: StatusCode, body: Bytes) -> Result<R::Output, ClientError> {
                 R::success(status, body)
@@ -89,6 +126,11 @@ passes_through!(Created, Accepted);
 
 impl<R: ClientOutput> ClientOutput for (StatusCode, R) {
     type Output = R::Output;
+    type Error = R::Error;
+
+    fn read_error(problem: &ProblemDetails) -> Option<R::Error> {
+        R::read_error(problem)
+    }
 
     fn success(status: StatusCode, body: Bytes) -> Result<R::Output, ClientError> {
         R::success(status, body)
@@ -97,14 +139,24 @@ impl<R: ClientOutput> ClientOutput for (StatusCode, R) {
 
 impl<H: ResponseHeader, R: ClientOutput> ClientOutput for (H, R) {
     type Output = R::Output;
+    type Error = R::Error;
+
+    fn read_error(problem: &ProblemDetails) -> Option<R::Error> {
+        R::read_error(problem)
+    }
 
     fn success(status: StatusCode, body: Bytes) -> Result<R::Output, ClientError> {
         R::success(status, body)
     }
 }
 
-impl<R: ClientOutput, E> ClientOutput for Result<R, E> {
+impl<R: ClientOutput, E: FromProblem> ClientOutput for Result<R, E> {
     type Output = R::Output;
+    type Error = E::Error;
+
+    fn read_error(problem: &ProblemDetails) -> Option<E::Error> {
+        E::from_problem(problem)
+    }
 
     fn success(status: StatusCode, body: Bytes) -> Result<R::Output, ClientError> {
         R::success(status, body)

@@ -24,6 +24,7 @@ pub(crate) fn add(schemas: &mut Map<String, Value>) {
                 "title": {"type": "string", "description": "A short summary of the problem type."},
                 "status": {"type": "integer", "description": "The HTTP status code.", "minimum": 100, "maximum": 599},
                 "detail": {"type": "string", "description": "What went wrong with this request."},
+                "code": {"type": "string", "description": "Which of the operation's declared errors this is (a variant of its error type), when it is one; the variant's fields travel as members of their own."},
                 "errors": {
                     "type": "array",
                     "description": "Every failing input, for validation problems (422).",

@@ -98,14 +98,21 @@ async fn each_variant_answers_with_its_status_and_a_problem() {
     let body = problem(&c.get("/items/101").send().await, 404);
     assert_eq!(
         body,
-        json!({"type": "about:blank", "title": "Not Found", "status": 404, "detail": "item 101 does not exist"})
+        json!({"type": "about:blank", "title": "Not Found", "status": 404,
+               "detail": "item 101 does not exist", "code": "not_found", "value": 101})
     );
     let body = problem(&c.get("/items/1").query("dup", "x").send().await, 409);
     assert_eq!(body["type"], "/problems/duplicate");
     assert_eq!(body["title"], "Duplicate item");
     assert_eq!(body["detail"], "an item named x exists");
+    // The variant and its fields, for clients to tell the two 409s apart.
+    assert_eq!(
+        (&body["code"], &body["name"]),
+        (&json!("duplicate"), &json!("x"))
+    );
     let body = problem(&c.get("/items/1").query("locked", true).send().await, 409);
     assert_eq!(body["title"], "Conflict");
+    assert_eq!(body["code"], "locked");
     let body = problem(&c.get("/idea").send().await, 400);
     assert_eq!(body["detail"], "that was a bad idea");
 }
@@ -119,6 +126,9 @@ async fn server_errors_keep_their_cause_out_of_the_body() {
     for leak in ["sector", "/var/secret", "disk says"] {
         assert!(!res.text().contains(leak), "{body}");
     }
+    // Its variant is named; its field is not sent.
+    assert_eq!(body["code"], "store");
+    assert!(body.get("value").is_none(), "{body}");
     // Any error, boxed by `?`: a 500 without its message.
     let res = c.get("/boxed").query("fail", true).send().await;
     problem(&res, 500);

@@ -29,13 +29,39 @@ pub(crate) enum ItemError {
     NotFound(u32),
     #[api(status = 409, type = "/problems/duplicate")]
     Duplicate(String),
+    /// Named fields, a code of its own.
+    #[api(status = 429, code = "slow_down")]
+    TooFast {
+        retry_after: u32,
+        scope: Option<String>,
+    },
+    /// A 5xx without fields comes back.
+    #[api(status = 503)]
+    Maintenance,
+    /// A 5xx's fields stay on the server, so it stays a problem.
+    #[api(status = 500)]
+    Store(std::io::Error),
+    /// A field that does not serialize is not sent: a problem too.
+    #[api(status = 400)]
+    Opaque(NotSerde),
+    /// A field named like a problem member is not sent: a problem too.
+    #[api(status = 410)]
+    Clash { status: u32 },
 }
+
+#[derive(Debug)]
+pub(crate) struct NotSerde;
 
 impl std::fmt::Display for ItemError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::NotFound(id) => write!(f, "item {id} does not exist"),
             Self::Duplicate(name) => write!(f, "an item named {name:?} exists"),
+            Self::TooFast { retry_after, .. } => write!(f, "again in {retry_after} s"),
+            Self::Maintenance => f.write_str("down for maintenance"),
+            Self::Store(e) => write!(f, "store: {e}"),
+            Self::Opaque(_) => f.write_str("opaque"),
+            Self::Clash { status } => write!(f, "clash {status}"),
         }
     }
 }
@@ -78,6 +104,10 @@ pub(crate) trait Items {
     /// Raw identifiers travel under their plain names; a header of any serde type.
     #[get("/kinds/{type}")]
     fn kind(r#type: String, r#in: Option<String>, scale: Header<f64>) -> String;
+
+    /// Fails with the named variant of `ItemError`.
+    #[get("/failures/{variant}")]
+    fn fail(variant: String) -> Result<String, ItemError>;
 }
 
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
@@ -149,9 +179,24 @@ fn kind(r#type: String, r#in: Option<String>, scale: Header<f64>) -> String {
     format!("{type} in {} x{}", r#in.unwrap_or_default(), scale.0)
 }
 
+#[get("/failures/{variant}", op = items::fail)]
+fn fail(variant: String) -> Result<String, ItemError> {
+    Err(match variant.as_str() {
+        "too_fast" => ItemError::TooFast {
+            retry_after: 3,
+            scope: None,
+        },
+        "maintenance" => ItemError::Maintenance,
+        "store" => ItemError::Store(std::io::Error::other("disk on fire")),
+        "opaque" => ItemError::Opaque(NotSerde),
+        "clash" => ItemError::Clash { status: 7 },
+        _ => return Ok(variant),
+    })
+}
+
 fn api() -> NinjaApi {
     NinjaApi::new("Items", "1.0").prefix("/api").routes(routes![
-        get_item, search, create, file, remove, form, version, kind
+        get_item, search, create, file, remove, form, version, kind, fail
     ])
 }
 
@@ -180,16 +225,35 @@ macro_rules! cases {
         // A path parameter.
         let got = c.get_item(made.id)$(.$aw)?.expect("found");
         assert_eq!(got, made);
-        // The error enum's answer, as problem details.
+        // The error enum's answers, read back as its variants, the problem details kept.
         let missing = c.get_item(9_999)$(.$aw)?.expect_err("404");
+        assert!(matches!(missing, ClientError::Api { error: ItemError::NotFound(9_999), .. }), "{missing:?}");
         let p = missing.problem().expect("problem details");
-        assert_eq!(p.status, 404);
+        assert_eq!((p.status, p.code()), (404, Some("not_found")));
         assert_eq!(p.detail.as_deref(), Some("item 9999 does not exist"));
         let dup = c
             .create(Json(NewItem { name: concat!("lamp", $n).to_owned() }))$(.$aw)?
             .expect_err("409");
+        assert!(
+            matches!(dup.api(), Some(ItemError::Duplicate(name)) if name == concat!("lamp", $n)),
+            "{dup:?}"
+        );
         assert_eq!(dup.status(), Some(StatusCode::CONFLICT));
         assert_eq!(dup.problem().expect("problem").type_uri, "/problems/duplicate");
+        let fast = c.fail("too_fast".to_owned())$(.$aw)?.expect_err("429");
+        assert!(
+            matches!(fast, ClientError::Api { error: ItemError::TooFast { retry_after: 3, scope: None }, .. }),
+            "{fast:?}"
+        );
+        let down = c.fail("maintenance".to_owned())$(.$aw)?.expect_err("503");
+        assert!(matches!(down, ClientError::Api { error: ItemError::Maintenance, .. }), "{down:?}");
+        // What cannot be read back stays problem details, with its code.
+        for (variant, status) in [("store", 500), ("opaque", 400), ("clash", 410)] {
+            let e = c.fail(variant.to_owned())$(.$aw)?.expect_err("fails");
+            let ClientError::Problem(p) = &e else { panic!("{variant}: {e:?}") };
+            assert_eq!((p.status, p.code()), (status, Some(variant)), "{p:?}");
+            assert!(!p.extensions.contains_key("value"), "{variant} sent a field: {p:?}");
+        }
         // Validation: the 422's field errors.
         let bad = c.create(Json(NewItem { name: String::new() }))$(.$aw)?.expect_err("422");
         let p = bad.problem().expect("problem");
@@ -434,7 +498,8 @@ fn the_definition_alone_gives_the_servers_document() {
             items::remove,
             items::form,
             items::version,
-            items::kind
+            items::kind,
+            items::fail
         ])
         .openapi_json()
         .expect("document");

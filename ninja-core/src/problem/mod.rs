@@ -11,9 +11,20 @@ use std::fmt;
 use http::{HeaderValue, StatusCode, header};
 use serde::{Deserialize, Serialize};
 
+mod details;
+mod fields;
+
+pub use details::{FromProblem, ProblemDetails};
+#[doc(hidden)]
+pub use fields::{ReadField, ReadNothing, ReadSerde, SendField, SendNothing, SendSerde};
+
 use crate::body::Body;
 use crate::openapi::OperationDoc;
 use crate::response::{IntoResponse, Response};
+
+/// The members problem details define themselves; an extension cannot take these names.
+pub(crate) const OWN_MEMBERS: [&str; 6] =
+    ["type", "title", "status", "detail", "instance", "errors"];
 
 /// The media type of every problem body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -45,6 +56,9 @@ struct Inner {
     detail: Option<Cow<'static, str>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<FieldError>,
+    /// Extension members (RFC 9457 §3.2): `code` and the fields of an `ApiError` variant.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    extensions: serde_json::Map<String, serde_json::Value>,
     #[serde(skip)]
     headers: http::HeaderMap,
 }
@@ -63,6 +77,7 @@ impl Problem {
             status,
             detail: None,
             errors: Vec::new(),
+            extensions: serde_json::Map::new(),
             headers: http::HeaderMap::new(),
         }))
     }
@@ -84,6 +99,31 @@ impl Problem {
         self.0.kind = uri.into();
         self.0.title = title.into();
         self
+    }
+
+    /// Adds an extension member (RFC 9457 §3.2), e.g. `balance` on an "out of credit"
+    /// problem. A name the problem itself uses (`type`, `title`, `status`, `detail`,
+    /// `instance`, `errors`) is ignored, as is a value that does not serialize.
+    #[must_use]
+    pub fn with_extension(mut self, name: &str, value: impl Serialize) -> Self {
+        self.add_member(name, serde_json::to_value(value).ok());
+        self
+    }
+
+    /// Sets member `name` when there is a value and the name is not one of the problem's own.
+    #[doc(hidden)]
+    pub fn add_member(&mut self, name: &str, value: Option<serde_json::Value>) {
+        if let Some(value) = value
+            && !OWN_MEMBERS.contains(&name)
+        {
+            self.0.extensions.insert(name.to_owned(), value);
+        }
+    }
+
+    /// An extension member, if set.
+    #[must_use]
+    pub fn extension(&self, name: &str) -> Option<&serde_json::Value> {
+        self.0.extensions.get(name)
     }
 
     /// Adds a response header.
