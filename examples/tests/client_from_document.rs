@@ -231,8 +231,8 @@ async fn a_client_from_the_shop_v2_document_pages_and_quotes() {
 /// parameters, `$ref` bodies and responses, names that are Rust keywords or clash (an
 /// operation `new`, a query `body` beside the body, `page-size` and `page_size`), a
 /// property named `pattern`, and an operation whose path names an undeclared parameter
-/// (it must not stop the rest from generating; that it is left out, and listed in the
-/// trait's docs, is not checked here).
+/// (it must not stop the rest from generating; that it is left out and listed in the
+/// trait's docs is checked by ninja-macros' `from_document` unit test).
 mod tricky {
     ninja_core::api_from_document!(pub trait Tricky = "tests/documents/tricky.json");
 }

@@ -426,3 +426,27 @@ fn rust_ident(s: &str) -> Ident {
         _ => syn::parse_str::<Ident>(s).unwrap_or_else(|_| Ident::new_raw(s, Span::call_site())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    /// An operation the client cannot call is left out, named in the trait's docs, and the
+    /// rest still generate.
+    #[test]
+    fn an_operation_with_an_undeclared_path_parameter_is_left_out_and_listed() {
+        // Tests run from this crate's root, like the macro.
+        let out = super::generate(quote!(
+            pub trait Tricky = "../examples/tests/documents/tricky.json"
+        ))
+        .expect("generates")
+        .to_string();
+        assert!(out.contains("Left out"), "{out}");
+        assert!(out.contains("`GET /orphans/{missing}`"), "{out}");
+        assert!(!out.contains("fn orphan"), "{out}");
+        assert!(
+            out.contains("fn new_") && out.contains("fn r#type"),
+            "{out}"
+        );
+    }
+}
