@@ -193,7 +193,7 @@ where
     type Output = T;
 
     fn into_result(self) -> Result<T, Problem> {
-        self.map_err(|e| Problem::from_response(e.into_response()))
+        self.map_err(|e| crate::response::problem_of(e.into_response()))
     }
 
     fn describe(op: &mut OperationDoc<'_>) {

@@ -129,6 +129,7 @@
 
 mod api;
 mod app;
+mod arg;
 pub mod auth;
 mod background;
 mod body;
@@ -141,11 +142,10 @@ pub mod contract;
 mod depends;
 mod docs_ui;
 mod endpoint;
-mod error;
 mod extract;
-mod file;
 mod form;
 mod handler;
+mod head;
 mod health;
 mod json;
 #[cfg(feature = "metrics")]
@@ -160,8 +160,6 @@ pub mod response;
 mod router;
 mod routing;
 mod server;
-pub mod sse;
-mod stream;
 pub mod test_client;
 pub mod throttle;
 mod tls;
@@ -179,17 +177,18 @@ pub use extract::{
     Arg, BodyStream, Cookie, FromBody, FromRequestParts, Header, Limits, Query, RequestCx,
     RequestHead, State,
 };
-pub use file::{FileResponse, ServedFile};
 pub use form::Form;
 pub use handler::blocking;
 pub use json::{Json, JsonPart};
 pub use middleware::{HttpService, MatchedPath, Stack};
 pub use multipart::{FileReader, Multipart, UploadedFile};
 pub use problem::{FieldError, LocPart, PROBLEM_JSON, Problem};
-pub use response::{Accepted, Created, IntoResponse, Response};
+pub use response::{
+    Accepted, ChunkSender, Created, Disconnected, FileResponse, IntoResponse, Response, ServedFile,
+    StreamBody, sse,
+};
 pub use router::Router;
 pub use routing::{Operation, Route};
-pub use stream::{ChunkSender, Disconnected, StreamBody};
 pub use test_client::{TestClient, TestRequest, TestResponse};
 pub use throttle::ClientAddr;
 
@@ -344,7 +343,6 @@ pub mod __private {
     pub use crate::auth::{IntoAuthSetting, NoAuth};
     pub use crate::depends::{DepFuture, Dependency, DependencyResult, head_only};
     pub use crate::endpoint::{ParamFns, ResponseFns, parts, path, responds};
-    pub use crate::error::{error_doc, error_problem};
     pub use crate::extract::{Arg, FromArg, FromRequestParts, RequestCx, ViaBody, ViaParts};
     pub use crate::handler::{BoxFuture, Errors, Exec, HandlerFn, handle, run_async, run_inline};
     pub use crate::openapi::{OperationDoc, ParamIn};
@@ -353,6 +351,7 @@ pub mod __private {
         SendSerde,
     };
     pub use crate::response::{documented_status, status_only, with_status};
+    pub use crate::response::{error_doc, error_problem};
     pub use crate::routing::{Operation, Route};
     pub use crate::throttle::{IntoThrottles, NoThrottle};
     pub use crate::validate::{

@@ -14,7 +14,8 @@ use std::marker::PhantomData;
 
 use serde_json::Value;
 
-use crate::extract::Arg;
+use crate::arg::Arg;
+use crate::openapi::OperationDoc;
 use crate::problem::{FieldError, LocPart, Problem};
 
 /// A checker of a decoded value: `Some` when the type is `garde::Validate`.
@@ -259,5 +260,15 @@ pub(crate) fn document(schema: &mut Value, rule: &Rule) {
         Rule::Pattern(p) => set("pattern", Some(Value::from(*p))),
         Rule::Email => set("format", Some(Value::from("email"))),
         Rule::Url => set("format", Some(Value::from("uri"))),
+    }
+}
+
+/// Rules are documented where they are defined.
+impl OperationDoc<'_> {
+    /// Documents `rule` on the parameter `arg` added last.
+    pub fn constrain(&mut self, arg: &Arg, rule: &Rule) {
+        if let Some(p) = self.param_of(arg) {
+            document(&mut p.schema, rule);
+        }
     }
 }

@@ -25,10 +25,12 @@ use std::sync::{Arc, OnceLock};
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 
+pub use crate::arg::Arg;
 use crate::auth::Identity;
 use crate::body::RequestBody;
 use crate::depends::{Cleanups, DepsCx};
 use crate::handler::Exec;
+pub use crate::head::RequestHead;
 use crate::openapi::{OperationDoc, ParamIn};
 use crate::problem::{FieldError, LocPart, Problem};
 pub use body_stream::BodyStream;
@@ -37,49 +39,6 @@ pub(crate) use cookie::cookie_values;
 pub(crate) use param::{ParamDe, ParamError};
 pub use query::Query;
 pub(crate) use query::{QueryPairs, deserialize_struct, parse_query};
-
-/// What the macro knows about one handler argument: its name as the client spells it.
-#[derive(Debug, Clone, Copy)]
-pub struct Arg {
-    name: &'static str,
-    header: &'static str,
-    description: Option<&'static str>,
-}
-
-impl Arg {
-    /// Only the route macros build these.
-    #[doc(hidden)]
-    #[must_use]
-    pub const fn new(
-        name: &'static str,
-        header: &'static str,
-        description: Option<&'static str>,
-    ) -> Self {
-        Self {
-            name,
-            header,
-            description,
-        }
-    }
-
-    /// The description given with `#[param(description = "...")]`.
-    #[must_use]
-    pub const fn description(&self) -> Option<&'static str> {
-        self.description
-    }
-
-    /// The parameter name (the argument's name, or its `alias`).
-    #[must_use]
-    pub const fn name(&self) -> &'static str {
-        self.name
-    }
-
-    /// The header name: lower case, `_` spelled `-` (`user_agent` → `user-agent`).
-    #[must_use]
-    pub const fn header_name(&self) -> &'static str {
-        self.header
-    }
-}
 
 /// The request as extractors see it: its head, the matched path parameters, the application.
 #[derive(Debug)]
@@ -399,9 +358,9 @@ where
 {
     fn from_request_parts(cx: &RequestCx<'_>, arg: &Arg) -> Result<Self, Problem> {
         let pairs = cx.query()?;
-        let values = pairs.values(arg.name);
+        let values = pairs.values(arg.name());
         T::deserialize(ParamDe::new(values))
-            .map_err(|e| invalid(vec!["query".into(), arg.name.into()], e))
+            .map_err(|e| invalid(vec!["query".into(), arg.name().into()], e))
     }
 
     fn describe(op: &mut OperationDoc<'_>, arg: &Arg) {
@@ -411,17 +370,17 @@ where
 
 /// Reads path parameter `name`, percent-decoded, into `T`.
 pub(crate) fn path_param<T: DeserializeOwned>(cx: &RequestCx<'_>, arg: &Arg) -> Result<T, Problem> {
-    let raw = cx.raw_path_param(arg.name).unwrap_or_default();
+    let raw = cx.raw_path_param(arg.name()).unwrap_or_default();
     let decoded = percent_encoding::percent_decode_str(raw)
         .decode_utf8()
         .map_err(|_| {
             Problem::bad_request(format!(
                 "path parameter `{}` is not valid UTF-8 once percent-decoded",
-                arg.name
+                arg.name()
             ))
         })?;
     T::deserialize(ParamDe::new(std::iter::once(decoded.as_ref())))
-        .map_err(|e| invalid(vec!["path".into(), arg.name.into()], e))
+        .map_err(|e| invalid(vec!["path".into(), arg.name().into()], e))
 }
 
 /// A request header, named after the argument with `_` spelled `-`.
@@ -440,8 +399,8 @@ impl<T> Deref for Header<T> {
 
 impl<T: DeserializeOwned + schemars::JsonSchema> FromRequestParts for Header<T> {
     fn from_request_parts(cx: &RequestCx<'_>, arg: &Arg) -> Result<Self, Problem> {
-        let loc = || vec!["header".into(), arg.header.into()];
-        let all = cx.parts.headers.get_all(arg.header);
+        let loc = || vec!["header".into(), arg.header_name().into()];
+        let all = cx.parts.headers.get_all(arg.header_name());
         if all.iter().any(|v| v.to_str().is_err()) {
             let e = ParamError::new("invalid", "header value is not visible ASCII".to_owned());
             return Err(invalid(loc(), e));
@@ -455,20 +414,6 @@ impl<T: DeserializeOwned + schemars::JsonSchema> FromRequestParts for Header<T> 
     fn describe(op: &mut OperationDoc<'_>, arg: &Arg) {
         op.typed_parameter::<T>(ParamIn::Header, arg);
     }
-}
-
-/// A copy of the request head, for handlers that need the raw method, URI or headers.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct RequestHead {
-    /// The request method.
-    pub method: http::Method,
-    /// The request URI as sent (path and query still percent-encoded).
-    pub uri: http::Uri,
-    /// The HTTP version.
-    pub version: http::Version,
-    /// All request headers.
-    pub headers: http::HeaderMap,
 }
 
 impl FromRequestParts for RequestHead {

@@ -8,7 +8,11 @@
 
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, IntoDeserializer, SeqAccess, Visitor};
+use schemars::JsonSchema;
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, SeqAccess, Visitor};
+
+use crate::arg::Arg;
+use crate::openapi::{OperationDoc, ParamIn};
 
 /// Why a parameter value did not deserialize; becomes one `FieldError`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -286,6 +290,29 @@ where
                 e.msg = format!("item {}: {}", self.index - 1, e.msg);
                 e
             })
+    }
+}
+
+/// Whether a parameter of type `T` may be left out: exactly when the runtime accepts no
+/// value for it (`Option<T>` is `None`, `Vec<T>` is empty). The same deserializer decides.
+fn optional<T: DeserializeOwned>() -> bool {
+    T::deserialize(ParamDe::new(std::iter::empty())).is_ok()
+}
+
+/// Parameters are documented as they are read: by this deserializer.
+impl OperationDoc<'_> {
+    /// Adds a query, header or path parameter of type `T`, required unless it may be absent.
+    pub fn typed_parameter<T: DeserializeOwned + JsonSchema>(
+        &mut self,
+        location: ParamIn,
+        arg: &Arg,
+    ) {
+        let name = match location {
+            ParamIn::Header => arg.header_name(),
+            _ => arg.name(),
+        };
+        let schema = self.schema_for::<T>();
+        self.parameter(location, name, !optional::<T>(), schema, arg.description());
     }
 }
 

@@ -8,24 +8,19 @@
 //! schemars (JSON Schema 2020-12, OpenAPI 3.1's dialect) and land in `components.schemas`.
 
 mod compat;
-mod definition;
-mod model;
+pub(crate) mod model;
 mod operation;
-mod problem_schema;
+pub(crate) mod problem_schema;
 
 pub use compat::breaking_changes;
 pub use model::ParamIn;
 pub use operation::OperationDoc;
-pub(crate) use operation::reason;
+pub(crate) use operation::{ProblemBody, problem_body, reason};
 
-use bytes::Bytes;
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use serde_json::Value;
 
-use crate::auth::AuthScheme;
-use crate::routing::Route;
 pub(crate) use model::Metadata;
-use model::{Components, Document, Info, Ordered};
 
 /// The settings every schema is generated with: 2020-12, refs into `#/components/schemas`,
 /// and one contract (deserialize) so a type used both ways is one component, not two.
@@ -37,165 +32,6 @@ pub(crate) fn generator() -> SchemaGenerator {
         })
         .for_deserialize()
         .into_generator()
-}
-
-/// What the document says of the API as a whole.
-#[derive(Debug, Clone)]
-pub(crate) struct ApiInfo<'a> {
-    pub(crate) title: &'a str,
-    pub(crate) version: &'a str,
-    pub(crate) description: Option<&'a str>,
-    /// Describes what the API's error handler answers problems with, when it has one.
-    pub(crate) problem_body: Option<fn(&mut OperationDoc<'_>)>,
-    /// Servers, tags, contact, license...
-    pub(crate) meta: &'a model::Metadata,
-    /// The types of the API's states (what `State<T>` arguments need), when checking them:
-    /// at `build()`, not for a document printed on its own.
-    pub(crate) state_types: Option<Vec<std::any::TypeId>>,
-    /// Whether the throttle store answers 503 when it is down (documented then).
-    pub(crate) throttle_fails_closed: bool,
-}
-
-/// Builds the document, pretty-printed: the same bytes are served, printed by `--openapi`
-/// and checked in as golden files, so a diff of the API surface reads well in review.
-///
-/// Fails when a user schema takes a name the framework's own schemas need, when two auth
-/// schemes share a name, or when a handler takes an identity its route's auth does not give.
-pub(crate) fn document(info: ApiInfo<'_>, routes: &[Route]) -> Result<Bytes, Vec<String>> {
-    let mut generator = generator();
-    let mut paths: Ordered<Ordered<model::Operation>> = Ordered::default();
-    let mut uses_problem = false;
-    let mut errors = Vec::new();
-    let mut security_schemes: Ordered<(AuthScheme, Value)> = Ordered::default();
-    let problem_body = info
-        .problem_body
-        .map(|describe| operation::problem_body(describe, &mut generator));
-    // Which route first brought in each component name, to explain collisions.
-    let mut introduced_by: Vec<(String, String)> = Vec::new();
-    for route in routes {
-        let mut op = operation::describe(
-            route,
-            &mut generator,
-            problem_body.as_ref(),
-            &mut uses_problem,
-            &mut errors,
-            &|id| info.state_types.as_ref().is_none_or(|s| s.contains(&id)),
-            info.throttle_fails_closed,
-        );
-        if let Some(scheme) = route.auth().scheme() {
-            for e in scheme.errors() {
-                if !errors.contains(&e) {
-                    errors.push(e);
-                }
-            }
-        }
-        let alternatives = route.auth().scheme().map_or(&[][..], |s| s.alternatives());
-        for scheme in alternatives {
-            let json = scheme.security_scheme();
-            let (first, first_json) =
-                security_schemes.entry(scheme.name(), || (scheme.clone(), json.clone()));
-            if !first.same(scheme) && *first_json != json {
-                errors.push(format!(
-                    "two different auth schemes are named `{}`; name one apart with `.named(\"...\")`",
-                    scheme.name()
-                ));
-            }
-        }
-        if let Some(definition) = route.definition() {
-            let theirs = operation::describe(
-                &definition,
-                &mut generator,
-                problem_body.as_ref(),
-                &mut false,
-                &mut Vec::new(),
-                &|_| true,
-                false,
-            );
-            definition::check_definition(route, &op, &definition, &theirs, &mut errors);
-            // The definition's prose stands for a handler that has none of its own.
-            if op.summary.is_none() && op.description.is_none() {
-                op.summary = theirs.summary;
-                op.description = theirs.description;
-            }
-        }
-        let method = route.method().as_str().to_ascii_lowercase();
-        let here = format!("{} {}", route.method(), route.path());
-        for name in generator.definitions().keys() {
-            if introduced_by.iter().any(|(n, _)| n == name) {
-                continue;
-            }
-            if let Some((first, first_route)) = collision_base(name, &introduced_by) {
-                tracing::warn!(
-                    "two types are named `{first}` in the OpenAPI document: the one used by \
-                     `{here}` is called `{name}` there (the first, used by `{first_route}`, keeps \
-                     `{first}`); name them apart with `#[schemars(rename = \"...\")]`, for a \
-                     generic type `#[schemars(rename = \"{first}_for_{{T}}\")]`"
-                );
-            }
-            introduced_by.push((name.clone(), here.clone()));
-        }
-        paths
-            .entry(route.path(), Ordered::default)
-            .insert(&method, op);
-    }
-    let mut schemas = generator.take_definitions(true);
-    schemas.values_mut().for_each(normalize);
-    if uses_problem {
-        for name in [problem_schema::PROBLEM, problem_schema::FIELD_ERROR] {
-            if schemas.contains_key(name) {
-                errors.push(format!(
-                    "a schema named `{name}` clashes with the framework's own `{name}` schema; \
-                     rename the type's schema with `#[schemars(rename = \"...\")]`"
-                ));
-            }
-        }
-        problem_schema::add(&mut schemas);
-    }
-    let doc = Document {
-        openapi: "3.1.0",
-        info: Info {
-            title: info.title.to_owned(),
-            version: info.version.to_owned(),
-            description: info.description.map(str::to_owned),
-            terms_of_service: info.meta.terms_of_service.clone(),
-            contact: info.meta.contact.clone(),
-            license: info.meta.license.clone(),
-        },
-        servers: info.meta.servers.clone(),
-        tags: info.meta.tags.clone(),
-        external_docs: info.meta.external_docs.clone(),
-        paths,
-        components: Components {
-            schemas,
-            security_schemes: Ordered(
-                security_schemes
-                    .0
-                    .into_iter()
-                    .map(|(name, (_, json))| (name, json))
-                    .collect(),
-            ),
-        },
-    };
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let mut out = serde_json::to_vec_pretty(&doc).expect("the document always serializes");
-    out.push(b'\n');
-    Ok(Bytes::from(out))
-}
-
-/// The name and first route of the component `name` collides with, when `name` has the shape
-/// schemars gives a second type of an already-used name: that name plus a number from 2.
-fn collision_base<'a>(name: &str, known: &'a [(String, String)]) -> Option<(&'a str, &'a str)> {
-    let base = name.trim_end_matches(|c: char| c.is_ascii_digit());
-    let suffix = &name[base.len()..];
-    if base.is_empty() || suffix.is_empty() || suffix.starts_with('0') || suffix == "1" {
-        return None;
-    }
-    known
-        .iter()
-        .find(|(n, _)| n == base)
-        .map(|(n, r)| (n.as_str(), r.as_str()))
 }
 
 /// Rewrites every `true` subschema as `{}`: the same schema ("anything"), but docs pages
@@ -397,16 +233,6 @@ pub(crate) fn strip_null(schema: &mut Value) {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn collision_names() {
-        let known = vec![("Item".to_owned(), "GET /a".to_owned())];
-        assert_eq!(collision_base("Item2", &known), Some(("Item", "GET /a")));
-        assert_eq!(collision_base("Item12", &known), Some(("Item", "GET /a")));
-        assert_eq!(collision_base("Item", &known), None);
-        assert_eq!(collision_base("Item1", &known), None);
-        assert_eq!(collision_base("Other2", &known), None);
-    }
 
     #[test]
     fn true_subschemas_become_empty_objects() {

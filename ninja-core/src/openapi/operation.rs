@@ -5,15 +5,13 @@ use std::any::TypeId;
 use http::StatusCode;
 use schemars::JsonSchema;
 use schemars::generate::SchemaGenerator;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::model::{self, MediaType, Ordered, ParamIn, Parameter, RequestBody, Response};
+use super::model::{MediaType, Ordered, ParamIn, Parameter, RequestBody, Response};
 use super::problem_schema::problem_ref;
 use super::strip_null;
-use crate::extract::{Arg, ParamDe};
+use crate::arg::Arg;
 use crate::problem::PROBLEM_JSON;
-use crate::routing::Route;
 
 /// What one operation's arguments and return type say of it, gathered for the document.
 ///
@@ -22,29 +20,29 @@ use crate::routing::Route;
 /// themselves through this in their `describe` functions.
 #[derive(Debug)]
 pub struct OperationDoc<'g> {
-    generator: &'g mut SchemaGenerator,
-    params: Vec<Parameter>,
-    body: Option<RequestBody>,
-    responses: Ordered<Response>,
+    pub(crate) generator: &'g mut SchemaGenerator,
+    pub(crate) params: Vec<Parameter>,
+    pub(crate) body: Option<RequestBody>,
+    pub(crate) responses: Ordered<Response>,
     /// The status a success response is documented under (`Created<T>` makes it 201).
-    success: &'static str,
-    uses_problem: bool,
+    pub(crate) success: &'static str,
+    pub(crate) uses_problem: bool,
     /// The body problems are answered with, when an error handler reshapes them.
-    problem_body: Option<&'g ProblemBody>,
+    pub(crate) problem_body: Option<&'g ProblemBody>,
     /// The identity an `Auth<T>` argument needs: its type id and name.
-    identity: Option<(TypeId, &'static str)>,
+    pub(crate) identity: Option<(TypeId, &'static str)>,
     /// Misconfigurations found while describing (an invalid `pattern`): build errors.
-    errors: Vec<String>,
+    pub(crate) errors: Vec<String>,
     /// The states its arguments (and their dependencies) take: type id and name.
-    states: Vec<(TypeId, &'static str)>,
+    pub(crate) states: Vec<(TypeId, &'static str)>,
     /// The dependencies described so far (each documents its inputs once).
-    dependencies: Vec<TypeId>,
+    pub(crate) dependencies: Vec<TypeId>,
     /// The dependencies being described, innermost last: a cycle is a build error.
-    resolving: Vec<(TypeId, &'static str)>,
+    pub(crate) resolving: Vec<(TypeId, &'static str)>,
     /// States dependencies need, with the override that makes them unneeded.
-    unless_overridden: Vec<(TypeId, Vec<(TypeId, &'static str)>)>,
+    pub(crate) unless_overridden: Vec<(TypeId, Vec<(TypeId, &'static str)>)>,
     /// `errors = [..]` on the route: the error-type statuses documented, and those met.
-    error_filter: Option<(&'static [u16], Vec<u16>)>,
+    pub(crate) error_filter: Option<(&'static [u16], Vec<u16>)>,
 }
 
 /// What an API's error handler answers problems with: a media type and schema, or nothing
@@ -52,7 +50,7 @@ pub struct OperationDoc<'g> {
 pub(crate) type ProblemBody = Option<(String, Value)>;
 
 /// Describes the error handler's return type in a scratch operation, keeping its body.
-pub(super) fn problem_body(
+pub(crate) fn problem_body(
     describe: fn(&mut OperationDoc<'_>),
     generator: &mut SchemaGenerator,
 ) -> ProblemBody {
@@ -67,14 +65,11 @@ pub(super) fn problem_body(
         .map(|(m, t)| (m, t.schema))
 }
 
-/// Whether a parameter of type `T` may be left out: exactly when the runtime accepts no
-/// value for it (`Option<T>` is `None`, `Vec<T>` is empty). The same deserializer decides.
-fn optional<T: DeserializeOwned>() -> bool {
-    T::deserialize(ParamDe::new(std::iter::empty())).is_ok()
-}
-
 impl<'g> OperationDoc<'g> {
-    fn new(generator: &'g mut SchemaGenerator, problem_body: Option<&'g ProblemBody>) -> Self {
+    pub(crate) fn new(
+        generator: &'g mut SchemaGenerator,
+        problem_body: Option<&'g ProblemBody>,
+    ) -> Self {
         Self {
             generator,
             params: Vec::new(),
@@ -216,20 +211,6 @@ impl<'g> OperationDoc<'g> {
         });
     }
 
-    /// Adds a query, header or path parameter of type `T`, required unless it may be absent.
-    pub fn typed_parameter<T: DeserializeOwned + JsonSchema>(
-        &mut self,
-        location: ParamIn,
-        arg: &Arg,
-    ) {
-        let name = match location {
-            ParamIn::Header => arg.header_name(),
-            _ => arg.name(),
-        };
-        let schema = self.schema_for::<T>();
-        self.parameter(location, name, !optional::<T>(), schema, arg.description());
-    }
-
     /// Adds every property of the object schema of `T` as a parameter (`Query<T>`).
     pub fn flattened_parameters<T: JsonSchema>(&mut self, location: ParamIn, arg: &Arg) {
         let schema = self.inline_schema_for::<T>();
@@ -256,15 +237,8 @@ impl<'g> OperationDoc<'g> {
         }
     }
 
-    /// Documents `rule` on the parameter `arg` added last.
-    pub fn constrain(&mut self, arg: &Arg, rule: &crate::validate::Rule) {
-        if let Some(p) = self.param_of(arg) {
-            crate::validate::document(&mut p.schema, rule);
-        }
-    }
-
     /// The last parameter `arg` added, if any.
-    fn param_of(&mut self, arg: &Arg) -> Option<&mut Parameter> {
+    pub(crate) fn param_of(&mut self, arg: &Arg) -> Option<&mut Parameter> {
         let names = [arg.name(), arg.header_name()];
         self.params
             .iter_mut()
@@ -385,174 +359,4 @@ pub(crate) fn reason(status: &str) -> Option<&'static str> {
     StatusCode::from_bytes(status.as_bytes())
         .ok()?
         .canonical_reason()
-}
-
-/// `route`'s operation: what its generated `describe` says, plus the framework's own answers.
-pub(super) fn describe(
-    route: &Route,
-    generator: &mut SchemaGenerator,
-    problem_body: Option<&ProblemBody>,
-    uses_problem: &mut bool,
-    errors: &mut Vec<String>,
-    has_state: &dyn Fn(TypeId) -> bool,
-    throttle_fails_closed: bool,
-) -> model::Operation {
-    let mut doc = OperationDoc::new(generator, problem_body);
-    doc.error_filter = route.errors().map(|listed| (listed, Vec::new()));
-    route.describe(&mut doc);
-    if let Some((listed, met)) = doc.error_filter.take() {
-        for status in listed {
-            if !met.contains(status) {
-                doc.errors.push(format!(
-                    "`errors = [..]` lists {status}, which no error type of the handler declares"
-                ));
-            }
-        }
-    }
-    let scheme = route.auth().scheme();
-    for e in doc.errors.drain(..) {
-        errors.push(format!("`{} {}`: {e}", route.method(), route.path()));
-    }
-    let mut needed = std::mem::take(&mut doc.states);
-    for (overridden, states) in doc.unless_overridden.drain(..) {
-        if !has_state(overridden) {
-            needed.extend(states);
-        }
-    }
-    for (id, name) in needed {
-        if !has_state(id) {
-            errors.push(format!(
-                "`{} {}` takes `State<{name}>` (itself or through a dependency) but the API has no `{name}`: register one with `.state(...)`",
-                route.method(),
-                route.path()
-            ));
-        }
-    }
-    if let Some((id, name)) = doc.identity {
-        let here = format!("`{} {}`", route.method(), route.path());
-        match scheme {
-            None => errors.push(format!(
-                "{here} takes `Auth<{name}>` but no auth scheme covers it; set one on the route, its router or the API"
-            )),
-            Some(s) if s.identity().0 != id => errors.push(format!(
-                "{here} takes `Auth<{name}>` but its auth scheme `{}` gives a `{}`",
-                s.name(),
-                s.identity().1
-            )),
-            Some(_) => {}
-        }
-    }
-    if doc.responses.is_empty() {
-        doc.response("default", "The handler's response", None);
-    }
-    let mut security = Vec::new();
-    if let Some(s) = scheme {
-        doc.problem_response("401", "Not authenticated");
-        // One requirement per alternative: OpenAPI reads the list as "any of these".
-        for alt in s.alternatives() {
-            let mut requirement = Ordered::default();
-            requirement.insert(alt.name(), []);
-            security.push(requirement);
-        }
-    }
-    if doc.body.is_some() {
-        doc.problem_response("400", "The body is not well-formed");
-        doc.problem_response("413", "The body is larger than the limit");
-        doc.problem_response("415", "The body's `Content-Type` is not accepted");
-    }
-    if !doc.params.is_empty() || doc.body.is_some() {
-        doc.problem_response(
-            "422",
-            "Validation error: `errors` lists every failing input",
-        );
-    }
-    let throttled = !route.throttle_setting().throttles().is_empty();
-    if throttled {
-        doc.problem_response(
-            "429",
-            "Too many requests: a throttle's limit is used up; retry after `Retry-After` seconds",
-        );
-        if throttle_fails_closed {
-            doc.problem_response("503", "The rate-limit store is unavailable");
-        }
-    }
-    *uses_problem |= doc.uses_problem;
-    let mut responses = doc.responses;
-    if throttled {
-        document_rate_limit_headers(&mut responses);
-    }
-    if let Some(declared) = route.content_type() {
-        // The declared media type replaces the body's own on every success with a body.
-        for (status, response) in &mut responses.0 {
-            if status.starts_with('2') {
-                for (media, _) in &mut response.content.0 {
-                    declared.clone_into(media);
-                }
-                response.content.0.truncate(1);
-            }
-        }
-    }
-    responses
-        .0
-        .sort_by_key(|(status, _)| response_order(status));
-    let op = route.operation();
-    model::Operation {
-        tags: route.tags().iter().map(|t| t.to_string()).collect(),
-        summary: op.summary().map(str::to_owned),
-        description: op.description().map(str::to_owned),
-        operation_id: op.operation_id().to_owned(),
-        parameters: doc.params,
-        request_body: doc.body,
-        responses,
-        extra: route.openapi_extra(),
-        deprecated: op.deprecated(),
-        security,
-    }
-}
-
-/// The IETF draft's `RateLimit`/`RateLimit-Policy` on every answer of a throttled
-/// operation that passed its throttles or was refused by one, and `Retry-After` on the 429.
-fn document_rate_limit_headers(responses: &mut Ordered<model::Response>) {
-    let string = || serde_json::json!({"type": "string"});
-    for (status, response) in &mut responses.0 {
-        if !(status.starts_with('2') || status == "429") {
-            continue;
-        }
-        response.headers.insert(
-            "RateLimit-Policy",
-            serde_json::json!({
-                "description": "Each rate of the route's throttles: `\"name:rate\";q=<quota>;w=<window seconds>` (IETF draft)",
-                "schema": string(),
-            }),
-        );
-        response.headers.insert(
-            "RateLimit",
-            serde_json::json!({
-                "description": "What is left of each rate: `\"name:rate\";r=<remaining>;t=<seconds until the quota is full>` (IETF draft)",
-                "schema": string(),
-            }),
-        );
-        if status == "429" {
-            response.headers.insert(
-                "Retry-After",
-                serde_json::json!({
-                    "description": "Seconds until the request would be let through",
-                    "required": true,
-                    "schema": {"type": "integer", "minimum": 1},
-                }),
-            );
-        }
-    }
-}
-
-/// Statuses in numeric order (`2XX` after `299`), `default` last.
-fn response_order(status: &str) -> u32 {
-    let bytes = status.as_bytes();
-    match status.parse::<u32>() {
-        Ok(n) => n * 10,
-        Err(_) if bytes.len() == 3 && bytes[1..].eq_ignore_ascii_case(b"xx") => {
-            u32::from(bytes[0].wrapping_sub(b'0')) * 1000 + 999
-        }
-        Err(_) => u32::MAX,
-    }
 }

@@ -18,10 +18,6 @@ pub use details::{FromProblem, ProblemDetails};
 #[doc(hidden)]
 pub use fields::{ReadField, ReadNothing, ReadSerde, SendField, SendNothing, SendSerde};
 
-use crate::body::Body;
-use crate::openapi::OperationDoc;
-use crate::response::{IntoResponse, Response};
-
 /// The members problem details define themselves; an extension cannot take these names.
 pub(crate) const OWN_MEMBERS: [&str; 6] =
     ["type", "title", "status", "detail", "instance", "errors"];
@@ -215,18 +211,16 @@ impl Problem {
         }
     }
 
-    /// The problem a response was made from (its headers back in it), or a bare one of its
-    /// status when it was not made from one.
-    pub(crate) fn from_response(mut res: Response) -> Self {
-        let status = res.status();
-        let Some(mut p) = res.body_mut().take_problem() else {
-            return Self::new(status);
-        };
-        let mut headers = std::mem::take(res.headers_mut());
-        headers.remove(header::CONTENT_TYPE);
-        p.0.status = status;
-        p.0.headers = headers;
-        p
+    /// The problem as answered: `status`, with `headers` in place of its own.
+    pub(crate) fn answered(mut self, status: StatusCode, headers: http::HeaderMap) -> Self {
+        self.0.status = status;
+        self.0.headers = headers;
+        self
+    }
+
+    /// Its headers, leaving none.
+    pub(crate) fn take_headers(&mut self) -> http::HeaderMap {
+        std::mem::take(&mut self.0.headers)
     }
 }
 
@@ -241,27 +235,6 @@ impl fmt::Display for Problem {
 }
 
 impl std::error::Error for Problem {}
-
-impl IntoResponse for Problem {
-    /// The problem as `application/problem+json`; the problem itself rides along in the
-    /// body (never sent), for an API's error handler to reshape.
-    fn into_response(mut self) -> Response {
-        let bytes = serde_json::to_vec(&self).expect("a Problem always serializes");
-        let status = self.0.status;
-        let headers = std::mem::take(&mut self.0.headers);
-        let mut res = Response::new(Body::problem(bytes.into(), self));
-        *res.status_mut() = status;
-        *res.headers_mut() = headers;
-        res.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-        res
-    }
-
-    /// Returned as an error: any status, in problem-details form.
-    fn describe(op: &mut OperationDoc<'_>) {
-        op.problem_response("default", "An error, as RFC 9457 problem details");
-    }
-}
 
 /// One segment of a [`FieldError`] location: an object key or an array index.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

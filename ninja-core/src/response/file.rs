@@ -9,7 +9,7 @@ use http::{Request, StatusCode};
 use tower::ServiceExt as _;
 
 use crate::body::Body;
-use crate::extract::RequestHead;
+use crate::head::RequestHead;
 use crate::openapi::OperationDoc;
 use crate::problem::Problem;
 use crate::response::{IntoResponse, Response};

@@ -13,12 +13,22 @@
 //! | `Result<T, E>` | `T`, or `E`'s response (e.g. a [`Problem`]) |
 //! | [`Response`] | as is |
 
+mod error;
+mod file;
+pub mod sse;
+mod stream;
+
+#[doc(hidden)]
+pub use error::{error_doc, error_problem};
+pub use file::{FileResponse, ServedFile};
+pub use stream::{ChunkSender, Disconnected, StreamBody};
+
 use http::StatusCode;
 use http::header::{self, HeaderName, HeaderValue};
 
 use crate::body::Body;
 use crate::openapi::OperationDoc;
-use crate::problem::Problem;
+use crate::problem::{PROBLEM_JSON, Problem};
 
 /// The response every handler produces in the end.
 pub type Response = http::Response<Body>;
@@ -334,4 +344,37 @@ impl ResponseHeader for CacheControl {
     fn value(&self) -> Option<HeaderValue> {
         HeaderValue::from_str(&self.0).ok()
     }
+}
+
+impl IntoResponse for Problem {
+    /// The problem as `application/problem+json`; the problem itself rides along in the
+    /// body (never sent), for an API's error handler to reshape.
+    fn into_response(mut self) -> Response {
+        let bytes = serde_json::to_vec(&self).expect("a Problem always serializes");
+        let status = self.status();
+        let headers = self.take_headers();
+        let mut res = Response::new(Body::problem(bytes.into(), self));
+        *res.status_mut() = status;
+        *res.headers_mut() = headers;
+        res.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        res
+    }
+
+    /// Returned as an error: any status, in problem-details form.
+    fn describe(op: &mut OperationDoc<'_>) {
+        op.problem_response("default", "An error, as RFC 9457 problem details");
+    }
+}
+
+/// The problem a response was made from (its headers back in it), or a bare one of its
+/// status when it was not made from one.
+pub(crate) fn problem_of(mut res: Response) -> Problem {
+    let status = res.status();
+    let Some(p) = res.body_mut().take_problem() else {
+        return Problem::new(status);
+    };
+    let mut headers = std::mem::take(res.headers_mut());
+    headers.remove(header::CONTENT_TYPE);
+    p.answered(status, headers)
 }

@@ -1,5 +1,8 @@
 //! [`NinjaApi`] and [`Server`]: the builders users start from; they build an [`App`].
 
+mod definition;
+mod document;
+
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
@@ -725,8 +728,8 @@ impl NinjaApi {
         &self.routes
     }
 
-    fn info(&self) -> openapi::ApiInfo<'_> {
-        openapi::ApiInfo {
+    fn info(&self) -> document::ApiInfo<'_> {
+        document::ApiInfo {
             title: &self.title,
             version: &self.version,
             description: self.description.as_deref(),
@@ -777,7 +780,7 @@ impl NinjaApi {
         let routes = self.resolved_routes();
         let ops = self.ops_routes();
         let bytes =
-            openapi::document(self.info(), &self.documented(&routes, &ops)).map_err(BuildError)?;
+            document::document(self.info(), &self.documented(&routes, &ops)).map_err(BuildError)?;
         Ok(String::from_utf8(bytes.to_vec()).expect("serde_json writes UTF-8"))
     }
 
@@ -879,12 +882,12 @@ impl NinjaApi {
                 ));
             }
         }
-        let info = openapi::ApiInfo {
+        let info = document::ApiInfo {
             state_types: Some(self.state.types()),
             ..self.info()
         };
         let ops = self.ops_routes();
-        let spec = openapi::document(info, &self.documented(&routes, &ops)).unwrap_or_else(|e| {
+        let spec = document::document(info, &self.documented(&routes, &ops)).unwrap_or_else(|e| {
             errors.extend(e);
             bytes::Bytes::new()
         });

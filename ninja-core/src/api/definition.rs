@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::model;
+use crate::openapi::model;
 use crate::routing::Route;
 
 /// A route linked to an API definition's operation (`op = ..`) must be served where the
@@ -110,6 +110,6 @@ fn drop_prose(map: &mut serde_json::Map<String, Value>) {
 fn schema_without_prose(schema: &mut Value) {
     if let Value::Object(map) = schema {
         drop_prose(map);
-        super::for_each_subschema(map, schema_without_prose);
+        crate::openapi::for_each_subschema(map, schema_without_prose);
     }
 }
