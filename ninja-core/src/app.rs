@@ -5,7 +5,6 @@
 use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
-use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Weak};
 use std::task::{Context, Poll};
@@ -15,18 +14,16 @@ use bytes::Bytes;
 use futures_util::FutureExt as _;
 use http::request::Parts;
 use http::{Request, StatusCode, header};
-use tokio::net::TcpListener;
 use tower::Service;
 
 use crate::body::{Body, BoxError, RequestBody};
+use crate::exec::Exec;
 use crate::extract::{Limits, RequestCx, StateMap};
-use crate::handler::Exec;
 use crate::middleware::{BoxedService, DynService, LayerFn, MatchedPath, ResponseFuture, Stack};
 use crate::openapi;
 use crate::problem::Problem;
 use crate::response::{IntoResponse, Response};
 use crate::routing::{Lookup, PathRoutes, Route, RouteTable};
-use crate::server;
 use crate::throttle::Phase;
 use crate::tls::{Tls, TlsFiles};
 
@@ -237,16 +234,6 @@ impl App {
     pub fn call(&self, req: Request<RequestBody>) -> impl Future<Output = Response> + Send + use<> {
         let (parts, body) = req.into_parts();
         Arc::clone(&self.0).route(parts, body, Depth::Top)
-    }
-
-    /// Serves connections from `listener` until `shutdown` completes, then drains in-flight
-    /// requests for at most the shutdown timeout. Runs on the caller's runtime.
-    pub async fn serve_on(
-        &self,
-        listener: TcpListener,
-        shutdown: impl Future<Output = ()>,
-    ) -> io::Result<()> {
-        server::run(self.clone(), listener, shutdown).await
     }
 
     fn first(&self) -> &ApiShared {

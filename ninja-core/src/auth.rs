@@ -32,7 +32,7 @@
 //! so it may query a database; an async one is awaited. Either returns `Option<T>` (`None` →
 //! 401) or `Result<T, Problem>` (the problem is the answer, e.g. a 403).
 
-use std::any::{Any, TypeId, type_name};
+use std::any::{TypeId, type_name};
 use std::fmt;
 use std::future::Future;
 use std::ops::Deref;
@@ -44,13 +44,10 @@ use http::request::Parts;
 use http::{HeaderValue, StatusCode, header};
 use serde_json::{Value, json};
 
-use crate::extract::{Arg, FromRequestParts, RequestCx, cookie_values, parse_query};
-use crate::handler::Exec;
+use crate::exec::Exec;
+use crate::extract::{Arg, FromRequestParts, Identity, RequestCx, cookie_values, parse_query};
 use crate::openapi::OperationDoc;
 use crate::problem::Problem;
-
-/// An authenticated identity, type-erased between the check and the handler.
-pub(crate) type Identity = Box<dyn Any + Send + Sync>;
 
 type CheckFuture = Pin<Box<dyn Future<Output = Result<Identity, Problem>> + Send>>;
 

@@ -5,14 +5,12 @@ use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use futures_util::FutureExt as _;
 
+use crate::exec::{Exec, Running};
 use crate::extract::{Arg, FromRequestParts, RequestCx};
-use crate::handler::Exec;
 use crate::problem::Problem;
 
 /// Work queued by a handler, run once the handler has returned: its answer is never held
@@ -144,51 +142,5 @@ impl FromRequestParts for Background {
             exec: cx.exec().clone(),
             runtime,
         })))
-    }
-}
-
-/// Background batches still running, for a shutdown to wait on.
-#[derive(Debug, Default)]
-pub(crate) struct Tracker {
-    running: AtomicUsize,
-    idle: tokio::sync::Notify,
-}
-
-/// One running batch, counted until dropped (done, or cancelled with the runtime).
-pub(crate) struct Running(Arc<Tracker>);
-
-impl Running {
-    pub(crate) fn start(tracker: &Arc<Tracker>) -> Self {
-        tracker.running.fetch_add(1, Ordering::AcqRel);
-        Self(Arc::clone(tracker))
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if self.0.running.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.0.idle.notify_waiters();
-        }
-    }
-}
-
-impl Tracker {
-    /// Waits until no batch runs, for at most `grace`; logs how many were still running.
-    pub(crate) async fn drain(&self, grace: Duration) {
-        let wait = async {
-            loop {
-                let idle = self.idle.notified();
-                if self.running.load(Ordering::Acquire) == 0 {
-                    return;
-                }
-                idle.await;
-            }
-        };
-        if tokio::time::timeout(grace, wait).await.is_err() {
-            tracing::warn!(
-                batches = self.running.load(Ordering::Acquire),
-                "shutdown timeout reached with background tasks still running; they are dropped"
-            );
-        }
     }
 }

@@ -2,23 +2,20 @@
 //! from the request head, the state, the identity and other dependencies; once per request;
 //! with cleanup after the handler that knows how it went.
 
-use std::any::{Any, TypeId};
+use std::any::TypeId;
 use std::fmt;
 use std::future::Future;
 use std::ops::Deref;
-use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 
 use futures_util::FutureExt as _;
-use http::StatusCode;
 
 use crate::body::{BoxError, RequestBody};
-use crate::extract::{Arg, FromArg, FromRequestParts, RequestCx};
+use crate::extract::{Arg, Finalizer, FromArg, FromRequestParts, Outcome, RequestCx, lock};
 use crate::openapi::OperationDoc;
 use crate::problem::Problem;
-use crate::response::{IntoResponse, Response};
+use crate::response::IntoResponse;
 
 /// The future a dependency's generated `resolve` returns.
 pub type DepFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, Problem>> + Send + 'a>>;
@@ -145,7 +142,7 @@ pub(crate) async fn resolve<D: Dependency>(cx: &RequestCx<'_>) -> Result<D::Outp
         return found;
     }
     // `blocking()` in a dependency uses the bounded pool, as in a handler.
-    let result = crate::handler::with_exec(cx.exec(), D::resolve(cx)).await;
+    let result = crate::exec::with_exec(cx.exec(), D::resolve(cx)).await;
     cx.deps().store(key, &result);
     result
 }
@@ -200,41 +197,6 @@ where
         E::describe(op);
     }
 }
-
-/// How the request went, for cleanup code: the answer's status, and whether the handler
-/// panicked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Outcome {
-    status: StatusCode,
-    panicked: bool,
-}
-
-impl Outcome {
-    /// A 1xx, 2xx or 3xx answer: commit.
-    #[must_use]
-    pub fn is_success(&self) -> bool {
-        !self.panicked && self.status.as_u16() < 400
-    }
-
-    /// The status of the answer so far.
-    #[must_use]
-    pub fn status(&self) -> StatusCode {
-        self.status
-    }
-
-    /// Whether the handler panicked (the answer is then a 500).
-    #[must_use]
-    pub fn panicked(&self) -> bool {
-        self.panicked
-    }
-}
-
-/// Marks a response made from a handler's panic, so cleanup can tell it from a returned 500.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Panicked;
-
-type Finalizer =
-    Box<dyn FnOnce(Outcome) -> Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>> + Send>;
 
 /// Cleanup code of a dependency, run after the handler: take `cleanup: Cleanup` as an
 /// argument of a `#[dependency]` and register a closure with [`after`](Self::after).
@@ -295,11 +257,6 @@ impl FromRequestParts for Cleanup {
     }
 }
 
-/// Locks `m`; nothing runs user code under these locks, so a poisoned one is consistent.
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 /// What a cleanup returns: nothing, or a `Result` whose error is logged.
 pub trait CleanupOutcome: Send + 'static {
     /// As a result.
@@ -315,156 +272,5 @@ impl CleanupOutcome for () {
 impl<E: Into<BoxError> + Send + 'static> CleanupOutcome for Result<(), E> {
     fn into_result(self) -> Result<(), BoxError> {
         self.map_err(Into::into)
-    }
-}
-
-/// What dependencies keep in a request's context: computed values (or their failures)
-/// and cleanups. Empty and unallocated for requests that use none.
-#[derive(Default)]
-pub(crate) struct DepsCx(Mutex<DepsState>);
-
-/// A computed value (type-erased), or the problem computing it gave.
-type Cached = Result<Box<dyn Any + Send + Sync>, Problem>;
-
-#[derive(Default)]
-struct DepsState {
-    cache: Vec<(TypeId, Cached)>,
-    finalizers: Option<Arc<Mutex<Vec<Finalizer>>>>,
-}
-
-impl fmt::Debug for DepsCx {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = lock(&self.0);
-        f.debug_struct("DepsCx")
-            .field("cached", &state.cache.len())
-            .finish_non_exhaustive()
-    }
-}
-
-impl DepsCx {
-    /// A clone of the value (or the failure) computed under `key`, if any.
-    fn cached<T: Clone + 'static>(&self, key: TypeId) -> Option<Result<T, Problem>> {
-        let state = lock(&self.0);
-        let (_, found) = state.cache.iter().find(|(k, _)| *k == key)?;
-        Some(match found {
-            Ok(value) => Ok(value
-                .downcast_ref::<T>()
-                .expect("cached under its own type")
-                .clone()),
-            Err(p) => Err(p.clone()),
-        })
-    }
-
-    fn store<T: Clone + Send + Sync + 'static>(&self, key: TypeId, result: &Result<T, Problem>) {
-        let entry = match result {
-            Ok(value) => Ok(Box::new(value.clone()) as Box<dyn Any + Send + Sync>),
-            Err(p) => Err(p.clone()),
-        };
-        lock(&self.0).cache.push((key, entry));
-    }
-
-    fn finalizers(&self) -> Arc<Mutex<Vec<Finalizer>>> {
-        Arc::clone(lock(&self.0).finalizers.get_or_insert_with(Arc::default))
-    }
-
-    /// The cleanups registered, to run after the handler.
-    pub(crate) fn into_cleanups(self) -> Cleanups {
-        let state = self
-            .0
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        Cleanups(
-            state
-                .finalizers
-                .map(|f| std::mem::take(&mut *lock(&f)))
-                .unwrap_or_default(),
-        )
-    }
-}
-
-/// The cleanups of one request, run after its handler (see [`Cleanup`]).
-#[doc(hidden)]
-#[derive(Default)]
-pub struct Cleanups(Vec<Finalizer>);
-
-impl fmt::Debug for Cleanups {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Cleanups").field(&self.0.len()).finish()
-    }
-}
-
-impl Cleanups {
-    /// Runs them after `res`, last registered first; a failed one turns a success into a
-    /// 500.
-    pub(crate) async fn run(self, mut res: Response) -> Response {
-        let mut outcome = Outcome {
-            status: res.status(),
-            panicked: res.extensions().get::<Panicked>().is_some(),
-        };
-        for finalizer in self.0.into_iter().rev() {
-            let failed = match AssertUnwindSafe(finalizer(outcome)).catch_unwind().await {
-                Ok(Ok(())) => continue,
-                Ok(Err(e)) => {
-                    tracing::error!(error = %e, status = %outcome.status, "a dependency's cleanup failed");
-                    true
-                }
-                Err(_) => {
-                    tracing::error!(status = %outcome.status, "a dependency's cleanup panicked");
-                    true
-                }
-            };
-            if failed && outcome.is_success() {
-                res = Problem::internal().into_response();
-                outcome.status = res.status();
-            }
-        }
-        res
-    }
-
-    fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// A handler's future followed by its request's cleanups; just the handler's when there
-    /// are none.
-    #[doc(hidden)]
-    pub struct After<F> {
-        #[pin]
-        fut: F,
-        cleanups: Option<Cleanups>,
-        running: Option<Pin<Box<dyn Future<Output = Response> + Send>>>,
-    }
-}
-
-impl<F> After<F> {
-    pub(crate) fn new(fut: F, cleanups: Cleanups) -> Self {
-        Self {
-            fut,
-            cleanups: (!cleanups.is_empty()).then_some(cleanups),
-            running: None,
-        }
-    }
-}
-
-impl<F: Future<Output = Response>> Future for After<F> {
-    type Output = Response;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
-        let this = self.project();
-        if let Some(running) = this.running {
-            return running.as_mut().poll(cx);
-        }
-        let res = std::task::ready!(this.fut.poll(cx));
-        match this.cleanups.take() {
-            None => Poll::Ready(res),
-            Some(cleanups) => {
-                let mut running = Box::pin(cleanups.run(res));
-                let polled = running.as_mut().poll(cx);
-                *this.running = Some(running);
-                polled
-            }
-        }
     }
 }

@@ -11,8 +11,9 @@ use http::header::{self, HeaderValue};
 use http::{Method, StatusCode};
 
 use crate::body::{Body, RequestBody};
+use crate::exec::Exec;
 use crate::extract::RequestCx;
-use crate::handler::{BoxFuture, Exec};
+use crate::handler::BoxFuture;
 use crate::problem::Problem;
 use crate::response::{IntoResponse, Response};
 use crate::routing::Route;

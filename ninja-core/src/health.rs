@@ -18,8 +18,9 @@ use http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
 use crate::body::{Body, RequestBody};
+use crate::exec::Exec;
 use crate::extract::RequestCx;
-use crate::handler::{BoxFuture, Exec};
+use crate::handler::BoxFuture;
 use crate::response::Response;
 use crate::routing::Route;
 

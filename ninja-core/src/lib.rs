@@ -142,6 +142,7 @@ pub mod contract;
 mod depends;
 mod docs_ui;
 mod endpoint;
+mod exec;
 mod extract;
 mod form;
 mod handler;
@@ -154,7 +155,6 @@ mod middleware;
 mod multipart;
 pub mod openapi;
 pub mod pagination;
-mod pool;
 mod problem;
 pub mod response;
 mod router;
@@ -172,13 +172,13 @@ pub use app::App;
 pub use auth::Auth;
 pub use background::{Background, TaskOutcome};
 pub use body::{Body, BoxError, RequestBody};
-pub use depends::{Cleanup, CleanupOutcome, Dependency, Depends, Outcome};
+pub use depends::{Cleanup, CleanupOutcome, Dependency, Depends};
+pub use exec::blocking;
 pub use extract::{
-    Arg, BodyStream, Cookie, FromBody, FromRequestParts, Header, Limits, Query, RequestCx,
+    Arg, BodyStream, Cookie, FromBody, FromRequestParts, Header, Limits, Outcome, Query, RequestCx,
     RequestHead, State,
 };
 pub use form::Form;
-pub use handler::blocking;
 pub use json::{Json, JsonPart};
 pub use middleware::{HttpService, MatchedPath, Stack};
 pub use multipart::{FileReader, Multipart, UploadedFile};
@@ -343,8 +343,9 @@ pub mod __private {
     pub use crate::auth::{IntoAuthSetting, NoAuth};
     pub use crate::depends::{DepFuture, Dependency, DependencyResult, head_only};
     pub use crate::endpoint::{ParamFns, ResponseFns, parts, path, responds};
+    pub use crate::exec::Exec;
     pub use crate::extract::{Arg, FromArg, FromRequestParts, RequestCx, ViaBody, ViaParts};
-    pub use crate::handler::{BoxFuture, Errors, Exec, HandlerFn, handle, run_async, run_inline};
+    pub use crate::handler::{BoxFuture, Errors, HandlerFn, handle, run_async, run_inline};
     pub use crate::openapi::{OperationDoc, ParamIn};
     pub use crate::problem::{
         FromProblem, ProblemDetails, ReadField, ReadNothing, ReadSerde, SendField, SendNothing,

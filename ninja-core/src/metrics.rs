@@ -28,8 +28,9 @@ use prometheus_client::registry::Registry;
 use tower::{Layer, Service};
 
 use crate::body::{Body, RequestBody};
+use crate::exec::Exec;
 use crate::extract::RequestCx;
-use crate::handler::{BoxFuture, Exec};
+use crate::handler::BoxFuture;
 use crate::middleware::{MatchedPath, Stack};
 use crate::problem::Problem;
 use crate::response::{IntoResponse, Response};

@@ -380,6 +380,19 @@ where
     }
 }
 
+/// Serving is the server's: the app only answers requests.
+impl App {
+    /// Serves connections from `listener` until `shutdown` completes, then drains in-flight
+    /// requests for at most the shutdown timeout. Runs on the caller's runtime.
+    pub async fn serve_on(
+        &self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()>,
+    ) -> io::Result<()> {
+        run(self.clone(), listener, shutdown).await
+    }
+}
+
 pub(crate) async fn run(
     app: App,
     listener: TcpListener,

@@ -16,10 +16,10 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
-use crate::background::Running;
 use crate::body::Body;
+use crate::exec::Exec;
+use crate::exec::Running;
 use crate::extract::{Arg, FromRequestParts, RequestCx};
-use crate::handler::Exec;
 use crate::openapi::OperationDoc;
 use crate::problem::Problem;
 use crate::response::{IntoResponse, Response};

@@ -862,13 +862,18 @@ impl NinjaApi {
                 errors.extend(e);
                 TrustedProxies::default()
             });
-        crate::throttle::resolve(
-            &mut routes,
-            &self.throttle_store,
-            &Arc::new(trusted),
-            &self.title,
-            errors,
-        );
+        let mut throttles =
+            crate::throttle::Resolver::new(&self.throttle_store, Arc::new(trusted), &self.title);
+        for route in &mut routes {
+            let specs = route.throttle_setting().throttles().to_vec();
+            if specs.is_empty() {
+                continue;
+            }
+            let here = format!("`{} {}`", route.method(), route.path());
+            if let Some(t) = throttles.resolve(&specs, route.auth_scheme(), &here, errors) {
+                route.set_throttles(t);
+            }
+        }
         let mut ids: HashMap<&str, &Route> = HashMap::new();
         for r in &routes {
             let id = r.operation().operation_id();

@@ -14,6 +14,7 @@ mod body_stream;
 mod cookie;
 mod param;
 mod query;
+mod scope;
 
 use std::any::{Any, TypeId, type_name};
 use std::borrow::Cow;
@@ -26,10 +27,9 @@ use http::request::Parts;
 use serde::de::DeserializeOwned;
 
 pub use crate::arg::Arg;
-use crate::auth::Identity;
 use crate::body::RequestBody;
-use crate::depends::{Cleanups, DepsCx};
-use crate::handler::Exec;
+
+use crate::exec::Exec;
 pub use crate::head::RequestHead;
 use crate::openapi::{OperationDoc, ParamIn};
 use crate::problem::{FieldError, LocPart, Problem};
@@ -39,6 +39,11 @@ pub(crate) use cookie::cookie_values;
 pub(crate) use param::{ParamDe, ParamError};
 pub use query::Query;
 pub(crate) use query::{QueryPairs, deserialize_struct, parse_query};
+pub use scope::Outcome;
+pub(crate) use scope::{After, Cleanups, DepsCx, Finalizer, lock};
+
+/// An authenticated identity, type-erased between the check and the handler.
+pub(crate) type Identity = Box<dyn Any + Send + Sync>;
 
 /// The request as extractors see it: its head, the matched path parameters, the application.
 #[derive(Debug)]

@@ -62,10 +62,10 @@ pub use rate::{IntoRates, Rate};
 #[cfg(feature = "redis")]
 pub use redis_store::RedisStore;
 
-use crate::auth::{AuthScheme, Identity};
+use crate::auth::AuthScheme;
+use crate::extract::Identity;
 use crate::problem::Problem;
 use crate::response::Response;
-use crate::routing::Route;
 
 /// The draft's header with each policy's remaining quota (`"ip:10/s";r=7;t=1`).
 pub const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
@@ -488,26 +488,43 @@ fn write_counts(out: &mut String, items: &[String], counts: &[Count]) {
     }
 }
 
-/// Resolves every route's throttles against the API's store: one budget per name, the
-/// same rates for one name, user and key throttles only on authenticated routes. Sets each
-/// route's resolved throttles; reports every problem into `errors`.
-pub(crate) fn resolve(
-    routes: &mut [Route],
-    store: &ThrottleStore,
-    trusted: &Arc<TrustedProxies>,
-    api_title: &str,
-    errors: &mut Vec<String>,
-) {
-    // Per name: the first throttle seen, its rates, and its limiters when in memory.
-    type Budget = (Throttle, Arc<[Rate]>, Option<Arc<memory::Limiters>>);
-    let mut budgets: HashMap<String, Budget> = HashMap::new();
-    for route in routes {
-        let specs = route.throttle_setting().throttles().to_vec();
-        if specs.is_empty() {
-            continue;
+/// Resolves routes' throttles against the API's store: one budget per name, the same
+/// rates for one name, user and key throttles only on authenticated routes.
+pub(crate) struct Resolver<'a> {
+    store: &'a ThrottleStore,
+    trusted: Arc<TrustedProxies>,
+    api_title: &'a str,
+    /// Per name: the first throttle seen, its rates, and its limiters when in memory.
+    budgets: HashMap<String, Budget>,
+}
+
+type Budget = (Throttle, Arc<[Rate]>, Option<Arc<memory::Limiters>>);
+
+impl<'a> Resolver<'a> {
+    pub(crate) fn new(
+        store: &'a ThrottleStore,
+        trusted: Arc<TrustedProxies>,
+        api_title: &'a str,
+    ) -> Self {
+        Self {
+            store,
+            trusted,
+            api_title,
+            budgets: HashMap::new(),
         }
-        let here = format!("`{} {}`", route.method(), route.path());
-        let scheme = route.auth_scheme();
+    }
+
+    /// The resolved throttles of the route `here` (its `specs`, behind `scheme`), or `None`
+    /// when it has none or each was reported into `errors`.
+    pub(crate) fn resolve(
+        &mut self,
+        specs: &[Throttle],
+        scheme: Option<&AuthScheme>,
+        here: &str,
+        errors: &mut Vec<String>,
+    ) -> Option<Arc<Throttles>> {
+        let (store, trusted, api_title, budgets) =
+            (self.store, &self.trusted, self.api_title, &mut self.budgets);
         let mut resolved = Throttles {
             before_auth: Vec::new(),
             after_auth: Vec::new(),
@@ -528,27 +545,27 @@ pub(crate) fn resolve(
             let printable = |c: char| (' '..='~').contains(&c) && c != '"' && c != '\\';
             if s.name.is_empty() || !s.name.chars().all(printable) {
                 errors.push(format!(
-                    "{here}: throttle name {:?} must be printable ASCII without quotes or backslashes",
-                    s.name
-                ));
+                        "{here}: throttle name {:?} must be printable ASCII without quotes or backslashes",
+                        s.name
+                    ));
                 continue;
             }
             match (&s.by, scheme) {
                 (By::User { ty, .. }, Some(sch)) if sch.identity().0 != ty.0 => {
                     errors.push(format!(
-                        "{here}: `Throttle::per_user::<{}>` but the route's auth scheme `{}` gives a `{}`",
-                        ty.1,
-                        sch.name(),
-                        sch.identity().1
-                    ));
+                            "{here}: `Throttle::per_user::<{}>` but the route's auth scheme `{}` gives a `{}`",
+                            ty.1,
+                            sch.name(),
+                            sch.identity().1
+                        ));
                     continue;
                 }
                 (By::User { .. } | By::Key, None) => {
                     errors.push(format!(
-                        "{here}: the `{}` throttle counts per {} but the route is not authenticated; set an auth scheme or use `Throttle::per_ip`",
-                        s.name,
-                        if matches!(s.by, By::Key) { "credential" } else { "user" },
-                    ));
+                            "{here}: the `{}` throttle counts per {} but the route is not authenticated; set an auth scheme or use `Throttle::per_ip`",
+                            s.name,
+                            if matches!(s.by, By::Key) { "credential" } else { "user" },
+                        ));
                     continue;
                 }
                 _ => {}
@@ -571,9 +588,9 @@ pub(crate) fn resolve(
                 || user_type(&first.0.by) != user_type(&s.by)
             {
                 errors.push(format!(
-                    "{here}: two throttles are named `{}` with different kinds, rates or user types; one name is one budget: name them apart with `.named(..)`",
-                    s.name
-                ));
+                        "{here}: two throttles are named `{}` with different kinds, rates or user types; one name is one budget: name them apart with `.named(..)`",
+                        s.name
+                    ));
                 continue;
             }
             let items: Vec<String> = rates
@@ -606,16 +623,19 @@ pub(crate) fn resolve(
             }
         }
         if policy.is_empty() {
-            continue; // every throttle of the route was reported above
+            return None; // every throttle of the route was reported above
         }
         match HeaderValue::from_str(&policy) {
             Ok(v) => {
                 resolved.policy = v;
-                route.set_throttles(Arc::new(resolved));
+                Some(Arc::new(resolved))
             }
-            Err(_) => errors.push(format!(
-                "{here}: the throttles' `RateLimit-Policy` header `{policy}` is not a valid header value"
-            )),
+            Err(_) => {
+                errors.push(format!(
+                        "{here}: the throttles' `RateLimit-Policy` header `{policy}` is not a valid header value"
+                    ));
+                None
+            }
         }
     }
 }
