@@ -1,3 +1,24 @@
+// The house, by the request's path: a request comes in at `server` (socket, connection),
+// is answered by `app` (layers, dispatch), which finds its route (`routing`), runs its
+// `handler` after `throttle` and `auth`, with arguments from `extract` (and dependencies,
+// background tasks, WebSockets), on the executor (`exec`), and sends a `response` or a
+// `problem`. `api` builds all of it (and the document); `testing` and `client` use it.
+//
+// Each module imports only modules on lower lines (a line's modules use none of each
+// other); tests/layering.rs fails on any other import.
+// layer: testing client
+// layer: api
+// layer: server
+// layer: app
+// layer: routing
+// layer: handler throttle
+// layer: auth depends background ws pagination
+// layer: extract
+// layer: exec middleware
+// layer: response tls
+// layer: openapi body head
+// layer: arg problem
+
 //! # Ninja
 //!
 //! A typed, declarative HTTP API framework: annotate plain functions, sync or async, and
@@ -135,38 +156,29 @@ mod background;
 mod body;
 #[cfg(feature = "client")]
 pub mod client;
-#[cfg(feature = "config")]
-pub mod config;
-#[cfg(feature = "contract")]
-pub mod contract;
 mod depends;
-mod docs_ui;
-mod endpoint;
 mod exec;
 mod extract;
-mod form;
 mod handler;
 mod head;
-mod health;
-mod json;
-#[cfg(feature = "metrics")]
-pub mod metrics;
 mod middleware;
-mod multipart;
 pub mod openapi;
 pub mod pagination;
 mod problem;
 pub mod response;
-mod router;
 mod routing;
 mod server;
-pub mod test_client;
+mod testing;
 pub mod throttle;
 mod tls;
-mod validate;
 #[cfg(feature = "ws")]
 pub mod ws;
 
+pub use api::Router;
+#[cfg(feature = "config")]
+pub use api::config;
+#[cfg(feature = "metrics")]
+pub use api::metrics;
 pub use api::{BuildError, NinjaApi, Server, addr_from_env};
 pub use app::App;
 pub use auth::Auth;
@@ -175,21 +187,19 @@ pub use body::{Body, BoxError, RequestBody};
 pub use depends::{Cleanup, CleanupOutcome, Dependency, Depends};
 pub use exec::blocking;
 pub use extract::{
-    Arg, BodyStream, Cookie, FromBody, FromRequestParts, Header, Limits, Outcome, Query, RequestCx,
-    RequestHead, State,
+    Arg, BodyStream, Cookie, FileReader, Form, FromBody, FromRequestParts, Header, Json, JsonPart,
+    Limits, Multipart, Outcome, Query, RequestCx, RequestHead, State, UploadedFile,
 };
-pub use form::Form;
-pub use json::{Json, JsonPart};
 pub use middleware::{HttpService, MatchedPath, Stack};
-pub use multipart::{FileReader, Multipart, UploadedFile};
 pub use problem::{FieldError, LocPart, PROBLEM_JSON, Problem};
 pub use response::{
     Accepted, ChunkSender, Created, Disconnected, FileResponse, IntoResponse, Response, ServedFile,
     StreamBody, sse,
 };
-pub use router::Router;
 pub use routing::{Operation, Route};
-pub use test_client::{TestClient, TestRequest, TestResponse};
+#[cfg(feature = "contract")]
+pub use testing::contract;
+pub use testing::{TestClient, TestRequest, TestResponse, test_client};
 pub use throttle::ClientAddr;
 
 #[doc(no_inline)]
@@ -342,9 +352,13 @@ macro_rules! __if_client {
 pub mod __private {
     pub use crate::auth::{IntoAuthSetting, NoAuth};
     pub use crate::depends::{DepFuture, Dependency, DependencyResult, head_only};
-    pub use crate::endpoint::{ParamFns, ResponseFns, parts, path, responds};
     pub use crate::exec::Exec;
+    pub use crate::extract::validate::{
+        Counted, DefaultDoc, Rule, Validatable, Validates, Validator, ViaOpaque, ViaSerialize,
+        ViaUnchecked, ViaValidatable, check, json, length, rule,
+    };
     pub use crate::extract::{Arg, FromArg, FromRequestParts, RequestCx, ViaBody, ViaParts};
+    pub use crate::handler::endpoint::{ParamFns, ResponseFns, parts, path, responds};
     pub use crate::handler::{BoxFuture, Errors, HandlerFn, handle, run_async, run_inline};
     pub use crate::openapi::{OperationDoc, ParamIn};
     pub use crate::problem::{
@@ -355,10 +369,6 @@ pub mod __private {
     pub use crate::response::{error_doc, error_problem};
     pub use crate::routing::{Operation, Route};
     pub use crate::throttle::{IntoThrottles, NoThrottle};
-    pub use crate::validate::{
-        Counted, DefaultDoc, Rule, Validatable, Validates, Validator, ViaOpaque, ViaSerialize,
-        ViaUnchecked, ViaValidatable, check, json, length, rule,
-    };
     pub use crate::{IntoResponse, RequestBody, Response};
     pub use garde;
     pub use http::Method;

@@ -1,7 +1,16 @@
 //! [`NinjaApi`] and [`Server`]: the builders users start from; they build an [`App`].
 
+#[cfg(feature = "config")]
+pub mod config;
 mod definition;
+mod docs;
 mod document;
+mod health;
+#[cfg(feature = "metrics")]
+pub mod metrics;
+mod router;
+
+pub use router::Router;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -15,13 +24,11 @@ use tower::Layer;
 
 use crate::app::{ApiShared, App, Config, ErrorHandler};
 use crate::auth::{AuthScheme, AuthSetting};
-use crate::docs_ui;
 use crate::extract::{Limits, StateMap};
 use crate::middleware::{self, HttpService, LayerFn, Stack};
 use crate::openapi;
 use crate::problem::Problem;
 use crate::response::IntoResponse;
-use crate::router::Router;
 use crate::routing::{Mount, Route, RouteTable, join};
 use crate::server;
 use crate::throttle::{ForwardedBy, IntoThrottles, ThrottleSetting, ThrottleStore, TrustedProxies};
@@ -66,7 +73,7 @@ pub struct NinjaApi {
     openapi_path: Option<String>,
     docs_path: Option<String>,
     /// ReDoc and Scalar pages, with their paths.
-    pages: Vec<docs_ui::Page>,
+    pages: Vec<docs::Page>,
     /// `health(path)`: where the liveness and readiness endpoints are, if served.
     health: Option<String>,
     /// `metrics(path)`: where the Prometheus metrics are, if served.
@@ -74,7 +81,7 @@ pub struct NinjaApi {
     metrics: Option<String>,
     /// `document_ops()`: health and metrics in the document too.
     document_ops: bool,
-    readiness_checks: Vec<crate::health::Check>,
+    readiness_checks: Vec<health::Check>,
     server: Settings,
     layers: Vec<LayerFn>,
     mounts: Vec<(String, middleware::BoxedService)>,
@@ -272,9 +279,9 @@ macro_rules! server_setters {
         }
 
         /// Applies every setting `config` has (from the environment or a file: see
-        /// [`ServerConfig`](crate::config::ServerConfig)); the others stay as they are.
+        /// [`ServerConfig`](config::ServerConfig)); the others stay as they are.
         #[cfg(feature = "config")]
-        pub fn configure(mut self, config: &crate::config::ServerConfig) -> Self {
+        pub fn configure(mut self, config: &config::ServerConfig) -> Self {
             let secs = Duration::from_secs_f64;
             let c = config;
             if let Some(n) = c.workers {
@@ -641,8 +648,8 @@ impl NinjaApi {
     /// (feature `redoc`; its script is compiled in, nothing is fetched from elsewhere).
     #[cfg(feature = "redoc")]
     pub fn redoc_path(mut self, path: impl Into<String>) -> Self {
-        self.pages.push(docs_ui::Page {
-            kind: docs_ui::PageKind::Redoc,
+        self.pages.push(docs::Page {
+            kind: docs::PageKind::Redoc,
             path: path.into(),
         });
         self
@@ -652,8 +659,8 @@ impl NinjaApi {
     /// (feature `scalar`; its script is compiled in, its web fonts and proxy are off).
     #[cfg(feature = "scalar")]
     pub fn scalar_path(mut self, path: impl Into<String>) -> Self {
-        self.pages.push(docs_ui::Page {
-            kind: docs_ui::PageKind::Scalar,
+        self.pages.push(docs::Page {
+            kind: docs::PageKind::Scalar,
             path: path.into(),
         });
         self
@@ -704,8 +711,7 @@ impl NinjaApi {
         F: Fn() -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), String>> + Send + 'static,
     {
-        self.readiness_checks
-            .push(crate::health::Check::new(name, check));
+        self.readiness_checks.push(health::Check::new(name, check));
         self
     }
 
@@ -763,11 +769,11 @@ impl NinjaApi {
     fn ops_routes(&self) -> Vec<Route> {
         let mut ops = Vec::new();
         if let Some(base) = &self.health {
-            ops.extend(crate::health::routes(&join(&self.prefix, base)));
+            ops.extend(health::routes(&join(&self.prefix, base)));
         }
         #[cfg(feature = "metrics")]
         if let Some(path) = &self.metrics {
-            ops.push(crate::metrics::route(join(&self.prefix, path)));
+            ops.push(metrics::route(join(&self.prefix, path)));
         }
         ops
     }
@@ -901,17 +907,17 @@ impl NinjaApi {
         if let Some(openapi_path) = &self.openapi_path {
             let openapi_path = join(&self.prefix, openapi_path);
             let docs_path = self.docs_path.as_deref().map(|d| join(&self.prefix, d));
-            let pages: Vec<docs_ui::Page> = self
+            let pages: Vec<docs::Page> = self
                 .pages
                 .iter()
-                .map(|p| docs_ui::Page {
+                .map(|p| docs::Page {
                     kind: p.kind,
                     path: join(&self.prefix, &p.path),
                 })
                 .collect();
-            served.extend(docs_ui::routes(&openapi_path, docs_path.as_deref(), &pages));
+            served.extend(docs::routes(&openapi_path, docs_path.as_deref(), &pages));
             state.insert(
-                docs_ui::Assets::new(
+                docs::Assets::new(
                     spec.clone(),
                     &openapi_path,
                     &self.title,
@@ -922,15 +928,15 @@ impl NinjaApi {
         }
         #[cfg(feature = "metrics")]
         if self.metrics.is_some() {
-            let metrics = crate::metrics::Metrics::new();
-            state.insert(crate::metrics::Served(Arc::clone(&metrics)));
+            let metrics = metrics::Metrics::new();
+            state.insert(metrics::Served(Arc::clone(&metrics)));
             // Added last, so it runs first: it sees every answer of the API.
             self.layers
-                .push(middleware::layer_fn(crate::metrics::MetricsLayer(metrics)));
+                .push(middleware::layer_fn(metrics::MetricsLayer(metrics)));
         }
         match &self.health {
             Some(_) => {
-                state.insert(crate::health::Checks(self.readiness_checks));
+                state.insert(health::Checks(self.readiness_checks));
             }
             None if !self.readiness_checks.is_empty() => errors.push(format!(
                 "API `{}` has readiness checks but serves no health endpoint: add `.health(\"/health\")`",

@@ -12,9 +12,13 @@
 
 mod body_stream;
 mod cookie;
+mod form;
+mod json;
+mod multipart;
 mod param;
 mod query;
 mod scope;
+pub(crate) mod validate;
 
 use std::any::{Any, TypeId, type_name};
 use std::borrow::Cow;
@@ -36,6 +40,9 @@ use crate::problem::{FieldError, LocPart, Problem};
 pub use body_stream::BodyStream;
 pub use cookie::Cookie;
 pub(crate) use cookie::cookie_values;
+pub use form::Form;
+pub use json::{Json, JsonPart};
+pub use multipart::{FileReader, Multipart, UploadedFile};
 pub(crate) use param::{ParamDe, ParamError};
 pub use query::Query;
 pub(crate) use query::{QueryPairs, deserialize_struct, parse_query};

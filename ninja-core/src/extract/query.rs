@@ -84,7 +84,7 @@ impl<T: DeserializeOwned + schemars::JsonSchema> FromRequestParts for Query<T> {
     }
 }
 
-impl<T> crate::validate::Validatable for Query<T> {
+impl<T> super::validate::Validatable for Query<T> {
     type Inner = T;
     const SOURCE: &'static str = "query";
     fn inner(&self) -> &T {

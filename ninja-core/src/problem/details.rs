@@ -49,6 +49,7 @@ impl ProblemDetails {
     }
 
     /// From an answer that is not a success: its problem JSON, else its status and text.
+    #[cfg(feature = "client")]
     pub(crate) fn from_answer(status: StatusCode, body: &[u8]) -> Self {
         let mut p = serde_json::from_slice::<Self>(body).unwrap_or_else(|_| Self {
             type_uri: about_blank(),
@@ -137,7 +138,7 @@ impl fmt::Display for ProblemDetails {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "client"))]
 mod tests {
     use super::ProblemDetails;
     use http::StatusCode;

@@ -266,7 +266,7 @@ impl<T: garde::Validate> garde::Validate for JsonPart<T> {
     }
 }
 
-impl<T> crate::validate::Validatable for Json<T> {
+impl<T> super::validate::Validatable for Json<T> {
     type Inner = T;
     const SOURCE: &'static str = "body";
     fn inner(&self) -> &T {

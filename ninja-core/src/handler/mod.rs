@@ -1,6 +1,8 @@
 //! What the route macros' generated code calls: error collection and the two ways to run a
 //! handler (awaited on the reactor, or on the blocking pool), both catching panics.
 
+pub(crate) mod endpoint;
+
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;

@@ -31,10 +31,10 @@ use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::Value;
 
+use super::test_client::{MultipartForm, QUERY, TestClient, TestRequest};
 use crate::api::Server;
 use crate::app::App;
 use crate::body::RequestBody;
-use crate::test_client::{MultipartForm, QUERY, TestClient, TestRequest};
 use generate::{Schemas, Text};
 
 /// How long one request may take, answer and JSON body together.

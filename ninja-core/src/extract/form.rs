@@ -6,9 +6,9 @@ use http::request::Parts;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
+use super::json::read_body;
 use crate::body::RequestBody;
 use crate::extract::{FromBody, Limits, deserialize_struct, parse_query};
-use crate::json::read_body;
 use crate::openapi::OperationDoc;
 use crate::problem::Problem;
 
@@ -70,7 +70,7 @@ impl<T: DeserializeOwned + JsonSchema + Send> FromBody for Form<T> {
     }
 }
 
-impl<T> crate::validate::Validatable for Form<T> {
+impl<T> super::validate::Validatable for Form<T> {
     type Inner = T;
     const SOURCE: &'static str = "body";
     fn inner(&self) -> &T {

@@ -93,7 +93,7 @@ impl PageKind {
             #[cfg(feature = "redoc")]
             Self::Redoc => (
                 "redoc.standalone.js",
-                include_bytes!("../assets/redoc.standalone.js.gz"),
+                include_bytes!("../../assets/redoc.standalone.js.gz"),
                 format!(
                     "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title>\
                      <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head>\
@@ -104,7 +104,7 @@ impl PageKind {
             #[cfg(feature = "scalar")]
             Self::Scalar => (
                 "scalar.standalone.js",
-                include_bytes!("../assets/scalar.standalone.js.gz"),
+                include_bytes!("../../assets/scalar.standalone.js.gz"),
                 // No web fonts and no proxy: the page asks nothing of other servers.
                 format!(
                     "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title>\

@@ -379,7 +379,7 @@ impl<T: DeserializeOwned + JsonSchema + Send> FromBody for Multipart<T> {
     }
 }
 
-impl<T> crate::validate::Validatable for Multipart<T> {
+impl<T> super::validate::Validatable for Multipart<T> {
     type Inner = T;
     const SOURCE: &'static str = "body";
     fn inner(&self) -> &T {
