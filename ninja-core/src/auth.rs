@@ -189,7 +189,7 @@ impl fmt::Debug for BasicCredentials {
 }
 
 #[derive(Clone)]
-enum Kind {
+enum SchemeKind {
     ApiKey {
         location: ApiKeyIn,
         name: String,
@@ -216,7 +216,7 @@ pub struct AuthScheme(Arc<Inner>);
 
 #[derive(Clone)]
 struct Inner {
-    kind: Kind,
+    kind: SchemeKind,
     /// The key under `components.securitySchemes`.
     name: String,
     description: Option<String>,
@@ -256,7 +256,7 @@ fn reject_bearer() -> Problem {
 
 impl AuthScheme {
     fn new<C, M, F: Check<C, M>>(
-        kind: impl FnOnce(CheckFn<C>) -> Kind,
+        kind: impl FnOnce(CheckFn<C>) -> SchemeKind,
         name: &str,
         check: F,
         reject: fn() -> Problem,
@@ -281,7 +281,7 @@ impl AuthScheme {
         };
         let name_owned = name.to_owned();
         Self::new(
-            move |check| Kind::ApiKey {
+            move |check| SchemeKind::ApiKey {
                 location,
                 name: name_owned,
                 check,
@@ -296,7 +296,7 @@ impl AuthScheme {
     /// `WWW-Authenticate: Bearer`.
     pub fn bearer<M, F: Check<String, M>>(check: F) -> Self {
         Self::new(
-            |check| Kind::Bearer {
+            |check| SchemeKind::Bearer {
                 format: None,
                 check,
             },
@@ -310,7 +310,7 @@ impl AuthScheme {
     /// `WWW-Authenticate: Basic realm="api"` (see [`realm`](Self::realm)).
     pub fn basic<M, F: Check<BasicCredentials, M>>(check: F) -> Self {
         Self::new(
-            |check| Kind::Basic {
+            |check| SchemeKind::Basic {
                 challenge: basic_challenge("api").expect("a valid header value"),
                 check,
             },
@@ -334,7 +334,7 @@ impl AuthScheme {
         let schemes: Vec<AuthScheme> = schemes
             .into_iter()
             .flat_map(|s| match &s.0.kind {
-                Kind::AnyOf(inner) => inner.clone(),
+                SchemeKind::AnyOf(inner) => inner.clone(),
                 _ => vec![s],
             })
             .collect();
@@ -364,7 +364,7 @@ impl AuthScheme {
             .collect::<Vec<_>>()
             .join(" or ");
         Self(Arc::new(Inner {
-            kind: Kind::AnyOf(schemes),
+            kind: SchemeKind::AnyOf(schemes),
             name,
             description: None,
             identity,
@@ -377,10 +377,10 @@ impl AuthScheme {
     /// by, asked of the scheme that accepted the request. For Basic, the user name.
     pub(crate) fn credential(&self, parts: &Parts) -> Option<String> {
         match &self.0.kind {
-            Kind::AnyOf(all) => all.iter().find_map(|s| s.credential(parts)),
-            Kind::ApiKey { location, name, .. } => api_key(*location, name, parts),
-            Kind::Bearer { .. } => authorization(parts, "Bearer").map(str::to_owned),
-            Kind::Basic { .. } => authorization(parts, "Basic")
+            SchemeKind::AnyOf(all) => all.iter().find_map(|s| s.credential(parts)),
+            SchemeKind::ApiKey { location, name, .. } => api_key(*location, name, parts),
+            SchemeKind::Bearer { .. } => authorization(parts, "Bearer").map(str::to_owned),
+            SchemeKind::Basic { .. } => authorization(parts, "Basic")
                 .and_then(basic_credentials)
                 .map(|c| c.username),
         }
@@ -388,7 +388,7 @@ impl AuthScheme {
 
     pub(crate) fn alternatives(&self) -> &[AuthScheme] {
         match &self.0.kind {
-            Kind::AnyOf(all) => all,
+            SchemeKind::AnyOf(all) => all,
             _ => std::slice::from_ref(self),
         }
     }
@@ -429,7 +429,7 @@ impl AuthScheme {
     #[must_use]
     pub fn bearer_format(self, format: &str) -> Self {
         self.edit(|i| {
-            if let Kind::Bearer { format: f, .. } = &mut i.kind {
+            if let SchemeKind::Bearer { format: f, .. } = &mut i.kind {
                 *f = Some(format.to_owned());
             }
         })
@@ -446,7 +446,7 @@ impl AuthScheme {
             return self.edit(|i| i.errors.push(e));
         };
         self.edit(|i| {
-            if let Kind::Basic { challenge, .. } = &mut i.kind {
+            if let SchemeKind::Basic { challenge, .. } = &mut i.kind {
                 *challenge = value;
             }
         })
@@ -469,7 +469,7 @@ impl AuthScheme {
     /// The OpenAPI `securityScheme` object.
     pub(crate) fn security_scheme(&self) -> Value {
         let mut v = match &self.0.kind {
-            Kind::ApiKey { location, name, .. } => {
+            SchemeKind::ApiKey { location, name, .. } => {
                 let loc = match location {
                     ApiKeyIn::Header => "header",
                     ApiKeyIn::Query => "query",
@@ -477,13 +477,13 @@ impl AuthScheme {
                 };
                 json!({"type": "apiKey", "in": loc, "name": name})
             }
-            Kind::Bearer { format, .. } => match format {
+            SchemeKind::Bearer { format, .. } => match format {
                 Some(f) => json!({"type": "http", "scheme": "bearer", "bearerFormat": f}),
                 None => json!({"type": "http", "scheme": "bearer"}),
             },
-            Kind::Basic { .. } => json!({"type": "http", "scheme": "basic"}),
+            SchemeKind::Basic { .. } => json!({"type": "http", "scheme": "basic"}),
             // Documented through its alternatives.
-            Kind::AnyOf(_) => json!({}),
+            SchemeKind::AnyOf(_) => json!({}),
         };
         if let Some(d) = &self.0.description {
             v["description"] = Value::String(d.clone());
@@ -499,7 +499,7 @@ impl AuthScheme {
         exec: &Exec,
     ) -> Result<(Identity, &'a AuthScheme), Problem> {
         match &self.0.kind {
-            Kind::AnyOf(all) => {
+            SchemeKind::AnyOf(all) => {
                 let mut refusals = Vec::with_capacity(all.len());
                 for scheme in all {
                     match Box::pin(scheme.authenticate(parts, exec)).await {
@@ -509,7 +509,7 @@ impl AuthScheme {
                 }
                 Err(combine(refusals))
             }
-            Kind::ApiKey {
+            SchemeKind::ApiKey {
                 location,
                 name,
                 check,
@@ -517,12 +517,12 @@ impl AuthScheme {
                 let key = api_key(*location, name, parts).ok_or_else(reject_api_key)?;
                 check(key, exec).await.map(|id| (id, self))
             }
-            Kind::Bearer { check, .. } => {
+            SchemeKind::Bearer { check, .. } => {
                 let token = authorization(parts, "Bearer")
                     .ok_or_else(|| unauthorized(Some("Bearer"), "a bearer token is required"))?;
                 check(token.to_owned(), exec).await.map(|id| (id, self))
             }
-            Kind::Basic { challenge, check } => {
+            SchemeKind::Basic { challenge, check } => {
                 let challenged =
                     |p: Problem| p.with_header(header::WWW_AUTHENTICATE, challenge.clone());
                 let Some(creds) = authorization(parts, "Basic").and_then(basic_credentials) else {

@@ -35,23 +35,23 @@ fn downcast<T: 'static, K: 'static>(value: K) -> Result<T, K> {
 /// API's error handler to reshape; it is never sent.
 #[derive(Debug, Default)]
 pub struct Body {
-    kind: Kind,
+    kind: Repr,
     problem: Option<Problem>,
 }
 
-enum Kind {
+enum Repr {
     /// Empty bytes mean no body (`Bytes::new()` allocates nothing).
     Full(Bytes),
     Boxed(UnsyncBoxBody<Bytes, BoxError>),
 }
 
-impl Default for Kind {
+impl Default for Repr {
     fn default() -> Self {
         Self::Full(Bytes::new())
     }
 }
 
-impl std::fmt::Debug for Kind {
+impl std::fmt::Debug for Repr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Full(b) => f.debug_tuple("Full").field(&b.len()).finish(),
@@ -65,7 +65,7 @@ impl Body {
     #[must_use]
     pub const fn empty() -> Self {
         Self {
-            kind: Kind::Full(Bytes::new()),
+            kind: Repr::Full(Bytes::new()),
             problem: None,
         }
     }
@@ -78,14 +78,14 @@ impl Body {
         B::Error: Into<BoxError>,
     {
         downcast::<Self, B>(body).unwrap_or_else(|body| Self {
-            kind: Kind::Boxed(body.map_err(Into::into).boxed_unsync()),
+            kind: Repr::Boxed(body.map_err(Into::into).boxed_unsync()),
             problem: None,
         })
     }
 
     pub(crate) fn problem(bytes: Bytes, problem: Problem) -> Self {
         Self {
-            kind: Kind::Full(bytes),
+            kind: Repr::Full(bytes),
             problem: Some(problem),
         }
     }
@@ -99,7 +99,7 @@ impl Body {
 impl From<Bytes> for Body {
     fn from(b: Bytes) -> Self {
         Self {
-            kind: Kind::Full(b),
+            kind: Repr::Full(b),
             problem: None,
         }
     }
@@ -132,23 +132,23 @@ impl http_body::Body for Body {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         match &mut self.get_mut().kind {
-            Kind::Full(b) if b.is_empty() => Poll::Ready(None),
-            Kind::Full(b) => Poll::Ready(Some(Ok(Frame::data(std::mem::take(b))))),
-            Kind::Boxed(b) => Pin::new(b).poll_frame(cx),
+            Repr::Full(b) if b.is_empty() => Poll::Ready(None),
+            Repr::Full(b) => Poll::Ready(Some(Ok(Frame::data(std::mem::take(b))))),
+            Repr::Boxed(b) => Pin::new(b).poll_frame(cx),
         }
     }
 
     fn is_end_stream(&self) -> bool {
         match &self.kind {
-            Kind::Full(b) => b.is_empty(),
-            Kind::Boxed(b) => b.is_end_stream(),
+            Repr::Full(b) => b.is_empty(),
+            Repr::Boxed(b) => b.is_end_stream(),
         }
     }
 
     fn size_hint(&self) -> SizeHint {
         match &self.kind {
-            Kind::Full(b) => SizeHint::with_exact(b.len() as u64),
-            Kind::Boxed(b) => b.size_hint(),
+            Repr::Full(b) => SizeHint::with_exact(b.len() as u64),
+            Repr::Boxed(b) => b.size_hint(),
         }
     }
 }
@@ -247,7 +247,7 @@ mod tests {
     #[test]
     fn a_body_of_ours_is_not_boxed_again() {
         let b = Body::new(Body::from("hi"));
-        assert!(matches!(b.kind, Kind::Full(ref x) if x == "hi"));
+        assert!(matches!(b.kind, Repr::Full(ref x) if x == "hi"));
         let r = RequestBody::new(RequestBody::full("x"));
         assert!(matches!(r.0, RequestKind::Full(Some(_))));
     }
@@ -255,7 +255,7 @@ mod tests {
     #[test]
     fn a_foreign_body_is_boxed_and_streams() {
         let b = Body::new(http_body_util::Full::new(Bytes::from_static(b"abc")));
-        assert!(matches!(b.kind, Kind::Boxed(_)));
+        assert!(matches!(b.kind, Repr::Boxed(_)));
         let rt = tokio::runtime::Builder::new_current_thread()
             .build()
             .expect("rt");
@@ -266,6 +266,6 @@ mod tests {
     #[test]
     fn a_full_body_stays_as_small_as_before() {
         // `Full(Bytes)` and a box share one niche: no tag word on the hot path.
-        assert_eq!(size_of::<Kind>(), size_of::<Bytes>());
+        assert_eq!(size_of::<Repr>(), size_of::<Bytes>());
     }
 }

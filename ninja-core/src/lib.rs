@@ -359,7 +359,7 @@ pub mod __private {
     };
     pub use crate::extract::{Arg, FromArg, FromRequestParts, RequestCx, ViaBody, ViaParts};
     pub use crate::handler::endpoint::{ParamFns, ResponseFns, parts, path, responds};
-    pub use crate::handler::{BoxFuture, Errors, HandlerFn, handle, run_async, run_inline};
+    pub use crate::handler::{BoxFuture, HandlerFn, InputErrors, handle, run_async, run_inline};
     pub use crate::openapi::{OperationDoc, ParamIn};
     pub use crate::problem::{
         FromProblem, ProblemDetails, ReadField, ReadNothing, ReadSerde, SendField, SendNothing,

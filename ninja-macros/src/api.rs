@@ -14,8 +14,9 @@ use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
 use syn::{FnArg, Ident, ItemTrait, LitStr, Pat, ReturnType, Token, TraitItem};
 
+use crate::diagnostics::Diagnostics;
 use crate::expand::header_name;
-use crate::signature::{Errors, take_param_attr};
+use crate::signature::take_param_attr;
 
 /// The route attributes an operation may carry (and the methods a document's may have).
 pub(crate) const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
@@ -109,7 +110,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         Ok(a) => a,
         Err(e) => return e.to_compile_error(),
     };
-    let mut errors = Errors::default();
+    let mut errors = Diagnostics::default();
     let ops = operations(&mut t, args.prefix.as_ref(), &mut errors);
     let trait_out = quote!(#t);
     if let Err(e) = errors.finish() {
@@ -232,7 +233,7 @@ fn client_type(
 }
 
 /// Checks each method and takes off the attributes only the expansion reads.
-fn operations(t: &mut ItemTrait, prefix: Option<&LitStr>, errors: &mut Errors) -> Vec<Op> {
+fn operations(t: &mut ItemTrait, prefix: Option<&LitStr>, errors: &mut Diagnostics) -> Vec<Op> {
     let prefix = prefix.map(LitStr::value).unwrap_or_default();
     let mut ops = Vec::new();
     for item in &mut t.items {
@@ -296,7 +297,7 @@ fn operations(t: &mut ItemTrait, prefix: Option<&LitStr>, errors: &mut Errors) -
             inputs.push(pt.clone());
             // Read (and taken off) as the route attribute reads it; the describing route,
             // which keeps them, reports their errors.
-            let param = take_param_attr(&mut pt.attrs, &mut Errors::default());
+            let param = take_param_attr(&mut pt.attrs, &mut Diagnostics::default());
             let Pat::Ident(p) = &*pt.pat else {
                 errors.push(pt.pat.span(), "an operation's argument is a plain name");
                 continue;

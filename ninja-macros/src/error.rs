@@ -8,6 +8,7 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Data, DeriveInput, Fields, Ident, LitInt, LitStr};
 
 use crate::api::snake;
+use crate::diagnostics::Diagnostics;
 use crate::doc;
 
 /// What `#[api(status = 404, title = "...", type = "...", code = "...")]` says.
@@ -21,7 +22,7 @@ struct ErrorArgs {
     krate: Option<syn::Path>,
 }
 
-fn parse_args(attrs: &[Attribute], errors: &mut Vec<syn::Error>) -> ErrorArgs {
+fn parse_args(attrs: &[Attribute], errors: &mut Diagnostics) -> ErrorArgs {
     let mut out = ErrorArgs::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("api")) {
         let res = attr.parse_nested_meta(|meta| {
@@ -51,7 +52,7 @@ fn parse_args(attrs: &[Attribute], errors: &mut Vec<syn::Error>) -> ErrorArgs {
             Ok(())
         });
         if let Err(e) = res {
-            errors.push(e);
+            errors.push_err(e);
         }
     }
     out
@@ -134,14 +135,14 @@ impl Case<'_> {
 }
 
 fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
-    let mut errors = Vec::new();
+    let mut errors = Diagnostics::default();
     let ident = &input.ident;
     let outer = parse_args(&input.attrs, &mut errors);
     let mut cases = Vec::new();
     match &input.data {
         Data::Enum(e) => {
             if e.variants.is_empty() {
-                errors.push(syn::Error::new(
+                errors.push_err(syn::Error::new(
                     ident.span(),
                     "an error enum needs a variant",
                 ));
@@ -149,7 +150,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             for v in &e.variants {
                 let args = parse_args(&v.attrs, &mut errors);
                 let Some((status, _)) = args.status.or(outer.status) else {
-                    errors.push(syn::Error::new(
+                    errors.push_err(syn::Error::new(
                         v.ident.span(),
                         format!(
                             "variant `{}` needs its status: `#[api(status = 404)]` (or set one for all on the enum)",
@@ -192,19 +193,19 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     doc: doc::summary_and_description(&input.attrs).0,
                 });
             }
-            None => errors.push(syn::Error::new(
+            None => errors.push_err(syn::Error::new(
                 ident.span(),
                 "this error needs its status: `#[api(status = 400)]`",
             )),
         },
-        Data::Union(u) => errors.push(syn::Error::new(
+        Data::Union(u) => errors.push_err(syn::Error::new(
             u.union_token.span(),
             "`ApiError` is for enums and structs",
         )),
     }
     for (i, c) in cases.iter().enumerate() {
         if cases[..i].iter().any(|o| o.code == c.code) {
-            errors.push(syn::Error::new(
+            errors.push_err(syn::Error::new(
                 c.code_span,
                 format!(
                     "two variants answer with code `{}`: give one another with `#[api(code = \"...\")]`",
@@ -213,12 +214,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             ));
         }
     }
-    if let Some(mut first) = errors.pop() {
-        for e in errors {
-            first.combine(e);
-        }
-        return Err(first);
-    }
+    errors.finish()?;
 
     let krate = outer
         .krate

@@ -6,9 +6,10 @@ use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, ItemFn, Lit, ReturnType};
 
 use crate::args::{OrNone, RouteArgs};
+use crate::diagnostics::Diagnostics;
 use crate::doc;
 use crate::path;
-use crate::signature::{self, Errors, Handler, Rule, Source};
+use crate::signature::{self, Handler, Rule, Source};
 
 /// Entry point of every route attribute. On any error the function is still emitted (with
 /// its `#[param]` attributes removed) so one mistake does not cascade into many.
@@ -41,7 +42,7 @@ pub(crate) fn route(method: &str, attr: TokenStream, item: TokenStream) -> Token
 }
 
 fn expand(method: &str, attr: TokenStream, f: &mut ItemFn) -> syn::Result<TokenStream> {
-    let mut errors = Errors::default();
+    let mut errors = Diagnostics::default();
     // Parse everything first so every error is reported in one build.
     let args = syn::parse2::<RouteArgs>(attr);
     let params = match &args {
@@ -194,7 +195,7 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
                             let __ninja_values = async {
                                 #[allow(unused_mut, unused_variables)]
                                 let mut __ninja_body = ::std::option::Option::Some(__ninja_body);
-                                let mut __ninja_errors = #np::Errors::default();
+                                let mut __ninja_errors = #np::InputErrors::default();
                                 #(#extract)*
                                 #unpack
                                 ::std::result::Result::Ok((#(#vars,)*))
@@ -487,7 +488,7 @@ pub(crate) fn dependency(attr: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 fn expand_dependency(attr: TokenStream, f: &mut ItemFn) -> syn::Result<TokenStream> {
-    let mut errors = Errors::default();
+    let mut errors = Diagnostics::default();
     let krate = if attr.is_empty() {
         quote!(::ninja_core)
     } else {
@@ -576,7 +577,7 @@ fn expand_dependency(attr: TokenStream, f: &mut ItemFn) -> syn::Result<TokenStre
                     // A dependency reads the request head; a body extractor finds none.
                     #[allow(unused_mut, unused_variables)]
                     let mut __ninja_body: ::std::option::Option<#np::RequestBody> = ::std::option::Option::None;
-                    let mut __ninja_errors = #np::Errors::default();
+                    let mut __ninja_errors = #np::InputErrors::default();
                     #(#extract)*
                     #unpack
                     #output::into_result(#ident(#(#vars),*).await)
@@ -610,6 +611,77 @@ impl syn::parse::Parse for DependencyArgs {
 #[cfg(test)]
 mod tests {
     use quote::quote;
+
+    use crate::signature::Source;
+
+    /// The handler of the phase tests: a path parameter, a query parameter, a body.
+    fn handler() -> (
+        syn::ItemFn,
+        crate::args::RouteArgs,
+        crate::signature::Handler,
+    ) {
+        let mut f: syn::ItemFn = syn::parse_quote!(
+            async fn update(
+                item_id: u32,
+                #[param(alias = "q")] query: Option<String>,
+                Json(item): Json<Item>,
+            ) -> Json<Item> {
+                Json(item)
+            }
+        );
+        let args: crate::args::RouteArgs = syn::parse_quote!("/items/{item_id}", tags = ["items"]);
+        let params = crate::path::parse(&args.path.value()).expect("a valid path");
+        let h = crate::signature::analyze(&mut f, &args.path, &params).expect("analyzed");
+        (f, args, h)
+    }
+
+    /// Analyze: each argument's source and wire name, from the path template and its type's
+    /// role (a body type), never from its spelling alone.
+    #[test]
+    fn analyze_finds_each_arguments_source_and_name() {
+        let (_, _, h) = handler();
+        let got: Vec<(&str, Source)> = h.args.iter().map(|a| (a.name.as_str(), a.source)).collect();
+        assert_eq!(
+            got,
+            [
+                ("item_id", Source::Path),
+                ("q", Source::Parts),
+                ("item", Source::Body)
+            ]
+        );
+        assert!(h.is_async);
+    }
+
+    /// Plan: one described, extracted and bound value per argument, the body extracted last.
+    #[test]
+    fn the_plan_extracts_every_argument_once_the_body_last() {
+        let (_, _, h) = handler();
+        let np = quote!(::ninja_core::__private);
+        let plan = super::extraction(&h, &np, &quote!(__ninja_errors.into_response()));
+        assert_eq!(plan.vars.len(), 3);
+        assert_eq!(plan.extract.len(), 3);
+        let last = plan.extract.last().expect("three").to_string();
+        assert!(last.contains("Json"), "{last}");
+        let consts = plan
+            .consts
+            .iter()
+            .map(ToString::to_string)
+            .collect::<String>();
+        assert!(
+            consts.contains(r#""item_id""#) && consts.contains(r#""q""#),
+            "{consts}"
+        );
+    }
+
+    /// Emit: the route's method, path and tags reach the generated `Route`.
+    #[test]
+    fn emit_writes_the_routes_method_path_and_tags() {
+        let (f, args, h) = handler();
+        let out = super::generate("PUT", &args, &f, &h).to_string();
+        for needle in [r#""/items/{item_id}""#, "PUT", r#""items""#, "fn update"] {
+            assert!(out.contains(needle), "{needle} missing: {out}");
+        }
+    }
 
     #[test]
     fn crate_option_names_where_ninja_core_is() {

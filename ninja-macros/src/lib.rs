@@ -9,6 +9,7 @@
 
 mod api;
 mod args;
+mod diagnostics;
 mod doc;
 mod error;
 mod expand;

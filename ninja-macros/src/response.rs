@@ -7,6 +7,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Attribute, Data, DeriveInput, Fields, LitInt};
 
+use crate::diagnostics::Diagnostics;
 use crate::doc;
 
 /// `#[api(status = 202)]` on a variant, `#[api(crate = "...")]` on the enum.
@@ -16,7 +17,7 @@ struct Args {
     krate: Option<syn::Path>,
 }
 
-fn parse_args(attrs: &[Attribute], errors: &mut Vec<syn::Error>) -> Args {
+fn parse_args(attrs: &[Attribute], errors: &mut Diagnostics) -> Args {
     let mut out = Args::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("api")) {
         let res = attr.parse_nested_meta(|meta| {
@@ -38,7 +39,7 @@ fn parse_args(attrs: &[Attribute], errors: &mut Vec<syn::Error>) -> Args {
             Ok(())
         });
         if let Err(e) = res {
-            errors.push(e);
+            errors.push_err(e);
         }
     }
     out
@@ -56,7 +57,7 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
 }
 
 fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
-    let mut errors = Vec::new();
+    let mut errors = Diagnostics::default();
     let ident = &input.ident;
     let outer = parse_args(&input.attrs, &mut errors);
     let krate = outer
@@ -77,14 +78,14 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         let args = parse_args(&v.attrs, &mut errors);
         let vi = &v.ident;
         let Some(status) = args.status else {
-            errors.push(syn::Error::new(
+            errors.push_err(syn::Error::new(
                 vi.span(),
                 format!("variant `{vi}` needs its status: `#[api(status = 200)]`"),
             ));
             continue;
         };
         if seen.contains(&status) {
-            errors.push(syn::Error::new(
+            errors.push_err(syn::Error::new(
                 vi.span(),
                 format!("two variants answer {status}; a status documents one shape"),
             ));
@@ -115,18 +116,13 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     );
                 });
             }
-            _ => errors.push(syn::Error::new(
+            _ => errors.push_err(syn::Error::new(
                 v.fields.span(),
                 "a response variant has no field (no body) or one (its body, e.g. `Json<T>`)",
             )),
         }
     }
-    if let Some(mut first) = errors.pop() {
-        for e in errors {
-            first.combine(e);
-        }
-        return Err(first);
-    }
+    errors.finish()?;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     Ok(quote! {
         #[automatically_derived]

@@ -1,7 +1,7 @@
 //! The handler's signature: checked rule by rule, each error on the user's own tokens, then
 //! turned into a model of its arguments for `expand`.
 
-use proc_macro2::Span;
+use crate::diagnostics::Diagnostics;
 use syn::ext::IdentExt as _;
 use syn::spanned::Spanned;
 use syn::{Expr, FnArg, Ident, ItemFn, LitStr, Pat, Type};
@@ -76,31 +76,6 @@ pub(crate) struct Handler {
     pub(crate) args: Vec<Arg>,
 }
 
-/// Accumulates errors so the user sees all of them in one build.
-#[derive(Default)]
-pub(crate) struct Errors(Option<syn::Error>);
-
-impl Errors {
-    pub(crate) fn push(&mut self, span: Span, msg: impl std::fmt::Display) {
-        let e = syn::Error::new(span, msg);
-        match &mut self.0 {
-            Some(all) => all.combine(e),
-            None => self.0 = Some(e),
-        }
-    }
-
-    pub(crate) fn push_err(&mut self, e: syn::Error) {
-        match &mut self.0 {
-            Some(all) => all.combine(e),
-            None => self.0 = Some(e),
-        }
-    }
-
-    pub(crate) fn finish(self) -> syn::Result<()> {
-        self.0.map_or(Ok(()), Err)
-    }
-}
-
 /// The name an argument pattern binds: `x`, or the `x` of `Json(x)`.
 fn bound_name(pat: &Pat) -> Option<&Ident> {
     match pat {
@@ -136,7 +111,10 @@ pub(crate) struct ParamAttr {
 }
 
 /// Takes the `#[param]` attributes off an argument (rustc would reject them) and parses them.
-pub(crate) fn take_param_attr(attrs: &mut Vec<syn::Attribute>, errors: &mut Errors) -> ParamAttr {
+pub(crate) fn take_param_attr(
+    attrs: &mut Vec<syn::Attribute>,
+    errors: &mut Diagnostics,
+) -> ParamAttr {
     let mut out = ParamAttr::default();
     attrs.retain(|a| {
         if !a.path().is_ident("param") {
@@ -195,7 +173,7 @@ pub(crate) fn take_param_attr(attrs: &mut Vec<syn::Attribute>, errors: &mut Erro
 /// Checks `f` against the route's path parameters and models its arguments.
 /// Strips the `#[param]` attributes from `f` whether or not it succeeds.
 pub(crate) fn analyze(f: &mut ItemFn, path: &LitStr, params: &[PathParam]) -> syn::Result<Handler> {
-    let mut errors = Errors::default();
+    let mut errors = Diagnostics::default();
     let sig = &mut f.sig;
     let name = sig.ident.clone();
     if let Some(t) = &sig.constness {

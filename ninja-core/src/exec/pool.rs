@@ -33,10 +33,10 @@ const KEEP_ALIVE: Duration = Duration::from_secs(10);
 
 #[derive(Debug)]
 pub(crate) struct Pool {
-    shared: Arc<Shared>,
+    shared: Arc<Workers>,
 }
 
-struct Shared {
+struct Workers {
     state: Mutex<State>,
     work: Condvar,
     max_threads: usize,
@@ -57,7 +57,7 @@ struct State {
 impl Pool {
     pub(crate) fn new(max_threads: usize) -> Self {
         Self {
-            shared: Arc::new(Shared {
+            shared: Arc::new(Workers {
                 state: Mutex::new(State::default()),
                 work: Condvar::new(),
                 max_threads: max_threads.max(1),
@@ -73,7 +73,7 @@ impl Pool {
     }
 }
 
-impl std::fmt::Debug for Shared {
+impl std::fmt::Debug for Workers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pool")
             .field("max_threads", &self.max_threads)
@@ -81,7 +81,7 @@ impl std::fmt::Debug for Shared {
     }
 }
 
-impl Shared {
+impl Workers {
     fn lock(&self) -> MutexGuard<'_, State> {
         // A job never runs under this lock, so it cannot be poisoned by a handler's panic.
         self.state

@@ -402,7 +402,7 @@ impl<'de> Deserializer<'de> for FormDe {
                 keys.push(k.clone());
             }
         }
-        visitor.visit_map(Fields {
+        visitor.visit_map(PartFields {
             parts: self.parts,
             keys: keys.into_iter(),
             current: None,
@@ -415,7 +415,7 @@ impl<'de> Deserializer<'de> for FormDe {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, ParamError> {
-        visitor.visit_map(Fields {
+        visitor.visit_map(PartFields {
             parts: self.parts,
             keys: fields
                 .iter()
@@ -433,13 +433,13 @@ impl<'de> Deserializer<'de> for FormDe {
     }
 }
 
-struct Fields<K> {
+struct PartFields<K> {
     parts: Vec<(String, Part)>,
     keys: K,
     current: Option<String>,
 }
 
-impl<'de, K: Iterator<Item = String>> MapAccess<'de> for Fields<K> {
+impl<'de, K: Iterator<Item = String>> MapAccess<'de> for PartFields<K> {
     type Error = ParamError;
 
     fn next_key_seed<S: DeserializeSeed<'de>>(

@@ -123,7 +123,7 @@ impl<'de> de::Deserializer<'de> for StructDe<'_, '_> {
                 keys.push(k);
             }
         }
-        visitor.visit_map(Fields {
+        visitor.visit_map(PairFields {
             pairs: self.pairs,
             keys: keys.into_iter(),
             current: None,
@@ -138,7 +138,7 @@ impl<'de> de::Deserializer<'de> for StructDe<'_, '_> {
     ) -> Result<V::Value, ParamError> {
         // Walk the struct's own fields, so a missing `Option` is `None` and a missing `Vec`
         // is empty, and an error always knows its field.
-        visitor.visit_map(Fields {
+        visitor.visit_map(PairFields {
             pairs: self.pairs,
             keys: fields.iter().copied(),
             current: None,
@@ -152,13 +152,13 @@ impl<'de> de::Deserializer<'de> for StructDe<'_, '_> {
     }
 }
 
-struct Fields<'q, 'a, K> {
+struct PairFields<'q, 'a, K> {
     pairs: &'q QueryPairs<'a>,
     keys: K,
     current: Option<&'q str>,
 }
 
-impl<'de, 'q, K> MapAccess<'de> for Fields<'q, '_, K>
+impl<'de, 'q, K> MapAccess<'de> for PairFields<'q, '_, K>
 where
     K: Iterator<Item = &'q str>,
 {

@@ -1,5 +1,6 @@
-//! What the route macros' generated code calls: error collection and the two ways to run a
-//! handler (awaited on the reactor, or on the blocking pool), both catching panics.
+//! What the route macros' generated code calls: error collection and the three ways to run
+//! a handler (an async one awaited on the reactor; a sync one on the blocking pool, or
+//! inline on the reactor with the route option `inline`), each catching panics.
 
 pub(crate) mod endpoint;
 
@@ -78,9 +79,9 @@ pub fn run_inline<F: FnOnce() -> Response>(f: F) -> Response {
 /// Validation problems (422) merge their `errors`; any other problem (400, 413, 415...) is
 /// answered as is, the first one winning.
 #[derive(Debug, Default)]
-pub struct Errors(Option<Problem>);
+pub struct InputErrors(Option<Problem>);
 
-impl Errors {
+impl InputErrors {
     /// Keeps the value, or records why there is none.
     pub fn take<T>(&mut self, r: Result<T, Problem>) -> Option<T> {
         match r {
