@@ -39,28 +39,44 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 #[serde(transparent)]
 pub struct Problem(Box<Inner>);
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 struct Inner {
     /// A URI naming the problem type; `about:blank` means "see `title`".
-    #[serde(rename = "type")]
     kind: Cow<'static, str>,
     /// A short summary; for `about:blank` the reason phrase of `status`.
     title: Cow<'static, str>,
-    #[serde(serialize_with = "ser_status")]
     status: StatusCode,
-    #[serde(skip_serializing_if = "Option::is_none")]
     detail: Option<Cow<'static, str>>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<FieldError>,
     /// Extension members (RFC 9457 §3.2): `code` and the fields of an `ApiError` variant.
-    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     extensions: serde_json::Map<String, serde_json::Value>,
-    #[serde(skip)]
     headers: http::HeaderMap,
 }
 
-fn ser_status<S: serde::Serializer>(s: &StatusCode, ser: S) -> Result<S::Ok, S::Error> {
-    ser.serialize_u16(s.as_u16())
+/// By hand rather than derived: `#[serde(flatten)]` on the extensions made every problem
+/// (every 404) take serde's slower map-of-unknown-length path (+2.5 % instructions).
+impl Serialize for Inner {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let len = 3
+            + usize::from(self.detail.is_some())
+            + usize::from(!self.errors.is_empty())
+            + self.extensions.len();
+        let mut map = ser.serialize_map(Some(len))?;
+        map.serialize_entry("type", &self.kind)?;
+        map.serialize_entry("title", &self.title)?;
+        map.serialize_entry("status", &self.status.as_u16())?;
+        if let Some(detail) = &self.detail {
+            map.serialize_entry("detail", detail)?;
+        }
+        if !self.errors.is_empty() {
+            map.serialize_entry("errors", &self.errors)?;
+        }
+        for (name, value) in &self.extensions {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
 }
 
 impl Problem {
