@@ -1,14 +1,11 @@
 //! [`Form<T>`]: an `application/x-www-form-urlencoded` body.
 
-use http::StatusCode;
-use http::header;
 use http::request::Parts;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
-use super::json::read_body;
 use crate::body::RequestBody;
-use crate::extract::{FromBody, Limits, deserialize_struct, parse_query};
+use crate::extract::{FromBody, Limits, deserialize_struct, parse_query, preamble, read_body};
 use crate::openapi::OperationDoc;
 use crate::problem::Problem;
 
@@ -40,25 +37,14 @@ impl<T> std::ops::Deref for Form<T> {
 
 const FORM: &str = "application/x-www-form-urlencoded";
 
-fn is_form(parts: &Parts) -> bool {
-    parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case(FORM))
+fn is_form(essence: &str) -> bool {
+    essence.eq_ignore_ascii_case(FORM)
 }
 
 impl<T: DeserializeOwned + JsonSchema + Send> FromBody for Form<T> {
     async fn from_body(parts: &Parts, body: RequestBody, limits: Limits) -> Result<Self, Problem> {
-        if !is_form(parts) {
-            return Err(
-                Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE).with_detail(format!(
-                    "expected a request body with `Content-Type: {FORM}`"
-                )),
-            );
-        }
-        let bytes = read_body(parts, body, limits.body()).await?;
+        preamble(parts, limits.body(), is_form, FORM)?;
+        let bytes = read_body(body, limits.body()).await?;
         let text = std::str::from_utf8(&bytes)
             .map_err(|_| Problem::bad_request("the form body is not valid UTF-8"))?;
         deserialize_struct(&parse_query(text)?, "body").map(Form)

@@ -1,10 +1,7 @@
 //! [`Json<T>`]: a JSON request body, or a JSON response.
 
-use bytes::Bytes;
-use http::StatusCode;
 use http::header::{self, HeaderValue};
 use http::request::Parts;
-use http_body_util::{BodyExt, Limited};
 use schemars::JsonSchema;
 use std::borrow::Cow;
 
@@ -12,7 +9,7 @@ use serde::de::{self, DeserializeOwned};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::body::{Body, RequestBody};
-use crate::extract::{FromBody, Limits, refuse_declared_over, too_large};
+use crate::extract::{FromBody, Limits, preamble, read_body};
 use crate::openapi::OperationDoc;
 use crate::problem::{FieldError, LocPart, Problem};
 use crate::response::{IntoResponse, Response};
@@ -50,13 +47,9 @@ impl<T> std::ops::DerefMut for Json<T> {
     }
 }
 
-/// `application/json`, `application/problem+json`, `application/json; charset=utf-8`...
-fn is_json(parts: &Parts) -> bool {
-    let Some(ct) = parts.headers.get(header::CONTENT_TYPE) else {
-        return false;
-    };
-    let Ok(ct) = ct.to_str() else { return false };
-    let essence = ct.split(';').next().unwrap_or("").trim();
+/// `application/json`, `application/problem+json` (`+json` types); the essence, without
+/// parameters such as `charset`.
+fn is_json(essence: &str) -> bool {
     let Some((ty, sub)) = essence.split_once('/') else {
         return false;
     };
@@ -65,31 +58,10 @@ fn is_json(parts: &Parts) -> bool {
             || sub.len() > 5 && sub[sub.len() - 5..].eq_ignore_ascii_case("+json"))
 }
 
-/// Reads a whole body, refusing more than `limit` bytes: at once when `Content-Length`
-/// already says so, else as soon as the limit is crossed.
-pub(crate) async fn read_body(
-    parts: &Parts,
-    body: RequestBody,
-    limit: usize,
-) -> Result<Bytes, Problem> {
-    refuse_declared_over(parts, limit)?;
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large(limit)),
-        Err(e) => {
-            tracing::debug!(error = %e, "failed to read a request body");
-            Err(Problem::bad_request("the request body could not be read"))
-        }
-    }
-}
-
 impl<T: DeserializeOwned + JsonSchema + Send> FromBody for Json<T> {
     async fn from_body(parts: &Parts, body: RequestBody, limits: Limits) -> Result<Self, Problem> {
-        if !is_json(parts) {
-            return Err(Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE)
-                .with_detail("expected a request body with `Content-Type: application/json`"));
-        }
-        let bytes = read_body(parts, body, limits.body()).await?;
+        preamble(parts, limits.body(), is_json, "application/json")?;
+        let bytes = read_body(body, limits.body()).await?;
         decode(&bytes).map(Json)
     }
 
@@ -302,6 +274,7 @@ impl<T: Serialize + JsonSchema> IntoResponse for Json<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::StatusCode;
     use serde::Deserialize;
 
     #[derive(Debug, Deserialize)]
@@ -357,10 +330,18 @@ mod tests {
                 .into_parts()
                 .0
         };
-        assert!(is_json(&parts("application/json")));
-        assert!(is_json(&parts("Application/JSON; charset=utf-8")));
-        assert!(is_json(&parts("application/merge-patch+json")));
-        assert!(!is_json(&parts("text/plain")));
-        assert!(!is_json(&parts("application/jsonx")));
+        // Through the preamble every body extractor shares: essence, case, parameters.
+        let json = |ct: &str| preamble(&parts(ct), 100, is_json, "application/json");
+        assert!(json("application/json").is_ok());
+        assert!(json("Application/JSON; charset=utf-8").is_ok());
+        assert!(json("application/merge-patch+json").is_ok());
+        for bad in ["text/plain", "application/jsonx"] {
+            let p = json(bad).expect_err("415");
+            assert_eq!(p.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+            assert_eq!(
+                p.detail(),
+                Some("expected a request body with `Content-Type: application/json`")
+            );
+        }
     }
 }

@@ -16,6 +16,7 @@ mod form;
 mod json;
 mod multipart;
 mod param;
+mod preamble;
 mod query;
 mod scope;
 pub(crate) mod validate;
@@ -43,7 +44,8 @@ pub(crate) use cookie::cookie_values;
 pub use form::Form;
 pub use json::{Json, JsonPart};
 pub use multipart::{FileReader, Multipart, UploadedFile};
-pub(crate) use param::{ParamDe, ParamError};
+pub(crate) use param::{Named, NamedDe, ParamDe, ParamError};
+pub(crate) use preamble::{preamble, read_body, refuse_declared_over, too_large, unsupported};
 pub use query::Query;
 pub(crate) use query::{QueryPairs, deserialize_struct, parse_query};
 pub use scope::Outcome;
@@ -317,26 +319,6 @@ impl<T: FromBody + Send> FromArg<ViaBody> for T {
 
     fn describe(op: &mut OperationDoc<'_>, _: &Arg) {
         <T as FromBody>::describe(op);
-    }
-}
-
-/// The 413 for a body over `limit` bytes.
-pub(crate) fn too_large(limit: usize) -> Problem {
-    Problem::new(http::StatusCode::PAYLOAD_TOO_LARGE)
-        .with_detail(format!("the request body is larger than {limit} bytes"))
-}
-
-/// Refuses a body whose declared `Content-Length` is over `limit`, before reading any of
-/// it: the preamble of every body extractor.
-pub(crate) fn refuse_declared_over(parts: &Parts, limit: usize) -> Result<(), Problem> {
-    let declared = parts
-        .headers
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    match declared {
-        Some(n) if n > limit as u64 => Err(too_large(limit)),
-        _ => Ok(()),
     }
 }
 

@@ -14,7 +14,9 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAc
 use serde::{Deserialize, Deserializer};
 
 use crate::body::RequestBody;
-use crate::extract::{FromBody, Limits, ParamDe, ParamError, refuse_declared_over, too_large};
+use crate::extract::{
+    FromBody, Limits, Named, NamedDe, ParamDe, ParamError, preamble, too_large, unsupported,
+};
 use crate::openapi::OperationDoc;
 use crate::problem::{FieldError, Problem};
 
@@ -306,25 +308,19 @@ async fn read_parts(
     body: RequestBody,
     limits: Limits,
 ) -> Result<Vec<(String, Part)>, Problem> {
-    let unsupported = || {
-        Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE).with_detail(
-            "expected a request body with `Content-Type: multipart/form-data; boundary=...`",
-        )
-    };
-    let content_type = parts
+    const EXPECTED: &str = "multipart/form-data; boundary=...";
+    preamble(
+        parts,
+        limits.body(),
+        |essence| essence.eq_ignore_ascii_case("multipart/form-data"),
+        EXPECTED,
+    )?;
+    let boundary = parts
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .ok_or_else(unsupported)?;
-    let is_form_data = content_type
-        .split(';')
-        .next()
-        .is_some_and(|e| e.trim().eq_ignore_ascii_case("multipart/form-data"));
-    let boundary = multer::parse_boundary(content_type).map_err(|_| unsupported())?;
-    if !is_form_data {
-        return Err(unsupported());
-    }
-    refuse_declared_over(parts, limits.body())?;
+        .and_then(|ct| multer::parse_boundary(ct).ok())
+        .ok_or_else(|| unsupported(EXPECTED))?;
     let constraints = multer::Constraints::new().size_limit(
         multer::SizeLimit::new()
             .whole_stream(limits.body() as u64)
@@ -362,15 +358,13 @@ async fn read_parts(
 impl<T: DeserializeOwned + JsonSchema + Send> FromBody for Multipart<T> {
     async fn from_body(parts: &Parts, body: RequestBody, limits: Limits) -> Result<Self, Problem> {
         let all = read_parts(parts, body, limits).await?;
-        T::deserialize(FormDe { parts: all })
-            .map(Multipart)
-            .map_err(|e| {
-                let mut loc = vec!["body".into()];
-                if let Some(field) = e.field.clone() {
-                    loc.push(field.into());
-                }
-                Problem::validation(vec![FieldError::new(loc, e.kind, e.msg)])
-            })
+        T::deserialize(NamedDe(all)).map(Multipart).map_err(|e| {
+            let mut loc = vec!["body".into()];
+            if let Some(field) = e.field.clone() {
+                loc.push(field.into());
+            }
+            Problem::validation(vec![FieldError::new(loc, e.kind, e.msg)])
+        })
     }
 
     fn describe(op: &mut OperationDoc<'_>) {
@@ -387,86 +381,31 @@ impl<T> super::validate::Validatable for Multipart<T> {
     }
 }
 
-/// Deserializes the struct of a multipart body: each field takes (moves) its parts.
-struct FormDe {
-    parts: Vec<(String, Part)>,
-}
+/// A multipart body's parts by name: each field takes (moves) its parts.
+impl Named for Vec<(String, Part)> {
+    type Name = String;
 
-impl<'de> Deserializer<'de> for FormDe {
-    type Error = ParamError;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ParamError> {
+    fn names(&self) -> Vec<String> {
         let mut keys: Vec<String> = Vec::new();
-        for (k, _) in &self.parts {
+        for (k, _) in self {
             if !keys.contains(k) {
                 keys.push(k.clone());
             }
         }
-        visitor.visit_map(PartFields {
-            parts: self.parts,
-            keys: keys.into_iter(),
-            current: None,
-        })
+        keys
     }
 
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, ParamError> {
-        visitor.visit_map(PartFields {
-            parts: self.parts,
-            keys: fields
-                .iter()
-                .map(|f| (*f).to_owned())
-                .collect::<Vec<_>>()
-                .into_iter(),
-            current: None,
-        })
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf option unit unit_struct newtype_struct seq tuple
-        tuple_struct map enum identifier ignored_any
-    }
-}
-
-struct PartFields<K> {
-    parts: Vec<(String, Part)>,
-    keys: K,
-    current: Option<String>,
-}
-
-impl<'de, K: Iterator<Item = String>> MapAccess<'de> for PartFields<K> {
-    type Error = ParamError;
-
-    fn next_key_seed<S: DeserializeSeed<'de>>(
+    fn value<'de, S: DeserializeSeed<'de>>(
         &mut self,
-        seed: S,
-    ) -> Result<Option<S::Value>, ParamError> {
-        let Some(key) = self.keys.next() else {
-            return Ok(None);
-        };
-        let value = seed.deserialize(key.as_str().into_deserializer()).map(Some);
-        self.current = Some(key);
-        value
-    }
-
-    fn next_value_seed<S: DeserializeSeed<'de>>(
-        &mut self,
+        name: &str,
         seed: S,
     ) -> Result<S::Value, ParamError> {
-        let key = self.current.take().unwrap_or_default();
-        let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.parts)
+        let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(self)
             .into_iter()
-            .partition(|(k, _)| *k == key);
-        self.parts = rest;
-        let parts = mine.into_iter().map(|(_, p)| p).collect();
-        seed.deserialize(PartDe { parts }).map_err(|mut e| {
-            e.field.get_or_insert(key);
-            e
+            .partition(|(k, _)| k == name);
+        *self = rest;
+        seed.deserialize(PartDe {
+            parts: mine.into_iter().map(|(_, p)| p).collect(),
         })
     }
 }

@@ -293,6 +293,108 @@ where
     }
 }
 
+/// Values by name, as a query string, a form and a multipart body give them: what the one
+/// named-values deserializer ([`NamedDe`]) reads structs and maps from.
+pub(crate) trait Named {
+    /// A name as [`names`](Self::names) gives it (borrowed where the source allows).
+    type Name: AsRef<str>;
+
+    /// Every name present, once each, in first-seen order (for maps and `flatten`).
+    fn names(&self) -> Vec<Self::Name>;
+
+    /// Deserializes `seed` from every value given for `name`.
+    fn value<'de, S: DeserializeSeed<'de>>(
+        &mut self,
+        name: &str,
+        seed: S,
+    ) -> Result<S::Value, ParamError>;
+}
+
+/// Deserializes a struct (each field reads the values of its name) or a map (every name)
+/// from a [`Named`] source; a failing field's error knows its name.
+pub(crate) struct NamedDe<S>(pub(crate) S);
+
+impl<'de, S: Named> de::Deserializer<'de> for NamedDe<S> {
+    type Error = ParamError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ParamError> {
+        let keys = self.0.names().into_iter();
+        visitor.visit_map(NamedFields {
+            source: self.0,
+            keys,
+            current: None,
+        })
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, ParamError> {
+        // Walk the struct's own fields, so a missing `Option` is `None` and a missing `Vec`
+        // is empty, and an error always knows its field.
+        visitor.visit_map(NamedFields {
+            source: self.0,
+            keys: fields.iter().copied(),
+            current: None,
+        })
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map enum identifier ignored_any
+    }
+}
+
+impl<S> fmt::Debug for NamedDe<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NamedDe").finish_non_exhaustive()
+    }
+}
+
+struct NamedFields<S, K: Iterator> {
+    source: S,
+    keys: K,
+    current: Option<K::Item>,
+}
+
+impl<'de, S, K> de::MapAccess<'de> for NamedFields<S, K>
+where
+    S: Named,
+    K: Iterator,
+    K::Item: AsRef<str>,
+{
+    type Error = ParamError;
+
+    fn next_key_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, ParamError> {
+        let Some(key) = self.keys.next() else {
+            return Ok(None);
+        };
+        let value = seed
+            .deserialize(de::value::StrDeserializer::new(key.as_ref()))
+            .map(Some);
+        self.current = Some(key);
+        value
+    }
+
+    fn next_value_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<T::Value, ParamError> {
+        let key = self.current.take();
+        let key = key.as_ref().map_or("", AsRef::as_ref);
+        self.source.value(key, seed).map_err(|mut e| {
+            e.field.get_or_insert_with(|| key.to_owned());
+            e
+        })
+    }
+}
+
 /// Whether a parameter of type `T` may be left out: exactly when the runtime accepts no
 /// value for it (`Option<T>` is `None`, `Vec<T>` is empty). The same deserializer decides.
 fn optional<T: DeserializeOwned>() -> bool {

@@ -1,11 +1,9 @@
 //! The query string: decoded once per request into pairs, then read by name.
 
-use std::fmt;
-
 use percent_encoding::percent_decode_str;
-use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, Visitor};
+use serde::de::{DeserializeOwned, DeserializeSeed};
 
-use super::param::{ParamDe, ParamError};
+use super::param::{Named, NamedDe, ParamDe, ParamError};
 use super::{Arg, FromRequestParts, RequestCx, Text, invalid};
 use crate::openapi::{OperationDoc, ParamIn};
 use crate::problem::Problem;
@@ -98,7 +96,7 @@ pub(crate) fn deserialize_struct<T: DeserializeOwned>(
     pairs: &QueryPairs<'_>,
     source: &'static str,
 ) -> Result<T, Problem> {
-    T::deserialize(StructDe { pairs }).map_err(|e| {
+    T::deserialize(NamedDe(pairs)).map_err(|e| {
         let mut loc = vec![source.into()];
         if let Some(field) = e.field.clone() {
             loc.push(field.into());
@@ -107,91 +105,26 @@ pub(crate) fn deserialize_struct<T: DeserializeOwned>(
     })
 }
 
-/// Deserializes a struct from query pairs: each field reads every value of its key.
-struct StructDe<'q, 'a> {
-    pairs: &'q QueryPairs<'a>,
-}
+/// Query and form pairs by name: each field reads every value of its key.
+impl<'q> Named for &'q QueryPairs<'_> {
+    type Name = &'q str;
 
-impl<'de> de::Deserializer<'de> for StructDe<'_, '_> {
-    type Error = ParamError;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ParamError> {
-        // A map (or a `flatten`ed struct): every distinct key, in first-seen order.
-        let mut keys: Vec<&str> = Vec::new();
-        for (k, _) in &self.pairs.0 {
+    fn names(&self) -> Vec<&'q str> {
+        let mut keys: Vec<&'q str> = Vec::new();
+        for (k, _) in &self.0 {
             if !keys.contains(&k.as_ref()) {
                 keys.push(k);
             }
         }
-        visitor.visit_map(PairFields {
-            pairs: self.pairs,
-            keys: keys.into_iter(),
-            current: None,
-        })
+        keys
     }
 
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, ParamError> {
-        // Walk the struct's own fields, so a missing `Option` is `None` and a missing `Vec`
-        // is empty, and an error always knows its field.
-        visitor.visit_map(PairFields {
-            pairs: self.pairs,
-            keys: fields.iter().copied(),
-            current: None,
-        })
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf option unit unit_struct newtype_struct seq tuple
-        tuple_struct map enum identifier ignored_any
-    }
-}
-
-struct PairFields<'q, 'a, K> {
-    pairs: &'q QueryPairs<'a>,
-    keys: K,
-    current: Option<&'q str>,
-}
-
-impl<'de, 'q, K> MapAccess<'de> for PairFields<'q, '_, K>
-where
-    K: Iterator<Item = &'q str>,
-{
-    type Error = ParamError;
-
-    fn next_key_seed<S: DeserializeSeed<'de>>(
+    fn value<'de, S: DeserializeSeed<'de>>(
         &mut self,
-        seed: S,
-    ) -> Result<Option<S::Value>, ParamError> {
-        let Some(key) = self.keys.next() else {
-            return Ok(None);
-        };
-        self.current = Some(key);
-        seed.deserialize(de::value::StrDeserializer::new(key))
-            .map(Some)
-    }
-
-    fn next_value_seed<S: DeserializeSeed<'de>>(
-        &mut self,
+        name: &str,
         seed: S,
     ) -> Result<S::Value, ParamError> {
-        let key = self.current.take().unwrap_or_default();
-        seed.deserialize(ParamDe::new(self.pairs.values(key)))
-            .map_err(|mut e| {
-                e.field.get_or_insert_with(|| key.to_owned());
-                e
-            })
-    }
-}
-
-impl fmt::Debug for StructDe<'_, '_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StructDe").finish_non_exhaustive()
+        seed.deserialize(ParamDe::new(self.values(name)))
     }
 }
 
