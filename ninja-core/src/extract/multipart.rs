@@ -385,14 +385,8 @@ impl<T> super::validate::Validatable for Multipart<T> {
 impl Named for Vec<(String, Part)> {
     type Name = String;
 
-    fn names(&self) -> Vec<String> {
-        let mut keys: Vec<String> = Vec::new();
-        for (k, _) in self {
-            if !keys.contains(k) {
-                keys.push(k.clone());
-            }
-        }
-        keys
+    fn each_name(&self) -> impl Iterator<Item = String> {
+        self.iter().map(|(k, _)| k.clone())
     }
 
     fn value<'de, S: DeserializeSeed<'de>>(

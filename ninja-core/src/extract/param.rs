@@ -296,11 +296,11 @@ where
 /// Values by name, as a query string, a form and a multipart body give them: what the one
 /// named-values deserializer ([`NamedDe`]) reads structs and maps from.
 pub(crate) trait Named {
-    /// A name as [`names`](Self::names) gives it (borrowed where the source allows).
+    /// A name as [`each_name`](Self::each_name) gives it (borrowed where the source allows).
     type Name: AsRef<str>;
 
-    /// Every name present, once each, in first-seen order (for maps and `flatten`).
-    fn names(&self) -> Vec<Self::Name>;
+    /// Every name as given, repeats included, in order (for maps and `flatten`).
+    fn each_name(&self) -> impl Iterator<Item = Self::Name>;
 
     /// Deserializes `seed` from every value given for `name`.
     fn value<'de, S: DeserializeSeed<'de>>(
@@ -318,10 +318,16 @@ impl<'de, S: Named> de::Deserializer<'de> for NamedDe<S> {
     type Error = ParamError;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ParamError> {
-        let keys = self.0.names().into_iter();
+        // Every distinct name, in first-seen order.
+        let mut keys: Vec<S::Name> = Vec::new();
+        for name in self.0.each_name() {
+            if !keys.iter().any(|k| k.as_ref() == name.as_ref()) {
+                keys.push(name);
+            }
+        }
         visitor.visit_map(NamedFields {
             source: self.0,
-            keys,
+            keys: keys.into_iter(),
             current: None,
         })
     }

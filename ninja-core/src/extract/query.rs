@@ -109,14 +109,9 @@ pub(crate) fn deserialize_struct<T: DeserializeOwned>(
 impl<'q> Named for &'q QueryPairs<'_> {
     type Name = &'q str;
 
-    fn names(&self) -> Vec<&'q str> {
-        let mut keys: Vec<&'q str> = Vec::new();
-        for (k, _) in &self.0 {
-            if !keys.contains(&k.as_ref()) {
-                keys.push(k);
-            }
-        }
-        keys
+    fn each_name(&self) -> impl Iterator<Item = &'q str> {
+        let pairs: &'q QueryPairs<'_> = self;
+        pairs.0.iter().map(|(k, _)| k.as_ref())
     }
 
     fn value<'de, S: DeserializeSeed<'de>>(
