@@ -143,6 +143,19 @@ mod tests {
         assert_eq!(err.status(), http::StatusCode::BAD_REQUEST);
     }
 
+    /// A map (the path `flatten` and map types take) reads every name with all its values.
+    #[test]
+    fn a_map_reads_every_name_with_all_its_values() {
+        let q = parse_query("b=2&a=1&b=3").expect("valid");
+        let map: std::collections::BTreeMap<String, Vec<String>> =
+            deserialize_struct(&q, "query").expect("a map");
+        let flat: Vec<(&str, Vec<&str>)> = map
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.iter().map(String::as_str).collect()))
+            .collect();
+        assert_eq!(flat, [("a", vec!["1"]), ("b", vec!["2", "3"])]);
+    }
+
     #[test]
     fn keys_are_decoded_too() {
         let q = parse_query("page%5Bsize%5D=3").expect("valid");
