@@ -20,7 +20,7 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::extract::deserialize_struct;
+use crate::extract::deserialize_named;
 use crate::extract::{Arg, FromRequestParts, RequestCx};
 use crate::openapi::{OperationDoc, ParamIn};
 use crate::problem::{FieldError, Problem};
@@ -158,7 +158,7 @@ impl<const DEFAULT: u32, const MAX: u32> FromRequestParts for LimitOffset<DEFAUL
             limit: Option<u32>,
             offset: Option<u64>,
         }
-        let raw: Raw = deserialize_struct(cx.query()?, "query")?;
+        let raw: Raw = deserialize_named(cx.query()?, "query")?;
         let offset = raw.offset.unwrap_or(0);
         if offset > MAX_OFFSET {
             return Err(field_error(
@@ -205,7 +205,7 @@ where
             limit: Option<u32>,
             cursor: Option<C>,
         }
-        let raw: Raw<C> = deserialize_struct(cx.query()?, "query")?;
+        let raw: Raw<C> = deserialize_named(cx.query()?, "query")?;
         Ok(Self {
             limit: limit(raw.limit, DEFAULT, MAX)?,
             cursor: raw.cursor,

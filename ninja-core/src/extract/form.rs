@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
 use crate::body::RequestBody;
-use crate::extract::{FromBody, Limits, deserialize_struct, parse_query, preamble, read_body};
+use crate::extract::{FromBody, Limits, deserialize_named, parse_query, read_whole};
 use crate::openapi::OperationDoc;
 use crate::problem::Problem;
 
@@ -43,11 +43,10 @@ fn is_form(essence: &str) -> bool {
 
 impl<T: DeserializeOwned + JsonSchema + Send> FromBody for Form<T> {
     async fn from_body(parts: &Parts, body: RequestBody, limits: Limits) -> Result<Self, Problem> {
-        preamble(parts, limits.body(), is_form, FORM)?;
-        let bytes = read_body(body, limits.body()).await?;
+        let bytes = read_whole(parts, body, limits.body(), is_form, FORM).await?;
         let text = std::str::from_utf8(&bytes)
             .map_err(|_| Problem::bad_request("the form body is not valid UTF-8"))?;
-        deserialize_struct(&parse_query(text)?, "body").map(Form)
+        deserialize_named(&parse_query(text)?, "body").map(Form)
     }
 
     fn describe(op: &mut OperationDoc<'_>) {

@@ -9,7 +9,7 @@ use serde::de::{self, DeserializeOwned};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::body::{Body, RequestBody};
-use crate::extract::{FromBody, Limits, preamble, read_body};
+use crate::extract::{FromBody, Limits, read_whole};
 use crate::openapi::OperationDoc;
 use crate::problem::{FieldError, LocPart, Problem};
 use crate::response::{IntoResponse, Response};
@@ -60,8 +60,7 @@ fn is_json(essence: &str) -> bool {
 
 impl<T: DeserializeOwned + JsonSchema + Send> FromBody for Json<T> {
     async fn from_body(parts: &Parts, body: RequestBody, limits: Limits) -> Result<Self, Problem> {
-        preamble(parts, limits.body(), is_json, "application/json")?;
-        let bytes = read_body(body, limits.body()).await?;
+        let bytes = read_whole(parts, body, limits.body(), is_json, "application/json").await?;
         decode(&bytes).map(Json)
     }
 
@@ -274,6 +273,7 @@ impl<T: Serialize + JsonSchema> IntoResponse for Json<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::extract::content_type;
     use http::StatusCode;
     use serde::Deserialize;
 
@@ -330,8 +330,11 @@ mod tests {
                 .into_parts()
                 .0
         };
-        // Through the preamble every body extractor shares: essence, case, parameters.
-        let json = |ct: &str| preamble(&parts(ct), 100, is_json, "application/json");
+        // Through the media-type check every body extractor shares: essence, case, parameters.
+        let json = |ct: &str| {
+            let parts = parts(ct);
+            content_type(&parts, is_json, "application/json").map(|_| ())
+        };
         assert!(json("application/json").is_ok());
         assert!(json("Application/JSON; charset=utf-8").is_ok());
         assert!(json("application/merge-patch+json").is_ok());

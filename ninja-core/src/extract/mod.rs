@@ -44,10 +44,10 @@ pub(crate) use cookie::cookie_values;
 pub use form::Form;
 pub use json::{Json, JsonPart};
 pub use multipart::{FileReader, Multipart, UploadedFile};
-pub(crate) use param::{Named, NamedDe, ParamDe, ParamError};
-pub(crate) use preamble::{preamble, read_body, refuse_declared_over, too_large, unsupported};
+pub(crate) use param::{Named, ParamDe, ParamError, deserialize_named};
+pub(crate) use preamble::{content_type, read_whole, refuse_declared_over, too_large, unsupported};
 pub use query::Query;
-pub(crate) use query::{QueryPairs, deserialize_struct, parse_query};
+pub(crate) use query::{QueryPairs, parse_query};
 pub use scope::Outcome;
 pub(crate) use scope::{After, Cleanups, DepsCx, Finalizer, lock};
 

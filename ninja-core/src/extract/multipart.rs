@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::StatusCode;
-use http::header;
 use http::request::Parts;
 use http_body_util::BodyExt;
 use schemars::JsonSchema;
@@ -15,10 +14,11 @@ use serde::{Deserialize, Deserializer};
 
 use crate::body::RequestBody;
 use crate::extract::{
-    FromBody, Limits, Named, NamedDe, ParamDe, ParamError, preamble, too_large, unsupported,
+    FromBody, Limits, Named, ParamDe, ParamError, content_type, deserialize_named,
+    refuse_declared_over, too_large, unsupported,
 };
 use crate::openapi::OperationDoc;
-use crate::problem::{FieldError, Problem};
+use crate::problem::Problem;
 
 /// A `multipart/form-data` body (an HTML form with files), read into `T`'s fields.
 ///
@@ -309,18 +309,10 @@ async fn read_parts(
     limits: Limits,
 ) -> Result<Vec<(String, Part)>, Problem> {
     const EXPECTED: &str = "multipart/form-data; boundary=...";
-    preamble(
-        parts,
-        limits.body(),
-        |essence| essence.eq_ignore_ascii_case("multipart/form-data"),
-        EXPECTED,
-    )?;
-    let boundary = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|ct| multer::parse_boundary(ct).ok())
-        .ok_or_else(|| unsupported(EXPECTED))?;
+    let form_data = |essence: &str| essence.eq_ignore_ascii_case("multipart/form-data");
+    let ct = content_type(parts, form_data, EXPECTED)?;
+    let boundary = multer::parse_boundary(ct).map_err(|_| unsupported(EXPECTED))?;
+    refuse_declared_over(parts, limits.body())?;
     let constraints = multer::Constraints::new().size_limit(
         multer::SizeLimit::new()
             .whole_stream(limits.body() as u64)
@@ -358,13 +350,7 @@ async fn read_parts(
 impl<T: DeserializeOwned + JsonSchema + Send> FromBody for Multipart<T> {
     async fn from_body(parts: &Parts, body: RequestBody, limits: Limits) -> Result<Self, Problem> {
         let all = read_parts(parts, body, limits).await?;
-        T::deserialize(NamedDe(all)).map(Multipart).map_err(|e| {
-            let mut loc = vec!["body".into()];
-            if let Some(field) = e.field.clone() {
-                loc.push(field.into());
-            }
-            Problem::validation(vec![FieldError::new(loc, e.kind, e.msg)])
-        })
+        deserialize_named(all, "body").map(Multipart)
     }
 
     fn describe(op: &mut OperationDoc<'_>) {

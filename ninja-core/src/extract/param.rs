@@ -13,6 +13,7 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, SeqAc
 
 use crate::arg::Arg;
 use crate::openapi::{OperationDoc, ParamIn};
+use crate::problem::Problem;
 
 /// Why a parameter value did not deserialize; becomes one `FieldError`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -308,6 +309,20 @@ pub(crate) trait Named {
         name: &str,
         seed: S,
     ) -> Result<S::Value, ParamError>;
+}
+
+/// Deserializes `T` from `source`; a failing field is a 422 at `[at, field]`.
+pub(crate) fn deserialize_named<T: DeserializeOwned, S: Named>(
+    source: S,
+    at: &'static str,
+) -> Result<T, Problem> {
+    T::deserialize(NamedDe(source)).map_err(|mut e| {
+        let mut loc = vec![at.into()];
+        if let Some(field) = e.field.take() {
+            loc.push(field.into());
+        }
+        super::invalid(loc, e)
+    })
 }
 
 /// Deserializes a struct (each field reads the values of its name) or a map (every name)

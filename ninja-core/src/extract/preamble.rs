@@ -1,6 +1,6 @@
-//! What every body extractor does first: check the body's media type (else 415) and
-//! refuse a body whose declared length is over the limit (413) before reading any of it;
-//! then read it, within the limit.
+//! What every body extractor does first, in this order: check the body's media type
+//! (else 415), then refuse a body whose declared length is over the limit (413) before
+//! reading any of it; JSON and form bodies are then read whole, within the limit.
 
 use bytes::Bytes;
 use http::StatusCode;
@@ -11,11 +11,19 @@ use http_body_util::{BodyExt as _, Limited};
 use crate::body::RequestBody;
 use crate::problem::Problem;
 
-/// The request's media type without parameters (`application/json` of
-/// `application/json; charset=utf-8`), if it has a readable one.
-pub(crate) fn media_type(parts: &Parts) -> Option<&str> {
-    let ct = parts.headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
-    Some(ct.split(';').next().unwrap_or("").trim())
+/// The request's `Content-Type` when its media type (without parameters such as
+/// `charset`) is one `accepts` takes; else the 415 naming `expected`.
+pub(crate) fn content_type<'p>(
+    parts: &'p Parts,
+    accepts: fn(&str) -> bool,
+    expected: &str,
+) -> Result<&'p str, Problem> {
+    parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|ct| accepts(ct.split(';').next().unwrap_or("").trim()))
+        .ok_or_else(|| unsupported(expected))
 }
 
 /// The 415 of a body extractor that wanted `expected`.
@@ -25,23 +33,23 @@ pub(crate) fn unsupported(expected: &str) -> Problem {
     ))
 }
 
-/// The preamble of JSON, form and multipart bodies: a media type `accepts` takes (else a
-/// 415 naming `expected`), and a declared length within `limit` (else a 413).
-pub(crate) fn preamble(
+/// A whole JSON or form body: its media type (415), its declared length (413), then its
+/// bytes, refused as soon as they cross `limit`.
+pub(crate) async fn read_whole(
     parts: &Parts,
+    body: RequestBody,
     limit: usize,
     accepts: fn(&str) -> bool,
     expected: &str,
-) -> Result<(), Problem> {
-    if !media_type(parts).is_some_and(accepts) {
-        return Err(unsupported(expected));
-    }
-    refuse_declared_over(parts, limit)
+) -> Result<Bytes, Problem> {
+    content_type(parts, accepts, expected)?;
+    refuse_declared_over(parts, limit)?;
+    read_body(body, limit).await
 }
 
 /// The 413 for a body over `limit` bytes.
 pub(crate) fn too_large(limit: usize) -> Problem {
-    Problem::new(http::StatusCode::PAYLOAD_TOO_LARGE)
+    Problem::new(StatusCode::PAYLOAD_TOO_LARGE)
         .with_detail(format!("the request body is larger than {limit} bytes"))
 }
 
@@ -50,7 +58,7 @@ pub(crate) fn too_large(limit: usize) -> Problem {
 pub(crate) fn refuse_declared_over(parts: &Parts, limit: usize) -> Result<(), Problem> {
     let declared = parts
         .headers
-        .get(http::header::CONTENT_LENGTH)
+        .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     match declared {
@@ -59,8 +67,8 @@ pub(crate) fn refuse_declared_over(parts: &Parts, limit: usize) -> Result<(), Pr
     }
 }
 
-/// Reads a whole body (after the preamble), refusing it as soon as it crosses `limit` bytes.
-pub(crate) async fn read_body(body: RequestBody, limit: usize) -> Result<Bytes, Problem> {
+/// Reads a whole body, refusing it as soon as it crosses `limit` bytes.
+async fn read_body(body: RequestBody, limit: usize) -> Result<Bytes, Problem> {
     match Limited::new(body, limit).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large(limit)),

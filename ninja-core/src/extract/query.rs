@@ -3,8 +3,8 @@
 use percent_encoding::percent_decode_str;
 use serde::de::{DeserializeOwned, DeserializeSeed};
 
-use super::param::{Named, NamedDe, ParamDe, ParamError};
-use super::{Arg, FromRequestParts, RequestCx, Text, invalid};
+use super::param::{Named, ParamDe, ParamError, deserialize_named};
+use super::{Arg, FromRequestParts, RequestCx, Text};
 use crate::openapi::{OperationDoc, ParamIn};
 use crate::problem::Problem;
 
@@ -74,7 +74,7 @@ impl<T> std::ops::Deref for Query<T> {
 
 impl<T: DeserializeOwned + schemars::JsonSchema> FromRequestParts for Query<T> {
     fn from_request_parts(cx: &RequestCx<'_>, _: &Arg) -> Result<Self, Problem> {
-        deserialize_struct(cx.query()?, "query").map(Query)
+        deserialize_named(cx.query()?, "query").map(Query)
     }
 
     fn describe(op: &mut OperationDoc<'_>, arg: &Arg) {
@@ -88,21 +88,6 @@ impl<T> super::validate::Validatable for Query<T> {
     fn inner(&self) -> &T {
         &self.0
     }
-}
-
-/// Deserializes a struct of parameters from `pairs`; a failing field is reported at
-/// `[source, field]`.
-pub(crate) fn deserialize_struct<T: DeserializeOwned>(
-    pairs: &QueryPairs<'_>,
-    source: &'static str,
-) -> Result<T, Problem> {
-    T::deserialize(NamedDe(pairs)).map_err(|e| {
-        let mut loc = vec![source.into()];
-        if let Some(field) = e.field.clone() {
-            loc.push(field.into());
-        }
-        invalid(loc, e)
-    })
 }
 
 /// Query and form pairs by name: each field reads every value of its key.
@@ -148,7 +133,7 @@ mod tests {
     fn a_map_reads_every_name_with_all_its_values() {
         let q = parse_query("b=2&a=1&b=3").expect("valid");
         let map: std::collections::BTreeMap<String, Vec<String>> =
-            deserialize_struct(&q, "query").expect("a map");
+            deserialize_named(&q, "query").expect("a map");
         let flat: Vec<(&str, Vec<&str>)> = map
             .iter()
             .map(|(k, v)| (k.as_str(), v.iter().map(String::as_str).collect()))

@@ -179,6 +179,15 @@ async fn other_content_types_are_415() {
         .send()
         .await;
     assert_eq!(res.status(), 415, "a multipart type without a boundary");
+    // The media type is judged before the declared length, as for JSON and forms.
+    let res = client()
+        .post("/uploads")
+        .header("content-type", "multipart/form-data")
+        .header("content-length", "999999999999")
+        .body("x")
+        .send()
+        .await;
+    assert_eq!(res.status(), 415, "no boundary, declared over the limit");
 }
 
 #[test]
