@@ -82,7 +82,8 @@ struct Case<'a> {
     doc: Option<String>,
 }
 
-/// Members a field cannot be sent as: the problem's own, and `code`.
+/// Members a field cannot be sent as: the problem's own (ninja-core's
+/// `problem::OWN_MEMBERS`, which the proc-macro crate cannot import), and `code`.
 const TAKEN: [&str; 7] = [
     "type", "title", "status", "detail", "instance", "errors", "code",
 ];
@@ -106,13 +107,10 @@ impl Case<'_> {
     }
 
     /// `Self::V { a: __ninja_f0 }`, `Self::V(__ninja_f0)`, `Self::V`, from `bind` per field.
-    fn build(&self, bind: impl Fn(usize, &Ident, &str, &syn::Type) -> TokenStream) -> TokenStream {
+    fn build(&self, bind: impl Fn(&Ident, &str, &syn::Type) -> TokenStream) -> TokenStream {
         let path = &self.path;
         let members = self.members();
-        let values = members
-            .iter()
-            .enumerate()
-            .map(|(i, (b, m, ty))| bind(i, b, m, ty));
+        let values = members.iter().map(|(b, m, ty)| bind(b, m, ty));
         match self.fields {
             Fields::Unit => quote!(#path),
             Fields::Unnamed(_) => quote!(#path(#(#values),*)),
@@ -233,8 +231,9 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         } = c;
         let title = opt(title.as_ref());
         let kind = opt(kind.as_ref());
-        let pattern = c.build(|_, b, _, _| quote!(#b));
-        // A 5xx answer keeps its fields home, as its `Display`.
+        let pattern = c.build(|b, _, _| quote!(#b));
+        // A 5xx answer keeps its fields home, as its `Display`; a field named like a member
+        // the problem already has (`status`, `code`...) is not sent, so it cannot replace it.
         let sends = if *status < 500 {
             c.members()
         } else {
@@ -242,7 +241,10 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         };
         let sends = sends
             .iter()
-            .map(|(b, m, _)| quote!(__ninja_p.add_member(#m, (&&#np::SendField(#b)).wire());));
+            .filter(|(_, m, _)| !TAKEN.contains(&m.as_str()))
+            .map(|(b, m, ty)| {
+                quote!(__ninja_p.add_member(#m, (&&#np::DefaultDoc::<#ty>::new()).value(#b));)
+            });
         quote! {
             #[allow(unused_variables)]
             #pattern => {
@@ -254,9 +256,9 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     });
     let reads = cases.iter().filter(|c| c.readable()).map(|c| {
         let Case { status, code, .. } = c;
-        let value = c.build(|_, _, m, ty| {
-            quote!((&&#np::ReadField::<#ty>::new()).read(__ninja_p.extensions.get(#m))?)
-        });
+        let value = c.build(
+            |_, m, ty| quote!((&&#np::ReadField::<#ty>::new()).read(__ninja_p.extensions.get(#m))?),
+        );
         quote!((#status, #code) => ::std::option::Option::Some(#value),)
     });
     let mut described: Vec<u16> = Vec::new();
@@ -276,7 +278,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         impl #impl_generics #krate::IntoResponse for #ident #ty_generics #where_clause {
             fn into_response(self) -> #krate::Response {
                 #[allow(unused_imports)]
-                use #np::{SendNothing as _, SendSerde as _};
+                use #np::{ViaOpaque as _, ViaSerialize as _};
                 #[allow(unreachable_patterns)]
                 let __ninja_p: #krate::Problem = match &self {
                     #(#arms)*

@@ -1,41 +1,12 @@
-//! A `#[derive(ApiError)]` variant's fields on the wire: sent as extension members when
-//! their type serializes, read back when it deserializes, else left out. Autoref probes
-//! (as for validation): `(&&SendField(x)).wire()` picks the serde impl when it applies and
-//! the fallback otherwise, so the derive asks nothing of the field types.
+//! Reading a `#[derive(ApiError)]` variant's fields back from their extension members
+//! when their type deserializes (sending them is `DefaultDoc`'s probe, as for documented
+//! defaults). An autoref probe: `(&&ReadField::<T>::new()).read(v)` picks the serde impl
+//! when it applies and the fallback otherwise, so the derive asks nothing of field types.
 
 use std::marker::PhantomData;
 
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-
-/// A field being sent.
-#[derive(Debug)]
-pub struct SendField<'a, T>(pub &'a T);
-
-/// The field serializes: its JSON value.
-pub trait SendSerde {
-    /// The member's value.
-    fn wire(&self) -> Option<Value>;
-}
-
-impl<T: Serialize> SendSerde for &SendField<'_, T> {
-    fn wire(&self) -> Option<Value> {
-        serde_json::to_value(self.0).ok()
-    }
-}
-
-/// The field does not serialize: not sent.
-pub trait SendNothing {
-    /// Nothing.
-    fn wire(&self) -> Option<Value>;
-}
-
-impl<T> SendNothing for SendField<'_, T> {
-    fn wire(&self) -> Option<Value> {
-        None
-    }
-}
 
 /// A field being read back, of type `T`.
 #[derive(Debug)]
@@ -88,9 +59,7 @@ mod tests {
     // Written as the derive writes them, borrows and all: the point is which impl is picked.
     #[allow(clippy::needless_borrow)]
     #[test]
-    fn serde_types_travel_and_others_stay_home() {
-        assert_eq!((&&SendField(&7_u32)).wire(), Some(Value::from(7)));
-        assert_eq!((&&SendField(&Opaque)).wire(), None);
+    fn serde_types_are_read_back_and_others_are_not() {
         let seven = Value::from(7);
         assert_eq!((&&ReadField::<u32>::new()).read(Some(&seven)), Some(7));
         assert_eq!((&&ReadField::<u32>::new()).read(None), None);

@@ -16,7 +16,7 @@ mod fields;
 
 pub use details::{FromProblem, ProblemDetails};
 #[doc(hidden)]
-pub use fields::{ReadField, ReadNothing, ReadSerde, SendField, SendNothing, SendSerde};
+pub use fields::{ReadField, ReadNothing, ReadSerde};
 
 /// The members problem details define themselves; an extension cannot take these names.
 pub(crate) const OWN_MEMBERS: [&str; 6] =
