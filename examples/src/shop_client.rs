@@ -38,11 +38,7 @@ fn expect(ok: bool, what: impl FnOnce() -> String) -> Result<(), String> {
 }
 
 /// `e` must be the server's problem with `status` (not one of the operation's own errors).
-fn expect_problem<E: std::fmt::Display>(
-    e: &ClientError<E>,
-    status: StatusCode,
-    what: &str,
-) -> Result<(), String> {
+fn expect_problem<E>(e: &ClientError<E>, status: StatusCode, what: &str) -> Result<(), String> {
     expect(e.status() == Some(status), || {
         format!("{what}: expected a {status} problem, got: {e}")
     })

@@ -9,11 +9,7 @@ pub(crate) struct Diagnostics(Option<syn::Error>);
 
 impl Diagnostics {
     pub(crate) fn push(&mut self, span: Span, msg: impl std::fmt::Display) {
-        let e = syn::Error::new(span, msg);
-        match &mut self.0 {
-            Some(all) => all.combine(e),
-            None => self.0 = Some(e),
-        }
+        self.push_err(syn::Error::new(span, msg));
     }
 
     pub(crate) fn push_err(&mut self, e: syn::Error) {

@@ -140,21 +140,18 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     match &input.data {
         Data::Enum(e) => {
             if e.variants.is_empty() {
-                errors.push_err(syn::Error::new(
-                    ident.span(),
-                    "an error enum needs a variant",
-                ));
+                errors.push(ident.span(), "an error enum needs a variant");
             }
             for v in &e.variants {
                 let args = parse_args(&v.attrs, &mut errors);
                 let Some((status, _)) = args.status.or(outer.status) else {
-                    errors.push_err(syn::Error::new(
+                    errors.push(
                         v.ident.span(),
                         format!(
                             "variant `{}` needs its status: `#[api(status = 404)]` (or set one for all on the enum)",
                             v.ident
                         ),
-                    ));
+                    );
                     continue;
                 };
                 let vi = &v.ident;
@@ -191,25 +188,22 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     doc: doc::summary_and_description(&input.attrs).0,
                 });
             }
-            None => errors.push_err(syn::Error::new(
+            None => errors.push(
                 ident.span(),
                 "this error needs its status: `#[api(status = 400)]`",
-            )),
+            ),
         },
-        Data::Union(u) => errors.push_err(syn::Error::new(
-            u.union_token.span(),
-            "`ApiError` is for enums and structs",
-        )),
+        Data::Union(u) => errors.push(u.union_token.span(), "`ApiError` is for enums and structs"),
     }
     for (i, c) in cases.iter().enumerate() {
         if cases[..i].iter().any(|o| o.code == c.code) {
-            errors.push_err(syn::Error::new(
+            errors.push(
                 c.code_span,
                 format!(
                     "two variants answer with code `{}`: give one another with `#[api(code = \"...\")]`",
                     c.code
                 ),
-            ));
+            );
         }
     }
     errors.finish()?;

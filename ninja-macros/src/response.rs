@@ -78,17 +78,17 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         let args = parse_args(&v.attrs, &mut errors);
         let vi = &v.ident;
         let Some(status) = args.status else {
-            errors.push_err(syn::Error::new(
+            errors.push(
                 vi.span(),
                 format!("variant `{vi}` needs its status: `#[api(status = 200)]`"),
-            ));
+            );
             continue;
         };
         if seen.contains(&status) {
-            errors.push_err(syn::Error::new(
+            errors.push(
                 vi.span(),
                 format!("two variants answer {status}; a status documents one shape"),
-            ));
+            );
         }
         seen.push(status);
         let code = status.to_string();
@@ -116,10 +116,10 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     );
                 });
             }
-            _ => errors.push_err(syn::Error::new(
+            _ => errors.push(
                 v.fields.span(),
                 "a response variant has no field (no body) or one (its body, e.g. `Json<T>`)",
-            )),
+            ),
         }
     }
     errors.finish()?;

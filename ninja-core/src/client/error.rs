@@ -67,23 +67,6 @@ impl<E> ClientError<E> {
         }
     }
 
-    /// The same error for a caller that does not look at the declared error type: an
-    /// [`Api`](Self::Api) error becomes `f(e)`, the rest stays.
-    pub fn map_api<F>(self, f: impl FnOnce(E) -> F) -> ClientError<F> {
-        match self {
-            Self::Request(m) => ClientError::Request(m),
-            Self::Transport(e) => ClientError::Transport(e),
-            Self::Timeout => ClientError::Timeout,
-            Self::Decode { status, message } => ClientError::Decode { status, message },
-            Self::Api { error, problem } => ClientError::Api {
-                error: f(error),
-                problem,
-            },
-            Self::Problem(p) => ClientError::Problem(p),
-            Self::InsideRuntime => ClientError::InsideRuntime,
-        }
-    }
-
     /// The server's problem details, when it sent some (a declared error's too).
     #[must_use]
     pub fn problem(&self) -> Option<&ProblemDetails> {
@@ -107,11 +90,19 @@ impl<E> ClientError<E> {
 impl ClientError {
     /// The same error as any operation's (it cannot be an [`Api`](Self::Api) one).
     pub(super) fn widen<E>(self) -> ClientError<E> {
-        self.map_api(|never| match never {})
+        match self {
+            Self::Request(m) => ClientError::Request(m),
+            Self::Transport(e) => ClientError::Transport(e),
+            Self::Timeout => ClientError::Timeout,
+            Self::Decode { status, message } => ClientError::Decode { status, message },
+            Self::Api { error, .. } => match error {},
+            Self::Problem(p) => ClientError::Problem(p),
+            Self::InsideRuntime => ClientError::InsideRuntime,
+        }
     }
 }
 
-impl<E: fmt::Display> fmt::Display for ClientError<E> {
+impl<E> fmt::Display for ClientError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Request(m) => write!(f, "the call cannot be made: {m}"),
@@ -139,7 +130,7 @@ impl<E: fmt::Display> fmt::Display for ClientError<E> {
     }
 }
 
-impl<E: fmt::Debug + fmt::Display> std::error::Error for ClientError<E> {
+impl<E: fmt::Debug> std::error::Error for ClientError<E> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Transport(e) => Some(&**e),

@@ -25,8 +25,10 @@ pub trait ClientOutput {
     /// The operation's declared error type (`Infallible` when it has none).
     type Error;
 
-    /// One of the declared errors, if `problem` is one.
-    fn read_error(problem: &ProblemDetails) -> Option<Self::Error>;
+    /// One of the declared errors, if `problem` is one (none for a type without any).
+    fn read_error(_problem: &ProblemDetails) -> Option<Self::Error> {
+        None
+    }
 
     /// Decodes a success (a 2xx answer's body).
     fn success(status: StatusCode, body: Bytes) -> Result<Self::Output, ClientError>;
@@ -51,10 +53,6 @@ impl<T: DeserializeOwned> ClientOutput for Json<T> {
     type Output = T;
     type Error = Infallible;
 
-    fn read_error(_: &ProblemDetails) -> Option<Infallible> {
-        None
-    }
-
     fn success(status: StatusCode, body: Bytes) -> Result<T, ClientError> {
         serde_json::from_slice(&body).map_err(|e| ClientError::Decode {
             status,
@@ -66,10 +64,6 @@ impl<T: DeserializeOwned> ClientOutput for Json<T> {
 impl ClientOutput for String {
     type Output = String;
     type Error = Infallible;
-
-    fn read_error(_: &ProblemDetails) -> Option<Infallible> {
-        None
-    }
 
     fn success(status: StatusCode, body: Bytes) -> Result<String, ClientError> {
         String::from_utf8(body.to_vec()).map_err(|e| ClientError::Decode {
@@ -83,10 +77,6 @@ impl ClientOutput for &'static str {
     type Output = String;
     type Error = Infallible;
 
-    fn read_error(_: &ProblemDetails) -> Option<Infallible> {
-        None
-    }
-
     fn success(status: StatusCode, body: Bytes) -> Result<String, ClientError> {
         String::success(status, body)
     }
@@ -95,10 +85,6 @@ impl ClientOutput for &'static str {
 impl ClientOutput for () {
     type Output = ();
     type Error = Infallible;
-
-    fn read_error(_: &ProblemDetails) -> Option<Infallible> {
-        None
-    }
 
     fn success(_: StatusCode, _: Bytes) -> Result<(), ClientError> {
         Ok(())

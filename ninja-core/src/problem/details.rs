@@ -42,6 +42,14 @@ fn about_blank() -> String {
 }
 
 impl ProblemDetails {
+    /// Which of the operation's declared errors this is: the `code` member a
+    /// `#[derive(ApiError)]` type sends (its variant's name in snake case, or its
+    /// `#[api(code = "..")]`).
+    #[must_use]
+    pub fn code(&self) -> Option<&str> {
+        self.extensions.get("code").and_then(Value::as_str)
+    }
+
     /// The status as a [`StatusCode`] (500 if the server sent no valid one).
     #[must_use]
     pub fn status(&self) -> StatusCode {
@@ -70,16 +78,6 @@ impl ProblemDetails {
                 .clone_into(&mut p.title);
         }
         p
-    }
-}
-
-impl ProblemDetails {
-    /// Which of the operation's declared errors this is: the `code` member a
-    /// `#[derive(ApiError)]` type sends (its variant's name in snake case, or its
-    /// `#[api(code = "..")]`).
-    #[must_use]
-    pub fn code(&self) -> Option<&str> {
-        self.extensions.get("code").and_then(Value::as_str)
     }
 }
 
