@@ -362,8 +362,9 @@ pub mod __private {
     pub use crate::handler::{BoxFuture, HandlerFn, InputErrors, handle, run_async, run_inline};
     pub use crate::openapi::{OperationDoc, ParamIn};
     pub use crate::problem::{FromProblem, ProblemDetails, ReadField, ReadNothing, ReadSerde};
-    pub use crate::response::{documented_status, status_only, with_status};
-    pub use crate::response::{error_doc, error_problem};
+    pub use crate::response::{
+        documented_status, error_doc, error_problem, status_only, with_status,
+    };
     pub use crate::routing::{Operation, Route};
     pub use crate::throttle::{IntoThrottles, NoThrottle};
     pub use crate::{IntoResponse, RequestBody, Response};

@@ -17,8 +17,7 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
 use crate::body::Body;
-use crate::exec::Exec;
-use crate::exec::Running;
+use crate::exec::{Exec, Running};
 use crate::extract::{Arg, FromRequestParts, RequestCx};
 use crate::openapi::OperationDoc;
 use crate::problem::Problem;

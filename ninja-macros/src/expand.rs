@@ -622,9 +622,9 @@ mod tests {
     ) {
         let mut f: syn::ItemFn = syn::parse_quote!(
             async fn update(
+                Json(item): Json<Item>,
                 item_id: u32,
                 #[param(alias = "q")] query: Option<String>,
-                Json(item): Json<Item>,
             ) -> Json<Item> {
                 Json(item)
             }
@@ -635,8 +635,8 @@ mod tests {
         (f, args, h)
     }
 
-    /// Analyze: each argument's source and wire name, from the path template and its type's
-    /// role (a body type), never from its spelling alone.
+    /// Analyze: each argument's source (the path template, a body type, else the query or
+    /// the head) and wire name (its alias), in the handler's order.
     #[test]
     fn analyze_finds_each_arguments_source_and_name() {
         let (_, _, h) = handler();
@@ -644,9 +644,9 @@ mod tests {
         assert_eq!(
             got,
             [
+                ("item", Source::Body),
                 ("item_id", Source::Path),
-                ("q", Source::Parts),
-                ("item", Source::Body)
+                ("q", Source::Parts)
             ]
         );
         assert!(h.is_async);
@@ -660,8 +660,9 @@ mod tests {
         let plan = super::extraction(&h, &np, &quote!(__ninja_errors.into_response()));
         assert_eq!(plan.vars.len(), 3);
         assert_eq!(plan.extract.len(), 3);
+        // The body is the first argument, and still the last one read.
         let last = plan.extract.last().expect("three").to_string();
-        assert!(last.contains("Json"), "{last}");
+        assert!(last.starts_with("let __ninja_arg_0 "), "{last}");
         let consts = plan
             .consts
             .iter()
@@ -673,12 +674,17 @@ mod tests {
         );
     }
 
-    /// Emit: the route's method, path and tags reach the generated `Route`.
+    /// Emit: the route's method, path and tags reach the generated `Endpoint`.
     #[test]
     fn emit_writes_the_routes_method_path_and_tags() {
         let (f, args, h) = handler();
         let out = super::generate("PUT", &args, &f, &h).to_string();
-        for needle in [r#""/items/{item_id}""#, "PUT", r#""items""#, "fn update"] {
+        for needle in [
+            r#""/items/{item_id}""#,
+            "PUT",
+            r#""items""#,
+            "Endpoint for update",
+        ] {
             assert!(out.contains(needle), "{needle} missing: {out}");
         }
     }

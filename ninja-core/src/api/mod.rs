@@ -871,12 +871,12 @@ impl NinjaApi {
         let mut throttles =
             crate::throttle::Resolver::new(&self.throttle_store, Arc::new(trusted), &self.title);
         for route in &mut routes {
-            let specs = route.throttle_setting().throttles().to_vec();
+            let specs = route.throttle_setting().throttles();
             if specs.is_empty() {
                 continue;
             }
             let here = format!("`{} {}`", route.method(), route.path());
-            if let Some(t) = throttles.resolve(&specs, route.auth_scheme(), &here, errors) {
+            if let Some(t) = throttles.resolve(specs, route.auth_scheme(), &here, errors) {
                 route.set_throttles(t);
             }
         }

@@ -1,6 +1,5 @@
-//! [`App`], a built server, and how it answers a request: check the head, route, enter the
-//! API's and then the route's layers (when there are any), authenticate, extract, run the
-//! handler, let the API's error handler reshape a problem.
+//! [`App`], a built server: its APIs, routes, settings and executor, shared by every
+//! connection, and its face as a tower `Service` (how it answers is in `dispatch`).
 
 mod dispatch;
 

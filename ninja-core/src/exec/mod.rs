@@ -42,7 +42,7 @@ struct ExecInner {
 }
 
 /// What a call on the blocking pool gives back: its value, or the payload of its panic.
-type Outcome<T> = std::thread::Result<T>;
+type Ran<T> = std::thread::Result<T>;
 
 impl Exec {
     pub(crate) fn new(blocking_threads: usize, blocking_queue: usize) -> Self {
@@ -103,7 +103,7 @@ impl Exec {
 
     /// Queues `f` on the blocking pool, or answers 503 with `Retry-After` at once when every
     /// slot is taken (all threads busy and the queue full) instead of queueing without bound.
-    fn spawn<F, T>(&self, f: F) -> Result<oneshot::Receiver<Outcome<T>>, Problem>
+    fn spawn<F, T>(&self, f: F) -> Result<oneshot::Receiver<Ran<T>>, Problem>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
@@ -224,8 +224,8 @@ impl Drop for Slot {
     }
 }
 
-/// Runs `fut` (a dependency being computed) with `exec` as the pool [`blocking`] uses, as a
-/// handler's body is run.
+/// Runs `fut` (an async handler, or a dependency being computed) with `exec` as the pool
+/// [`blocking`] uses.
 pub(crate) fn with_exec<F: Future>(exec: &Exec, fut: F) -> impl Future<Output = F::Output> {
     CURRENT.scope(exec.clone(), fut)
 }

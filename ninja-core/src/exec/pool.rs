@@ -75,7 +75,7 @@ impl Pool {
 
 impl std::fmt::Debug for Workers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pool")
+        f.debug_struct("Workers")
             .field("max_threads", &self.max_threads)
             .finish_non_exhaustive()
     }

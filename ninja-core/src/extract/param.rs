@@ -1,4 +1,6 @@
-//! A serde `Deserializer` over the text values of one parameter.
+//! The text values of parameters, deserialized: [`ParamDe`] over the values of one
+//! parameter, [`NamedDe`] over values by name (query and form pairs, multipart parts), and
+//! how a parameter's type decides whether it is documented as required.
 //!
 //! One path segment, the values of one query key, the values of one header: all are lists
 //! of strings, and the target type decides how to read them: a scalar takes the last value

@@ -124,7 +124,7 @@ impl DepsCx {
     }
 }
 
-/// The cleanups of one request, run after its handler (see [`Cleanup`]).
+/// The cleanups of one request, run after its handler (see [`Cleanup`](crate::Cleanup)).
 #[doc(hidden)]
 #[derive(Default)]
 pub struct Cleanups(Vec<Finalizer>);

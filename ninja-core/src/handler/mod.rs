@@ -14,8 +14,7 @@ use http::StatusCode;
 
 use crate::body::RequestBody;
 use crate::exec::{Exec, panicked, with_exec};
-use crate::extract::RequestCx;
-use crate::extract::{After, Cleanups};
+use crate::extract::{After, Cleanups, RequestCx};
 use crate::problem::Problem;
 use crate::response::{IntoResponse, Response};
 

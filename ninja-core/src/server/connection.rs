@@ -147,7 +147,7 @@ async fn watch_connection<C: Graceful>(
     }
 }
 
-/// Bumps `answered` when dropped: see the service in [`run`].
+/// Bumps `answered` when dropped: see the service in [`run`](super::run).
 pub(super) struct Answered(pub(super) Arc<Activity>);
 
 impl Drop for Answered {

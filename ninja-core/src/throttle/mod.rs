@@ -523,13 +523,11 @@ impl<'a> Resolver<'a> {
         here: &str,
         errors: &mut Vec<String>,
     ) -> Option<Arc<Throttles>> {
-        let (store, trusted, api_title, budgets) =
-            (self.store, &self.trusted, self.api_title, &mut self.budgets);
         let mut resolved = Throttles {
             before_auth: Vec::new(),
             after_auth: Vec::new(),
             policy: HeaderValue::from_static(""),
-            trusted: Arc::clone(trusted),
+            trusted: Arc::clone(&self.trusted),
         };
         let mut policy = String::new();
         for spec in specs {
@@ -545,36 +543,37 @@ impl<'a> Resolver<'a> {
             let printable = |c: char| (' '..='~').contains(&c) && c != '"' && c != '\\';
             if s.name.is_empty() || !s.name.chars().all(printable) {
                 errors.push(format!(
-                        "{here}: throttle name {:?} must be printable ASCII without quotes or backslashes",
-                        s.name
-                    ));
+                    "{here}: throttle name {:?} must be printable ASCII without quotes or backslashes",
+                    s.name
+                ));
                 continue;
             }
             match (&s.by, scheme) {
                 (By::User { ty, .. }, Some(sch)) if sch.identity().0 != ty.0 => {
                     errors.push(format!(
-                            "{here}: `Throttle::per_user::<{}>` but the route's auth scheme `{}` gives a `{}`",
-                            ty.1,
-                            sch.name(),
-                            sch.identity().1
-                        ));
+                        "{here}: `Throttle::per_user::<{}>` but the route's auth scheme `{}` gives a `{}`",
+                        ty.1,
+                        sch.name(),
+                        sch.identity().1
+                    ));
                     continue;
                 }
                 (By::User { .. } | By::Key, None) => {
                     errors.push(format!(
-                            "{here}: the `{}` throttle counts per {} but the route is not authenticated; set an auth scheme or use `Throttle::per_ip`",
-                            s.name,
-                            if matches!(s.by, By::Key) { "credential" } else { "user" },
-                        ));
+                        "{here}: the `{}` throttle counts per {} but the route is not authenticated; set an auth scheme or use `Throttle::per_ip`",
+                        s.name,
+                        if matches!(s.by, By::Key) { "credential" } else { "user" },
+                    ));
                     continue;
                 }
                 _ => {}
             }
-            let (first, rates, limiters) = budgets
+            let (first, rates, limiters) = self
+                .budgets
                 .entry(s.name.to_string())
                 .or_insert_with(|| {
                     let rates: Arc<[Rate]> = own.clone().into();
-                    let limiters = matches!(store.0, StoreKind::Memory)
+                    let limiters = matches!(self.store.0, StoreKind::Memory)
                         .then(|| Arc::new(memory::Limiters::new(&rates)));
                     (spec.clone(), rates, limiters)
                 })
@@ -588,9 +587,9 @@ impl<'a> Resolver<'a> {
                 || user_type(&first.0.by) != user_type(&s.by)
             {
                 errors.push(format!(
-                        "{here}: two throttles are named `{}` with different kinds, rates or user types; one name is one budget: name them apart with `.named(..)`",
-                        s.name
-                    ));
+                    "{here}: two throttles are named `{}` with different kinds, rates or user types; one name is one budget: name them apart with `.named(..)`",
+                    s.name
+                ));
                 continue;
             }
             let items: Vec<String> = rates
@@ -603,14 +602,14 @@ impl<'a> Resolver<'a> {
                 }
                 let _ = write!(policy, "{item};q={};w={}", r.quota(), r.window().as_secs());
             }
-            let backend = match (&store.0, limiters) {
+            let backend = match (&self.store.0, limiters) {
                 (_, Some(l)) => Backend::Memory(l),
                 #[cfg(feature = "redis")]
                 (StoreKind::Redis(r), None) => Backend::Redis(Arc::clone(r)),
                 (StoreKind::Memory, None) => unreachable!("memory budgets have limiters"),
             };
             let bound = Bound {
-                scope: format!("{api_title}:{}", s.name),
+                scope: format!("{}:{}", self.api_title, s.name),
                 rates,
                 items,
                 backend,
@@ -632,8 +631,8 @@ impl<'a> Resolver<'a> {
             }
             Err(_) => {
                 errors.push(format!(
-                        "{here}: the throttles' `RateLimit-Policy` header `{policy}` is not a valid header value"
-                    ));
+                    "{here}: the throttles' `RateLimit-Policy` header `{policy}` is not a valid header value"
+                ));
                 None
             }
         }
