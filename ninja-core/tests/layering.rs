@@ -4,8 +4,10 @@
 //! with the file that made it.
 //!
 //! Imports are read from the text: `crate::module`, `crate::{module, ..}` and `crate::Name`
-//! for a name `lib.rs` re-exports from a module. Comments (doc links too) and
-//! `#[cfg(test)] mod tests` blocks are not imports.
+//! for a name `lib.rs` re-exports from a module. Comments (doc links too) and unit-test
+//! modules (from a file's first `#[cfg(test)]` or `#[cfg(all(test, ..))]`, which clippy
+//! keeps last) are not imports. `super::` paths are not read: in a top-level file `super`
+//! is the crate root, which this codebase writes `crate::`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -48,11 +50,17 @@ fn root_names(lib: &str) -> BTreeMap<String, String> {
 
 /// `text` without comments and without its unit-test module.
 fn code_of(text: &str) -> String {
-    let text = text.split("#[cfg(test)]\nmod tests").next().unwrap_or(text);
-    text.lines()
+    let end = text
+        .find("\n#[cfg(test)]")
+        .into_iter()
+        .chain(text.find("\n#[cfg(all(test"))
+        .min()
+        .unwrap_or(text.len());
+    text[..end]
+        .lines()
         .map(|l| match l.find("//") {
-            // `//` inside a string (a URL) is rare in imports; whole-line comments matter.
-            Some(i) if l[..i].trim().is_empty() || !l[..i].contains('"') => &l[..i],
+            // A `//` after a quote is taken for part of a string (a URL) and kept.
+            Some(i) if !l[..i].contains('"') => &l[..i],
             _ => l,
         })
         .collect::<Vec<_>>()
@@ -109,25 +117,34 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// Every import that goes up or sideways: (file, from, to).
+/// Every import of `src/` that goes up or sideways.
 fn violations() -> Vec<String> {
     let lib = fs::read_to_string(Path::new(SRC).join("lib.rs")).expect("lib.rs");
-    let layers = layers(&lib);
-    assert!(
-        layers.len() > 10,
-        "lib.rs lists its layers: {:?}",
-        layers.keys()
-    );
-    let roots = root_names(&lib);
-    let mut files = Vec::new();
-    rust_files(Path::new(SRC), &mut files);
+    let mut paths = Vec::new();
+    rust_files(Path::new(SRC), &mut paths);
+    let files: Vec<(String, String)> = paths
+        .iter()
+        .map(|p| {
+            let rel = p.strip_prefix(SRC).expect("under src/");
+            (
+                rel.display().to_string(),
+                fs::read_to_string(p).expect("readable"),
+            )
+        })
+        .collect();
+    violations_in(&lib, &files)
+}
+
+/// Every import in `files` (path under `src/`, text) that goes up or sideways of the
+/// layers `lib` lists, and every module it does not list.
+fn violations_in(lib: &str, files: &[(String, String)]) -> Vec<String> {
+    let layers = layers(lib);
+    let roots = root_names(lib);
     let mut bad = BTreeSet::new();
-    for file in files {
-        let rel = file.strip_prefix(SRC).expect("under src/");
+    for (rel, text) in files {
         let module = rel
-            .components()
+            .split('/')
             .next()
-            .and_then(|c| c.as_os_str().to_str())
             .map(|s| s.trim_end_matches(".rs").to_owned())
             .expect("a name");
         if module == "lib" {
@@ -135,29 +152,25 @@ fn violations() -> Vec<String> {
         }
         let Some(&here) = layers.get(&module) else {
             bad.insert(format!(
-                "{}: module `{module}` is not in lib.rs's layer list",
-                rel.display()
+                "{rel}: module `{module}` is not in lib.rs's layer list"
             ));
             continue;
         };
-        let text = fs::read_to_string(&file).expect("readable");
-        for used in used_modules(&code_of(&text)) {
+        for used in used_modules(&code_of(text)) {
             let used = roots.get(&used).cloned().unwrap_or(used);
-            if used == module || matches!(used.as_str(), "http" | "__private" | "prelude") {
+            if used == module || used == "http" {
                 continue;
             }
             match layers.get(&used) {
                 Some(&there) if there > here => {}
                 Some(_) => {
                     bad.insert(format!(
-                        "{}: `{module}` imports `{used}`, which is not below it",
-                        rel.display()
+                        "{rel}: `{module}` imports `{used}`, which is not below it"
                     ));
                 }
                 None => {
                     bad.insert(format!(
-                        "{}: `{module}` imports `{used}`, which is not in the layer list",
-                        rel.display()
+                        "{rel}: `{module}` imports `{used}`, which is not in the layer list"
                     ));
                 }
             }
@@ -170,15 +183,50 @@ fn violations() -> Vec<String> {
 fn modules_import_only_downward() {
     let bad = violations();
     assert!(
+        layers(&fs::read_to_string(Path::new(SRC).join("lib.rs")).expect("lib.rs")).len() > 10,
+        "lib.rs lists its layers"
+    );
+    assert!(
         bad.is_empty(),
         "imports against the layering:\n{}",
         bad.join("\n")
     );
 }
 
-/// The check itself: an upward import in a file is found.
+/// The check itself, on a made-up crate: up, sideways, unlisted and test-only imports.
 #[test]
-fn an_upward_import_is_found() {
+fn upward_sideways_and_unlisted_imports_are_reported() {
+    let lib = "// layer: api\n// layer: auth throttle\n// layer: problem\npub use api::NinjaApi;\n";
+    let files = |rel: &str, text: &str| vec![(rel.to_owned(), text.to_owned())];
+    // Down: fine; a test module may use anything.
+    let ok = "use crate::problem::Problem;\n#[cfg(all(test, unix))]\nmod tests { use crate::api; }";
+    assert_eq!(
+        violations_in(lib, &files("auth.rs", ok)),
+        Vec::<String>::new()
+    );
+    let up = violations_in(
+        lib,
+        &files("problem/mod.rs", "fn f() { crate::NinjaApi::new(); }"),
+    );
+    assert_eq!(
+        up,
+        ["problem/mod.rs: `problem` imports `api`, which is not below it"]
+    );
+    let sideways = violations_in(lib, &files("auth.rs", "use crate::{throttle::X};"));
+    assert_eq!(
+        sideways,
+        ["auth.rs: `auth` imports `throttle`, which is not below it"]
+    );
+    let unlisted = violations_in(lib, &files("ws.rs", "use crate::problem;"));
+    assert_eq!(
+        unlisted,
+        ["ws.rs: module `ws` is not in lib.rs's layer list"]
+    );
+}
+
+/// The parsing helpers: layers, re-exported names, comments and test modules, groups.
+#[test]
+fn imports_are_read_from_the_text() {
     let lib = "// layer: api\n// layer: problem\npub use api::{NinjaApi, Server};\n";
     assert_eq!(layers(lib).get("problem"), Some(&1));
     assert_eq!(
