@@ -8,9 +8,9 @@
 //! them. Prints requests/s (median of rounds), p99 (over all rounds) and the typed
 //! client's ratio to `reqwest`. The machine is shared: read the ratios.
 //!
-//! `--calls N --typed 1` (or `--raw 1`) instead makes N calls one after another over
-//! HTTP/1.1 and exits: for `perf stat -e instructions:u` on this process, whose difference
-//! between two N is the client's own instructions per call (no noise from the machine).
+//! `--calls N` (typed; with `--raw 1`, reqwest by hand) instead makes N calls one after
+//! another over HTTP/1.1 and exits: for callgrind (or `perf stat -e instructions:u`) on this
+//! process, whose difference between two N is the client's own instructions per call.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
