@@ -105,8 +105,8 @@ pub struct DocumentUpload {
 }
 
 /// The inputs API's operations, for its typed clients (`InputsApiClient`,
-/// `InputsApiBlockingClient`): every kind of input but the multipart upload, which the
-/// typed client does not send yet.
+/// `InputsApiBlockingClient`): every kind of input (the multipart upload takes a
+/// `MultipartForm`).
 #[ninja_core::api]
 pub trait InputsApi {
     /// Search with bare query parameters.
@@ -142,6 +142,10 @@ pub trait InputsApi {
         #[param(alias = "X-Request-Id")] request_id: Header<Option<String>>,
         session: Cookie<Option<String>>,
     ) -> Json<BTreeMap<String, Option<String>>>;
+
+    /// Upload a document with its metadata (multipart).
+    #[post("/documents")]
+    fn upload_document(upload: Multipart<DocumentUpload>) -> Created<Json<Value>>;
 }
 
 /// Search with bare query parameters: each one constrained on its attribute.
@@ -183,7 +187,7 @@ pub fn sign_in(Form(form): Form<SignIn>) -> Json<Value> {
 }
 
 /// Upload a document with its metadata (multipart).
-#[post("/documents", tags = ["body"])]
+#[post("/documents", tags = ["body"], op = inputs_api::upload_document)]
 pub fn upload_document(Multipart(upload): Multipart<DocumentUpload>) -> Created<Json<Value>> {
     Created(Json(json!({
         "file_name": upload.file.file_name(),

@@ -1,20 +1,23 @@
 //! Every example API through its typed clients over real sockets, each case written once
 //! for the async and the blocking client, errors included: the shop (v1, v2, the partners;
-//! and the `client` example's run in every mode), hello, inputs, notes and live's jobs.
-//! (Live's streams and inputs' multipart upload are outside the typed client.)
+//! and the `client` example's run in every mode), hello, inputs (its multipart upload too),
+//! notes and live (jobs, events, downloads, WebSockets, a streamed upload).
 
 use examples::hello::{HelloApiBlockingClient, HelloApiClient, NewItem};
 use examples::inputs::{
     Account, Address, InputsApiBlockingClient, InputsApiClient, Order, Paging, SignIn,
 };
-use examples::live::{LiveJobsBlockingClient, LiveJobsClient, NewJob};
+use examples::live::{LiveApiBlockingClient, LiveApiClient, NewJob, Tick, download_byte};
 use examples::notes::{NewNote, NotePatch, NotesApiBlockingClient, NotesApiClient, Tag};
 use examples::shop::{self, Partners, partners};
 use examples::shop_client::{self, Settings};
-use ninja_core::client::Client;
+use futures_util::StreamExt as _;
+use ninja_core::client::{Client, ClientError, MultipartForm, RequestBody};
 use ninja_core::http::StatusCode;
 use ninja_core::pagination::LimitOffset;
+use ninja_core::ws::Message;
 use ninja_core::{Cookie, Form, Header, Json, LocPart, Query};
+use sha2::Digest as _;
 use shop_api::model::{Currency, NewOrder, NewProduct};
 use shop_api::{
     PartnersBlockingClient, PartnersClient, ShopV1BlockingClient, ShopV1Client,
@@ -275,6 +278,19 @@ macro_rules! inputs_cases {
         assert!(matches!(e, ninja_core::client::ClientError::Request(_)), "{e}");
         let nobody = c.whoami(Header(None), Header(None), Cookie(None))$(.$aw)?.expect("who");
         assert_eq!((nobody["request_id"].as_deref(), nobody["session"].as_deref()), (None, None));
+        let form = || MultipartForm::new()
+            .file("file", "notes.txt", "text/plain", &b"twelve bytes"[..])
+            .json("meta", &serde_json::json!({"title": "Notes", "labels": ["a", "b"]}));
+        let stored = c.upload_document(form().text("public", "true"))$(.$aw)?.expect("uploaded");
+        assert_eq!(
+            stored,
+            serde_json::json!({"file_name": "notes.txt", "content_type": "text/plain", "size": 12, "title": "Notes", "labels": ["a", "b"], "public": true})
+        );
+        refused!(c.upload_document(form().text("public", "maybe"))$(.$aw)?, 422);
+        let untitled = MultipartForm::new()
+            .file("file", "a.bin", "application/octet-stream", vec![0u8; 3])
+            .json("meta", &serde_json::json!({"title": "", "labels": []}));
+        refused!(c.upload_document(untitled)$(.$aw)?, 422);
     }};
 }
 
@@ -339,7 +355,7 @@ fn notes_round_trip_through_the_blocking_client() {
 }
 
 macro_rules! live_cases {
-    ($client:ident, $url:expr, $sleep:expr $(, $aw:tt)?) => {{
+    ($client:ident, $build:ident, $url:expr, $sleep:expr $(, $aw:tt)?) => {{
         let c = $client::new($url).expect("client");
         let job = c.start_job(Json(NewJob { steps: 2, step_ms: 10 }))$(.$aw)?.expect("started");
         assert_eq!((job.state.as_ref(), job.steps), ("queued", 2));
@@ -354,16 +370,76 @@ macro_rules! live_cases {
         assert_eq!((seen.state.as_ref(), seen.done), ("done", 2));
         refused!(c.get_job(9_999)$(.$aw)?, 404);
         refused!(c.start_job(Json(NewJob { steps: 0, step_ms: 10 }))$(.$aw)?, 422);
+
+        // Events: as they arrive, with their ids, then the end.
+        let mut ticks = c.events(3, Some(5))$(.$aw)?.expect("events");
+        for n in 0..3 {
+            let e = ticks.next()$(.$aw)?.expect("a tick").expect("decoded");
+            assert_eq!((e.data, e.id.as_deref(), e.event.as_str()), (Tick { n }, Some(&*n.to_string()), "message"));
+        }
+        assert!(ticks.next()$(.$aw)?.is_none(), "the stream ends with the answer");
+        refused!(c.events(0, None)$(.$aw)?, 422);
+
+        // Downloads: whole, one range, a range outside.
+        let expected: Vec<u8> = (0..200_000).map(download_byte).collect();
+        let whole = c.download(200_000, Header(None))$(.$aw)?.expect("download");
+        assert_eq!(whole.status(), StatusCode::OK);
+        assert_eq!(all_bytes!(whole $(, $aw)?), expected);
+        let part = c.download(200_000, Header(Some("bytes=70000-70009".to_owned())))$(.$aw)?.expect("range");
+        assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
+        assert_eq!(part.headers()["content-range"], "bytes 70000-70009/200000");
+        assert_eq!(all_bytes!(part $(, $aw)?), &expected[70_000..70_010]);
+        refused!(c.download(10, Header(Some("bytes=50-60".to_owned())))$(.$aw)?, 416);
+
+        // WebSockets: echo, and a room heard by everyone in it.
+        let mut echo = c.echo()$(.$aw)?.expect("upgraded");
+        echo.send(Message::text("hello"))$(.$aw)?.expect("sent");
+        assert_eq!(echo.recv()$(.$aw)?.expect("a message").expect("read"), Message::text("hello"));
+        echo.send(Message::binary(vec![1u8, 2, 3]))$(.$aw)?.expect("sent");
+        assert_eq!(echo.recv()$(.$aw)?.expect("a message").expect("read"), Message::binary(vec![1u8, 2, 3]));
+        echo.close(None)$(.$aw)?.expect("closed");
+        let mut ann = c.room("lobby".to_owned())$(.$aw)?.expect("joined");
+        let mut bob = c.room("lobby".to_owned())$(.$aw)?.expect("joined");
+        ann.send(Message::text("hi all"))$(.$aw)?.expect("sent");
+        for socket in [&mut ann, &mut bob] {
+            assert_eq!(socket.recv()$(.$aw)?.expect("a message").expect("read"), Message::text("hi all"));
+        }
+        refused!(c.room("x".repeat(65))$(.$aw)?, 422);
+        let h2 = $client::from_client(Client::builder($url).http2().$build().expect("h2 client"));
+        let e = h2.echo()$(.$aw)?.expect_err("no WebSocket over HTTP/2");
+        assert!(matches!(e, ClientError::Request(_)), "{e}");
+
+        // Uploads: whole, and streamed chunk by chunk.
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i % 256) as u8).collect();
+        let hex = |bytes: &[u8]| sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect::<String>();
+        let up = c.upload(data.clone())$(.$aw)?.expect("uploaded");
+        assert_eq!((up.bytes, up.sha256), (300_000, hex(&data)));
+        let chunks = data.chunks(64 << 10).map(|c| Ok::<_, std::io::Error>(c.to_vec())).collect::<Vec<_>>();
+        let up = c.upload(RequestBody::from_stream(futures_util::stream::iter(chunks)))$(.$aw)?.expect("streamed");
+        assert_eq!((up.bytes, up.sha256), (300_000, hex(&data)));
+    }};
+}
+
+/// A download's bytes: collected from the async stream, read from the blocking one.
+macro_rules! all_bytes {
+    ($body:expr, $aw:tt) => {
+        $body.collect().$aw.expect("body").to_vec()
+    };
+    ($body:expr) => {{
+        let mut all = Vec::new();
+        std::io::Read::read_to_end(&mut { $body }, &mut all).expect("body");
+        all
     }};
 }
 
 #[tokio::test]
-async fn live_jobs_round_trip_through_the_async_client() {
+async fn live_round_trips_through_the_async_client() {
     let dir = tempfile::tempdir().expect("dir");
     let url =
         examples::serve_in_background(examples::live::api(dir.path().to_owned())).expect("serves");
     live_cases!(
-        LiveJobsClient,
+        LiveApiClient,
+        build,
         &url,
         tokio::time::sleep(std::time::Duration::from_millis(20)).await,
         await
@@ -371,12 +447,13 @@ async fn live_jobs_round_trip_through_the_async_client() {
 }
 
 #[test]
-fn live_jobs_round_trip_through_the_blocking_client() {
+fn live_round_trips_through_the_blocking_client() {
     let dir = tempfile::tempdir().expect("dir");
     let url =
         examples::serve_in_background(examples::live::api(dir.path().to_owned())).expect("serves");
     live_cases!(
-        LiveJobsBlockingClient,
+        LiveApiBlockingClient,
+        build_blocking,
         &url,
         std::thread::sleep(std::time::Duration::from_millis(20))
     );

@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use futures_util::StreamExt as _;
+
 use ninja_core::client::{Client, ClientError};
 use ninja_core::http::StatusCode;
 use ninja_core::{Header, Json};
@@ -168,6 +170,14 @@ async fn a_client_from_the_inputs_document_sends_headers_and_cookies() {
     );
     assert_eq!(me.get("session").cloned().flatten().as_deref(), Some("s"));
     assert_eq!(c.item(7).await.expect("item")["item_id"], 7);
+    let form = ninja_core::client::MultipartForm::new()
+        .file("file", "a.txt", "text/plain", &b"abc"[..])
+        .json("meta", &serde_json::json!({"title": "A", "labels": []}));
+    let stored = c.upload_document(form).await.expect("uploaded");
+    assert_eq!(
+        (stored["size"].clone(), stored["public"].clone()),
+        (3.into(), false.into())
+    );
 }
 
 mod live {
@@ -178,9 +188,9 @@ mod shop_v2 {
     ninja_core::api_from_document!(pub trait ShopV2Doc = "openapi/shop-v2.json");
 }
 
-/// Live's streams are left out of its generated client (listed in its docs); its jobs are in.
+/// Every live operation, streams included: events, a download, a WebSocket, an upload.
 #[tokio::test]
-async fn a_client_from_the_live_document_runs_a_job() {
+async fn a_client_from_the_live_document_streams_and_runs_a_job() {
     use live::{LiveDocClient, NewJob};
     let dir = tempfile::tempdir().expect("dir");
     let url =
@@ -195,6 +205,24 @@ async fn a_client_from_the_live_document_runs_a_job() {
         .expect("started");
     assert_eq!(c.get_job(job.id).await.expect("read").steps, 1);
     assert_eq!(status(&c.get_job(9_999).await.expect_err("404")), Some(404));
+
+    let ticks: Vec<_> = c.events(2, Some(1)).await.expect("events").collect().await;
+    let ns: Vec<u32> = ticks.into_iter().map(|t| t.expect("tick").data.n).collect();
+    assert_eq!(ns, [0, 1]);
+    let part = c
+        .download(100, Header(Some("bytes=0-3".to_owned())))
+        .await
+        .expect("download");
+    assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(&part.collect().await.expect("bytes")[..], [0, 1, 2, 3]);
+    let mut room = c.room("doc".to_owned()).await.expect("joined");
+    room.send(ninja_core::ws::Message::text("hey"))
+        .await
+        .expect("sent");
+    let heard = room.recv().await.expect("a message").expect("read");
+    assert_eq!(heard.to_text().expect("text"), "hey");
+    let up = c.upload(vec![7u8; 1000]).await.expect("uploaded");
+    assert_eq!(up.bytes, 1000);
 }
 
 /// Version 2: a page's `limit`/`offset`, an enum in the query, the key on every call.

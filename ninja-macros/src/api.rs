@@ -74,6 +74,49 @@ impl Parse for ApiArgs {
     }
 }
 
+/// An operation's argument as a client method takes it.
+struct ClientArg {
+    name: Ident,
+    /// Its name on the wire.
+    wire: String,
+    /// Its type (an `Option` of it when the server has a default: `None` leaves it out).
+    ty: TokenStream,
+    kind: ArgKind,
+}
+
+/// Where a client sends an argument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ArgKind {
+    /// Into the path.
+    Path,
+    /// Where its type says (query, header, cookie, a JSON or form body).
+    Typed,
+    /// A `BodyStream`: the client takes a `client::RequestBody`.
+    Stream,
+    /// A `Multipart<T>`: the client takes a `client::MultipartForm`.
+    Multipart,
+    /// A `WebSocketUpgrade`: nothing to send (the return type asks for the upgrade).
+    Upgrade,
+}
+
+impl ArgKind {
+    /// The server-side extractors a client sends otherwise, known by their type's name (as
+    /// the route macro knows `State` and `Json`): an alias of them is an ordinary type.
+    fn of(ty: &syn::Type, in_path: bool) -> Self {
+        let last = match ty {
+            syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        };
+        match last.as_deref() {
+            _ if in_path => Self::Path,
+            Some("BodyStream") => Self::Stream,
+            Some("Multipart") => Self::Multipart,
+            Some("WebSocketUpgrade") => Self::Upgrade,
+            _ => Self::Typed,
+        }
+    }
+}
+
 /// One operation of the trait.
 struct Op {
     ident: Ident,
@@ -87,9 +130,8 @@ struct Op {
     docs: Vec<syn::Attribute>,
     /// Arguments with their `#[param]` attributes, for the describing route.
     inputs: Vec<syn::PatType>,
-    /// Per argument: its name, wire name and type (an `Option` of it when the server has a
-    /// default: `None` leaves it out), and whether it fills the path.
-    args: Vec<(Ident, String, TokenStream, bool)>,
+    /// What each argument is on the client's side.
+    args: Vec<ClientArg>,
     ret: TokenStream,
     ret_span: Span,
 }
@@ -309,12 +351,18 @@ fn operations(t: &mut ItemTrait, prefix: Option<&LitStr>, errors: &mut Diagnosti
             let in_path = template.contains(&format!("{{{wire}}}"))
                 || template.contains(&format!("{{*{wire}}}"));
             let ty = &pt.ty;
+            let kind = ArgKind::of(ty, in_path);
             let ty = if has_default && !in_path {
                 quote!(::std::option::Option<#ty>)
             } else {
                 quote!(#ty)
             };
-            args.push((p.ident.clone(), wire, ty, in_path));
+            args.push(ClientArg {
+                name: p.ident.clone(),
+                wire,
+                ty,
+                kind,
+            });
         }
         let (ret, ret_span) = match &f.sig.output {
             ReturnType::Default => (quote!(()), f.sig.ident.span()),
@@ -383,22 +431,45 @@ fn client_method(op: &Op, krate: &TokenStream, is_async: bool) -> TokenStream {
     // Mixed-site: an argument the user named `__call` cannot capture it.
     let call = Ident::new("__call", Span::mixed_site());
     let method = format_ident!("{}", method.to_uppercase());
-    let params = op.args.iter().map(|(name, _, ty, _)| quote!(#name: #ty));
-    let fill = op.args.iter().map(|(name, wire, _, in_path)| {
-        if *in_path {
-            quote!((&&#krate::client::ArgProbe(&#name)).fill_path(&mut #call, #wire);)
-        } else {
-            let header = header_name(wire);
-            quote!((&&&#krate::client::ArgProbe(&#name)).add_to(&mut #call, #wire, #header);)
-        }
-    });
+    let params = op
+        .args
+        .iter()
+        .filter_map(|ClientArg { name, ty, kind, .. }| match kind {
+            ArgKind::Path | ArgKind::Typed => Some(quote!(#name: #ty)),
+            ArgKind::Stream => {
+                Some(quote!(#name: impl ::std::convert::Into<#krate::client::RequestBody>))
+            }
+            ArgKind::Multipart => Some(quote!(#name: #krate::client::MultipartForm)),
+            ArgKind::Upgrade => None,
+        });
+    let fill = op.args.iter().map(
+        |ClientArg {
+             name, wire, kind, ..
+         }| match kind {
+            ArgKind::Path => {
+                quote!((&&#krate::client::ArgProbe(&#name)).fill_path(&mut #call, #wire);)
+            }
+            ArgKind::Typed => {
+                let header = header_name(wire);
+                quote!((&&&#krate::client::ArgProbe(&#name)).add_to(&mut #call, #wire, #header);)
+            }
+            ArgKind::Stream => quote!(#call.stream_body(#name.into());),
+            ArgKind::Multipart => quote!(#call.multipart_body(#name);),
+            ArgKind::Upgrade => quote!(),
+        },
+    );
     let (asyncness, wait) = if is_async {
         (quote!(async), quote!(.await))
     } else {
         (quote!(), quote!())
     };
     // Spanned on the user's return type: a type the client cannot decode is reported there.
-    let output = quote_spanned!(op.ret_span=> <#ret as #krate::client::ClientOutput>::Output);
+    let assoc = if is_async {
+        quote!(Output)
+    } else {
+        quote!(Blocking)
+    };
+    let output = quote_spanned!(op.ret_span=> <#ret as #krate::client::ClientOutput>::#assoc);
     let error = quote_spanned!(op.ret_span=> <#ret as #krate::client::ClientOutput>::Error);
     quote! {
         #(#docs)*

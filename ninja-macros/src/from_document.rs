@@ -218,14 +218,26 @@ fn operation(
             .and_then(Value::as_object)
             .ok_or("a body without content")?;
         let (media, schema) = content.iter().next().ok_or("a body without a media type")?;
-        let ty = type_of(
-            types,
-            schema.get("schema").cloned().unwrap_or(Value::Bool(true)),
-            &format!("{id}_body"),
-        )?;
+        let mut typed = || {
+            type_of(
+                types,
+                schema.get("schema").cloned().unwrap_or(Value::Bool(true)),
+                &format!("{id}_body"),
+            )
+        };
         let ty = match media.as_str() {
-            "application/json" => quote!(::ninja_core::Json<#ty>),
-            "application/x-www-form-urlencoded" => quote!(::ninja_core::Form<#ty>),
+            "application/json" => {
+                let ty = typed()?;
+                quote!(::ninja_core::Json<#ty>)
+            }
+            "application/x-www-form-urlencoded" => {
+                let ty = typed()?;
+                quote!(::ninja_core::Form<#ty>)
+            }
+            // The client builds these itself (a `MultipartForm`, a `Body`): their parts'
+            // types are not needed.
+            "multipart/form-data" => quote!(::ninja_core::Multipart<()>),
+            "application/octet-stream" => quote!(::ninja_core::BodyStream),
             other => return Err(format!("a `{other}` body")),
         };
         let arg = rust_ident(&unique(&mut taken, "body"));
@@ -237,10 +249,11 @@ fn operation(
         .ok_or("no responses")?;
     let (status, success) = responses
         .iter()
-        .find(|(s, _)| s.starts_with('2'))
+        .find(|(s, _)| s.starts_with('2') || *s == "101")
         .ok_or("no success response")?;
     let success = resolve(doc, success)?;
     let body = match success.get("content").and_then(Value::as_object) {
+        None if status == "101" => quote!(::ninja_core::ws::WebSocketResponse),
         None => quote!(()),
         Some(content) => {
             let (media, schema) = content.iter().next().ok_or("an empty content")?;
@@ -253,13 +266,23 @@ fn operation(
                 quote!(::ninja_core::Json<#ty>)
             } else if media.starts_with("text/plain") {
                 quote!(::std::string::String)
+            } else if media.starts_with("text/event-stream") {
+                // Ninja's event schema: the payload's schema is `data`'s `contentSchema`.
+                let data = schema
+                    .pointer("/schema/properties/data/contentSchema")
+                    .cloned()
+                    .unwrap_or(Value::Bool(true));
+                let ty = type_of(types, data, &format!("{id}_event"))?;
+                quote!(::ninja_core::sse::Sse<#ty>)
+            } else if media.starts_with("application/octet-stream") {
+                quote!(::ninja_core::StreamBody)
             } else {
                 return Err(format!("a `{media}` answer"));
             }
         }
     };
     let ret = match status.as_str() {
-        "200" | "203" | "204" => body,
+        "101" | "200" | "203" | "204" => body,
         "201" => quote!(::ninja_core::Created<#body>),
         "202" => quote!(::ninja_core::Accepted<#body>),
         other => return Err(format!("a {other} success")),

@@ -55,8 +55,33 @@ pub struct Call {
     /// Header arguments, and the `Cookie` header the cookie arguments make.
     headers: Vec<(&'static str, String)>,
     cookies: String,
-    body: Option<(&'static str, Bytes)>,
+    body: Option<Payload>,
+    /// The `Sec-WebSocket-Key` of an upgrade.
+    upgrade_key: Option<String>,
     error: Option<ClientError>,
+}
+
+/// A call's body.
+#[derive(Debug)]
+pub(super) enum Payload {
+    /// Bytes of a media type (JSON, a form).
+    Whole(&'static str, Bytes),
+    /// A [`RequestBody`] argument's bytes, sent as they come.
+    Stream(reqwest::Body),
+    /// A [`MultipartForm`].
+    Multipart(reqwest::multipart::Form),
+}
+
+impl Payload {
+    pub(super) fn add_to(self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match self {
+            Self::Whole(media, bytes) => req.header(http::header::CONTENT_TYPE, media).body(bytes),
+            Self::Stream(body) => req
+                .header(http::header::CONTENT_TYPE, "application/octet-stream")
+                .body(body),
+            Self::Multipart(form) => req.multipart(form),
+        }
+    }
 }
 
 /// A finished call.
@@ -65,7 +90,8 @@ pub(super) struct Finished {
     /// The base URL, the path and the query.
     pub(super) url: String,
     pub(super) headers: Vec<(&'static str, String)>,
-    pub(super) body: Option<(&'static str, Bytes)>,
+    pub(super) body: Option<Payload>,
+    pub(super) upgrade_key: Option<String>,
 }
 
 impl Call {
@@ -80,6 +106,7 @@ impl Call {
             headers: Vec::new(),
             cookies: String::new(),
             body: None,
+            upgrade_key: None,
             error: None,
         }
     }
@@ -183,7 +210,7 @@ impl Call {
     /// The body: `value` as JSON.
     pub fn json_body<T: Serialize + ?Sized>(&mut self, value: &T) {
         match serde_json::to_vec(value) {
-            Ok(v) => self.body = Some(("application/json", Bytes::from(v))),
+            Ok(v) => self.body = Some(Payload::Whole("application/json", Bytes::from(v))),
             Err(e) => self.fail(ClientError::Request(format!("body: {e}"))),
         }
     }
@@ -196,7 +223,34 @@ impl Call {
             return self.fail(e);
         }
         let text = form.query.strip_prefix('?').unwrap_or_default().to_owned();
-        self.body = Some(("application/x-www-form-urlencoded", Bytes::from(text)));
+        self.body = Some(Payload::Whole(
+            "application/x-www-form-urlencoded",
+            Bytes::from(text),
+        ));
+    }
+
+    /// The body: `body`'s bytes as they come (`application/octet-stream`).
+    pub fn stream_body(&mut self, body: RequestBody) {
+        self.body = Some(Payload::Stream(body.0));
+    }
+
+    /// The body: `form` as `multipart/form-data`.
+    pub fn multipart_body(&mut self, form: MultipartForm) {
+        if let Some(e) = form.error {
+            return self.fail(e);
+        }
+        self.body = Some(Payload::Multipart(form.form));
+    }
+
+    /// Asks for a WebSocket upgrade with `key` (`Sec-WebSocket-Key`).
+    pub fn upgrade(&mut self, key: String) {
+        self.headers.extend([
+            ("connection", "upgrade".to_owned()),
+            ("upgrade", "websocket".to_owned()),
+            ("sec-websocket-version", "13".to_owned()),
+            ("sec-websocket-key", key.clone()),
+        ]);
+        self.upgrade_key = Some(key);
     }
 
     pub(super) fn finish(self, base: &str) -> Result<Finished, ClientError> {
@@ -216,7 +270,107 @@ impl Call {
             url,
             headers,
             body: self.body,
+            upgrade_key: self.upgrade_key,
         })
+    }
+}
+
+/// A [`BodyStream`](crate::BodyStream) argument's bytes, as the client sends them: whole
+/// (`Bytes`, `Vec<u8>`, `String`, `&'static [u8]`, `&'static str`), from a file read as it
+/// is sent (`tokio::fs::File`), or from a stream of chunks ([`from_stream`](Self::from_stream)).
+#[derive(Debug)]
+pub struct RequestBody(reqwest::Body);
+
+impl RequestBody {
+    /// A body sent chunk by chunk as `stream` yields them; an error item aborts the call.
+    pub fn from_stream<S, B, E>(stream: S) -> Self
+    where
+        S: futures_util::Stream<Item = Result<B, E>> + Send + 'static,
+        Bytes: From<B>,
+        E: Into<crate::BoxError>,
+    {
+        Self(reqwest::Body::wrap_stream(stream))
+    }
+}
+
+macro_rules! body_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for RequestBody {
+            fn from(v: $t) -> Self {
+                Self(reqwest::Body::from(v))
+            }
+        }
+    )*};
+}
+
+body_from!(
+    Bytes,
+    Vec<u8>,
+    String,
+    &'static [u8],
+    &'static str,
+    tokio::fs::File
+);
+
+/// A `multipart/form-data` body for a [`Multipart<T>`](crate::Multipart) argument: its
+/// fields and files by name, in order (the same builder as the test client's).
+#[derive(Debug, Default)]
+#[must_use]
+pub struct MultipartForm {
+    form: reqwest::multipart::Form,
+    error: Option<ClientError>,
+}
+
+impl MultipartForm {
+    /// An empty form.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A text field.
+    pub fn text(mut self, name: &str, value: &str) -> Self {
+        self.form = self.form.text(name.to_owned(), value.to_owned());
+        self
+    }
+
+    /// A field holding `value` as JSON text (a [`JsonPart`](crate::JsonPart)).
+    pub fn json<T: Serialize + ?Sized>(mut self, name: &str, value: &T) -> Self {
+        match serde_json::to_string(value) {
+            Ok(text) => {
+                let part = reqwest::multipart::Part::text(text).mime_str("application/json");
+                self.add(name, part)
+            }
+            Err(e) => {
+                self.error
+                    .get_or_insert(ClientError::Request(format!("part `{name}`: {e}")));
+                self
+            }
+        }
+    }
+
+    /// A file part.
+    pub fn file(
+        self,
+        name: &str,
+        file_name: &str,
+        content_type: &str,
+        content: impl Into<Bytes>,
+    ) -> Self {
+        let part = reqwest::multipart::Part::stream(reqwest::Body::from(content.into()))
+            .file_name(file_name.to_owned())
+            .mime_str(content_type);
+        self.add(name, part)
+    }
+
+    fn add(mut self, name: &str, part: reqwest::Result<reqwest::multipart::Part>) -> Self {
+        match part {
+            Ok(part) => self.form = self.form.part(name.to_owned(), part),
+            Err(e) => {
+                self.error
+                    .get_or_insert(ClientError::Request(format!("part `{name}`: {e}")));
+            }
+        }
+        self
     }
 }
 

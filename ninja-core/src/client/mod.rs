@@ -12,16 +12,23 @@
 mod call;
 mod error;
 mod output;
+mod stream;
+#[cfg(feature = "ws")]
+mod ws;
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
 pub use crate::problem::{FromProblem, ProblemDetails};
-pub use call::Call;
+pub use call::{Call, MultipartForm, RequestBody};
 pub use error::ClientError;
-pub use output::ClientOutput;
+pub use output::{Answer, ClientOutput};
+pub use stream::{BlockingStream, ByteStream, Event, Events};
+#[cfg(feature = "ws")]
+pub use ws::{BlockingWebSocket, WebSocket};
 
 #[doc(hidden)]
 pub use call::{
@@ -209,9 +216,6 @@ impl ClientBuilder {
             .tcp_keepalive(self.tcp_keepalive)
             .tcp_nodelay(true)
             .redirect(reqwest::redirect::Policy::none());
-        if let Some(t) = self.timeout {
-            b = b.timeout(t);
-        }
         #[cfg(feature = "client-tls")]
         {
             b = b.tls_certs_merge(roots);
@@ -226,6 +230,8 @@ impl ClientBuilder {
         Ok(Client {
             http,
             base: Arc::from(self.base),
+            timeout: self.timeout,
+            http2: self.http2,
         })
     }
 
@@ -252,7 +258,7 @@ impl ClientBuilder {
         };
         Ok(BlockingClient {
             client,
-            rt: Arc::new(IoThread(Some(rt))),
+            io: BlockingIo(Arc::new(IoThread(Some(rt)))),
         })
     }
 }
@@ -265,6 +271,9 @@ impl ClientBuilder {
 pub struct Client {
     http: reqwest::Client,
     base: Arc<str>,
+    /// Bounds each call up to its success value (for a stream, up to its start).
+    timeout: Option<Duration>,
+    http2: bool,
 }
 
 impl Client {
@@ -286,28 +295,56 @@ impl Client {
         &self.base
     }
 
-    /// Sends `call` and decodes the answer as `O`: what the generated methods do.
+    /// Sends `call` and decodes the answer as `O`: what the generated methods do. The
+    /// client's timeout bounds the call up to its success value: for an answer read as it
+    /// arrives ([`ByteStream`], [`Events`], a WebSocket), up to its start.
     pub async fn send<O: ClientOutput>(
         &self,
-        call: Call,
+        mut call: Call,
     ) -> Result<O::Output, ClientError<O::Error>> {
+        O::prepare(&mut call);
         let call = call.finish(&self.base).map_err(ClientError::widen)?;
+        if call.upgrade_key.is_some() && self.http2 {
+            return Err(ClientError::Request(
+                "a WebSocket upgrade needs HTTP/1.1: call it through a client built without `http2()`".into(),
+            ));
+        }
+        let exchange = self.exchange::<O>(call);
+        match self.timeout {
+            Some(t) => tokio::time::timeout(t, exchange)
+                .await
+                .unwrap_or(Err(ClientError::Timeout)),
+            None => exchange.await,
+        }
+    }
+
+    async fn exchange<O: ClientOutput>(
+        &self,
+        call: call::Finished,
+    ) -> Result<O::Output, ClientError<O::Error>> {
         let mut req = self.http.request(call.method, call.url);
-        if let Some((media, body)) = call.body {
-            req = req.header(header::CONTENT_TYPE, media).body(body);
+        if let Some(body) = call.body {
+            req = body.add_to(req);
         }
         for (name, value) in call.headers {
             req = req.header(name, value);
         }
         let res = req.send().await.map_err(ClientError::from_reqwest)?;
         let status = res.status();
-        let body = match res.bytes().await {
-            Ok(body) => body,
-            // The server's refusal stands even if its explanation did not arrive whole.
-            Err(_) if !status.is_success() => bytes::Bytes::new(),
-            Err(e) => return Err(ClientError::from_reqwest(e)),
-        };
-        O::decode(status, body)
+        if status.is_success() || status == http::StatusCode::SWITCHING_PROTOCOLS {
+            let answer = Answer {
+                res,
+                upgrade_key: call.upgrade_key,
+            };
+            return O::success(answer).await.map_err(ClientError::widen);
+        }
+        // The server's refusal stands even if its explanation did not arrive whole.
+        let body = res.bytes().await.unwrap_or_default();
+        let problem = Box::new(ProblemDetails::from_answer(status, &body));
+        Err(match O::read_error(&problem) {
+            Some(error) => ClientError::Api { error, problem },
+            None => ClientError::Problem(problem),
+        })
     }
 }
 
@@ -319,7 +356,7 @@ impl Client {
 #[derive(Debug, Clone)]
 pub struct BlockingClient {
     client: Client,
-    rt: Arc<IoThread>,
+    io: BlockingIo,
 }
 
 /// The blocking client's runtime, shut down without waiting when the last clone goes, so
@@ -348,17 +385,34 @@ impl BlockingClient {
     }
 
     /// Sends `call` and decodes the answer as `O`: what the generated methods do. The
-    /// client's timeout bounds the whole call, as for [`Client`].
-    pub fn send<O: ClientOutput>(&self, call: Call) -> Result<O::Output, ClientError<O::Error>> {
+    /// client's timeout bounds the call as for [`Client`].
+    pub fn send<O: ClientOutput>(&self, call: Call) -> Result<O::Blocking, ClientError<O::Error>> {
+        let output = self
+            .io
+            .block_on(self.client.send::<O>(call))
+            .map_err(ClientError::widen)??;
+        Ok(O::blocking(output, &self.io))
+    }
+}
+
+/// The blocking client's I/O thread, shared by its clones and by what it returns that is
+/// read as it arrives ([`BlockingStream`], [`BlockingWebSocket`]): they wait on it.
+#[derive(Debug, Clone)]
+pub struct BlockingIo(Arc<IoThread>);
+
+impl BlockingIo {
+    /// Waits for `work` on the I/O thread, or fails with [`ClientError::InsideRuntime`]
+    /// inside a tokio runtime's context, where blocking could stall the runtime's thread.
+    pub fn block_on<F: Future>(&self, work: F) -> Result<F::Output, ClientError> {
         if tokio::runtime::Handle::try_current().is_ok() {
             return Err(ClientError::InsideRuntime);
         }
         // `None` only while the last clone is dropped, which no call can overlap.
         let rt = self
-            .rt
+            .0
             .0
             .as_ref()
             .expect("the runtime lives as long as a clone");
-        rt.block_on(self.client.send::<O>(call))
+        Ok(rt.block_on(work))
     }
 }

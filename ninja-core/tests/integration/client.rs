@@ -534,3 +534,152 @@ fn the_blocking_client_times_out_too() {
     assert!(started.elapsed() < std::time::Duration::from_secs(2));
     drop(silent);
 }
+
+/// Answers read as they arrive: events, bytes, sockets.
+mod streams {
+    use std::time::Duration;
+
+    use futures_util::StreamExt as _;
+    use ninja_core::client::{Client, ClientError};
+    use ninja_core::prelude::*;
+    use ninja_core::sse::{Event, Sse};
+
+    use super::Item;
+
+    #[ninja_core::api]
+    pub(crate) trait Feeds {
+        /// `n` items, `gap_ms` apart.
+        #[get("/feed")]
+        async fn feed(n: u32, gap_ms: u64) -> Sse<Item>;
+
+        /// The same, after waiting `wait_ms` to answer at all.
+        #[get("/late")]
+        async fn late(wait_ms: u64) -> Sse<Item>;
+
+        /// Declared as items, sent as whatever JSON.
+        #[get("/mixed")]
+        async fn mixed() -> Sse<Item>;
+    }
+
+    fn items(n: u32, gap: Duration) -> Sse<Item> {
+        Sse::new(futures_util::stream::iter(0..n).then(move |i| async move {
+            tokio::time::sleep(gap).await;
+            Event::new(Item {
+                id: i,
+                name: format!("item {i}"),
+            })
+        }))
+    }
+
+    #[get("/feed", op = feeds::feed)]
+    async fn feed(n: u32, gap_ms: u64) -> Sse<Item> {
+        items(n, Duration::from_millis(gap_ms))
+    }
+
+    #[get("/late", op = feeds::late)]
+    async fn late(wait_ms: u64) -> Sse<Item> {
+        tokio::time::sleep(Duration::from_millis(wait_ms)).await;
+        items(1, Duration::ZERO)
+    }
+
+    #[get("/mixed")]
+    async fn mixed() -> Sse<serde_json::Value> {
+        let events = [
+            serde_json::json!({"id": 1, "name": "one"}),
+            serde_json::json!({"bogus": true}),
+            serde_json::json!({"id": 2, "name": "two"}),
+        ];
+        Sse::new(futures_util::stream::iter(events.map(Event::new)))
+    }
+
+    async fn serve() -> String {
+        let app = NinjaApi::new("Feeds", "1.0")
+            .routes(routes![feed, late, mixed])
+            .build()
+            .expect("builds");
+        format!("http://{}", crate::serve_app(app).await)
+    }
+
+    fn with_timeout(url: &str, ms: u64) -> ninja_core::client::ClientBuilder {
+        Client::builder(url).timeout(Duration::from_millis(ms))
+    }
+
+    #[tokio::test]
+    async fn the_timeout_bounds_a_streams_start_not_its_length() {
+        let url = serve().await;
+        let c = FeedsClient::from_client(with_timeout(&url, 300).build().expect("client"));
+        // Four items 150 ms apart: 600 ms in all, twice the timeout.
+        let got: Vec<_> = c.feed(4, 150).await.expect("started").collect().await;
+        let ids: Vec<u32> = got
+            .into_iter()
+            .map(|e| e.expect("an item").data.id)
+            .collect();
+        assert_eq!(ids, [0, 1, 2, 3]);
+        let err = c.late(1000).await.expect_err("no answer in time");
+        assert!(matches!(err, ClientError::Timeout), "{err}");
+    }
+
+    #[tokio::test]
+    async fn an_event_that_is_not_the_declared_type_is_one_decode_error() {
+        let url = serve().await;
+        let c = FeedsClient::new(&url).expect("client");
+        let got: Vec<_> = c.mixed().await.expect("started").collect().await;
+        assert_eq!(got.len(), 3, "the stream goes on after a bad event");
+        assert_eq!(got[0].as_ref().expect("first").data.name, "one");
+        assert!(
+            matches!(&got[1], Err(ClientError::Decode { status, .. }) if *status == 200),
+            "{:?}",
+            got[1]
+        );
+        assert_eq!(got[2].as_ref().expect("third").data.name, "two");
+    }
+
+    #[test]
+    fn a_blocking_stream_is_an_iterator_and_refuses_to_block_a_runtime() {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let url = rt.block_on(serve());
+        let c = FeedsBlockingClient::new(&url).expect("client");
+        let names: Vec<String> = c
+            .feed(3, 1)
+            .expect("started")
+            .map(|e| e.expect("an item").data.name)
+            .collect();
+        assert_eq!(names, ["item 0", "item 1", "item 2"]);
+        let mut feed = c.feed(3, 1).expect("started");
+        let _inside = rt.enter();
+        assert!(matches!(feed.next(), Some(Err(ClientError::InsideRuntime))));
+        assert!(feed.next().is_none(), "the stream ends after the refusal");
+    }
+
+    #[cfg(feature = "ws")]
+    #[tokio::test]
+    async fn an_answer_that_is_not_an_upgrade_is_a_decode_error() {
+        #[ninja_core::api]
+        pub(crate) trait Sockets {
+            /// Declared as a WebSocket.
+            #[get("/not-a-socket")]
+            async fn not_a_socket(
+                ws: ninja_core::ws::WebSocketUpgrade,
+            ) -> ninja_core::ws::WebSocketResponse;
+        }
+        /// Answered with text.
+        #[get("/not-a-socket")]
+        fn not_a_socket() -> &'static str {
+            "no upgrade here"
+        }
+        let app = NinjaApi::new("Sockets", "1.0")
+            .routes(routes![not_a_socket])
+            .build()
+            .expect("builds");
+        let url = format!("http://{}", crate::serve_app(app).await);
+        let err = SocketsClient::new(&url)
+            .expect("client")
+            .not_a_socket()
+            .await
+            .expect_err("no socket");
+        assert!(
+            matches!(err, ClientError::Decode { status, .. } if status == 200),
+            "{err}"
+        );
+    }
+}
