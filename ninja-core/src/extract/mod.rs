@@ -49,7 +49,7 @@ pub(crate) use preamble::{content_type, read_whole, refuse_declared_over, too_la
 pub use query::Query;
 pub(crate) use query::{QueryPairs, parse_query};
 pub use scope::Outcome;
-pub(crate) use scope::{After, Cleanups, DepsCx, Finalizer, lock};
+pub(crate) use scope::{Cleanups, DepsCx, Finalizer, lock};
 
 /// An authenticated identity, type-erased between the check and the handler.
 pub(crate) type Identity = Box<dyn Any + Send + Sync>;

@@ -25,6 +25,10 @@ impl<'a> QueryPairs<'a> {
 /// Decodes `application/x-www-form-urlencoded` text: `+` is a space, `%XX` a byte, and the
 /// bytes must be UTF-8. Borrows when nothing needs decoding.
 fn decode(s: &str) -> Result<Text<'_>, std::str::Utf8Error> {
+    // Most keys and values need nothing: borrowed as they are (already UTF-8).
+    if !s.bytes().any(|b| b == b'%' || b == b'+') {
+        return Ok(Text::Borrowed(s));
+    }
     if s.contains('+') {
         let spaced = s.replace('+', " ");
         Ok(Text::Owned(

@@ -9,7 +9,6 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 
 use futures_util::FutureExt as _;
 use http::StatusCode;
@@ -163,50 +162,7 @@ impl Cleanups {
         res
     }
 
-    fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// A handler's future followed by its request's cleanups; just the handler's when there
-    /// are none.
-    #[doc(hidden)]
-    pub struct After<F> {
-        #[pin]
-        fut: F,
-        cleanups: Option<Cleanups>,
-        running: Option<Pin<Box<dyn Future<Output = Response> + Send>>>,
-    }
-}
-
-impl<F> After<F> {
-    pub(crate) fn new(fut: F, cleanups: Cleanups) -> Self {
-        Self {
-            fut,
-            cleanups: (!cleanups.is_empty()).then_some(cleanups),
-            running: None,
-        }
-    }
-}
-
-impl<F: Future<Output = Response>> Future for After<F> {
-    type Output = Response;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
-        let this = self.project();
-        if let Some(running) = this.running {
-            return running.as_mut().poll(cx);
-        }
-        let res = std::task::ready!(this.fut.poll(cx));
-        match this.cleanups.take() {
-            None => Poll::Ready(res),
-            Some(cleanups) => {
-                let mut running = Box::pin(cleanups.run(res));
-                let polled = running.as_mut().poll(cx);
-                *this.running = Some(running);
-                polled
-            }
-        }
     }
 }

@@ -8,13 +8,13 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 
-use futures_util::FutureExt;
-use futures_util::future::Either;
+use std::task::{Context, Poll};
+
 use http::StatusCode;
 
 use crate::body::RequestBody;
 use crate::exec::{Exec, panicked, with_exec};
-use crate::extract::{After, Cleanups, RequestCx};
+use crate::extract::{Cleanups, RequestCx};
 use crate::problem::Problem;
 use crate::response::{IntoResponse, Response};
 
@@ -37,10 +37,34 @@ where
     Fut: Future<Output = R> + 'a,
     R: 'a,
 {
-    let fut = with_exec(exec, fut.map(respond));
-    AssertUnwindSafe(fut)
-        .catch_unwind()
-        .map(|r| r.unwrap_or_else(|payload| panicked(&payload)))
+    RunAsync {
+        fut: with_exec(exec, fut),
+        respond,
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// An async handler's future, its answer made and its panics caught in one `poll`:
+    /// written by hand because the same from combinators (`map`, `catch_unwind`, `map`)
+    /// moved the response through two more futures (callgrind, `/items/{id}`).
+    struct RunAsync<F, R> {
+        #[pin]
+        fut: F,
+        respond: fn(R) -> Response,
+    }
+}
+
+impl<F: Future<Output = R>, R> Future for RunAsync<F, R> {
+    type Output = Response;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        let this = self.project();
+        let respond = *this.respond;
+        match std::panic::catch_unwind(AssertUnwindSafe(|| this.fut.poll(cx).map(respond))) {
+            Ok(polled) => polled,
+            Err(payload) => Poll::Ready(panicked(&payload)),
+        }
+    }
 }
 
 /// A route's request future: `extract` (which borrows the request) and then `call` with
@@ -55,16 +79,70 @@ where
     C: FnOnce(T) -> F + Send + 'a,
     F: Future<Output = Response> + Send + 'a,
 {
-    // A panic while extracting (a dependency's, an extractor's) is a 500 like a handler's;
-    // the cleanups registered before it are lost with the future (a transaction's own
-    // `Drop` rolls it back).
-    let extract = AssertUnwindSafe(extract)
-        .catch_unwind()
-        .map(|r| r.unwrap_or_else(|payload| (Err(panicked(&payload)), Cleanups::default())));
-    Box::pin(extract.then(move |(values, cleanups)| match values {
-        Ok(values) => After::new(Either::Left(call(values)), cleanups),
-        Err(res) => After::new(Either::Right(std::future::ready(res)), cleanups),
-    }))
+    Box::pin(Handle::Extracting {
+        extract,
+        call: Some(call),
+    })
+}
+
+pin_project_lite::pin_project! {
+    /// [`handle`]'s future, by hand for the same reason as [`RunAsync`]: as `then` over a
+    /// caught, mapped extraction and an `Either` of the call, the response moved through
+    /// five futures on its way out.
+    #[project = HandleProj]
+    enum Handle<E, C, F> {
+        Extracting { #[pin] extract: E, call: Option<C> },
+        Calling { #[pin] fut: F, cleanups: Cleanups },
+        /// The cleanups, running after the answer `res` was made.
+        CleaningUp { running: BoxFuture<'static> },
+        Done,
+    }
+}
+
+impl<T, E, C, F> Future for Handle<E, C, F>
+where
+    E: Future<Output = (Result<T, Response>, Cleanups)>,
+    C: FnOnce(T) -> F,
+    F: Future<Output = Response>,
+{
+    type Output = Response;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        loop {
+            let (res, cleanups) = match self.as_mut().project() {
+                HandleProj::Extracting { extract, call } => {
+                    // A panic while extracting (a dependency's, an extractor's) is a 500
+                    // like a handler's; the cleanups registered before it are lost with the
+                    // future (a transaction's own `Drop` rolls it back).
+                    let polled = std::panic::catch_unwind(AssertUnwindSafe(|| extract.poll(cx)));
+                    match polled {
+                        Ok(Poll::Pending) => return Poll::Pending,
+                        Ok(Poll::Ready((Ok(values), cleanups))) => {
+                            let call = call.take().expect("extracted once");
+                            let fut = call(values);
+                            self.set(Self::Calling { fut, cleanups });
+                            continue;
+                        }
+                        Ok(Poll::Ready((Err(res), cleanups))) => (res, cleanups),
+                        Err(payload) => (panicked(&payload), Cleanups::default()),
+                    }
+                }
+                HandleProj::Calling { fut, cleanups } => {
+                    let res = std::task::ready!(fut.poll(cx));
+                    (res, std::mem::take(cleanups))
+                }
+                HandleProj::CleaningUp { running } => return running.as_mut().poll(cx),
+                HandleProj::Done => panic!("a handler's future polled after its answer"),
+            };
+            if cleanups.is_empty() {
+                self.set(Self::Done);
+                return Poll::Ready(res);
+            }
+            self.set(Self::CleaningUp {
+                running: Box::pin(cleanups.run(res)),
+            });
+        }
+    }
 }
 
 /// Runs a sync handler right here, on the reactor thread (route option `inline`): no hand-off,
