@@ -255,17 +255,30 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         );
         quote!((#status, #code) => ::std::option::Option::Some(#value),)
     });
-    let mut described: Vec<u16> = Vec::new();
-    let mut docs = Vec::new();
+    // Each status, described by its first variant; each variant's status, code, and the
+    // members it sends, as `into_response` above sends them.
+    let mut statuses: Vec<(String, String)> = Vec::new();
     for c in &cases {
-        if described.contains(&c.status) {
-            continue;
-        }
-        described.push(c.status);
         let status = c.status.to_string();
-        let description = c.doc.clone().unwrap_or_default();
-        docs.push(quote!(#np::error_doc(__ninja_op, #status, #description);));
+        if !statuses.iter().any(|(s, _)| *s == status) {
+            statuses.push((status, c.doc.clone().unwrap_or_default()));
+        }
     }
+    let statuses = statuses.iter().map(|(s, d)| quote!((#s, #d)));
+    let variants = cases.iter().map(|c| {
+        let (status, code) = (c.status, &c.code);
+        let sends = if c.status < 500 {
+            c.members()
+        } else {
+            Vec::new()
+        };
+        let members = sends
+            .iter()
+            .filter(|(_, m, _)| !TAKEN.contains(&m.as_str()))
+            .map(|(_, m, ty)| quote!((#m, (&&#np::SchemaDoc::<#ty>::new()).schema(__ninja_op))));
+        quote!((#status, #code, ::std::vec![#(#members),*]))
+    });
+    let name = ident.unraw().to_string();
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     Ok(quote! {
         #[automatically_derived]
@@ -281,7 +294,10 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
 
             fn describe(__ninja_op: &mut #np::OperationDoc<'_>) {
-                #(#docs)*
+                #[allow(unused_imports)]
+                use #np::{ViaNoSchema as _, ViaSchema as _};
+                let __ninja_variants = ::std::vec![#(#variants),*];
+                #np::error_doc(__ninja_op, #name, &[#(#statuses),*], __ninja_variants);
             }
         }
 

@@ -227,6 +227,48 @@ pub trait ViaOpaque<T> {
 
 impl<T> ViaOpaque<T> for DefaultDoc<T> {}
 
+/// The schema of an error variant's field, when it travels and can say it (autoref probe:
+/// `(&&SchemaDoc::<T>::new()).schema(op)` is `Some` exactly when `T: Serialize +
+/// JsonSchema`; a field that does not serialize is not sent).
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct SchemaDoc<T>(std::marker::PhantomData<T>);
+
+impl<T> SchemaDoc<T> {
+    #[must_use]
+    pub fn new() -> Self {
+        Self(std::marker::PhantomData)
+    }
+}
+
+impl<T> Default for SchemaDoc<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// [`SchemaDoc`] for a type that travels with a schema.
+#[doc(hidden)]
+pub trait ViaSchema<T> {
+    fn schema(&self, op: &mut crate::openapi::OperationDoc<'_>) -> Option<Value>;
+}
+
+impl<T: serde::Serialize + schemars::JsonSchema> ViaSchema<T> for &SchemaDoc<T> {
+    fn schema(&self, op: &mut crate::openapi::OperationDoc<'_>) -> Option<Value> {
+        Some(op.schema_for::<T>())
+    }
+}
+
+/// [`SchemaDoc`] for any other type: not documented.
+#[doc(hidden)]
+pub trait ViaNoSchema<T> {
+    fn schema(&self, _: &mut crate::openapi::OperationDoc<'_>) -> Option<Value> {
+        None
+    }
+}
+
+impl<T> ViaNoSchema<T> for SchemaDoc<T> {}
+
 /// A bound as JSON, for [`Rule::Range`].
 pub fn json<T: serde::Serialize>(v: &T) -> Option<Value> {
     serde_json::to_value(v).ok()

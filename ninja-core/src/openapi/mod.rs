@@ -14,6 +14,8 @@ pub(crate) mod problem_schema;
 
 pub use compat::breaking_changes;
 pub use model::ParamIn;
+#[doc(hidden)]
+pub use operation::ErrorVariant;
 pub use operation::OperationDoc;
 pub(crate) use operation::{ProblemBody, problem_body, reason};
 

@@ -45,6 +45,12 @@ pub struct OperationDoc<'g> {
     pub(crate) error_filter: Option<(&'static [u16], Vec<u16>)>,
 }
 
+/// One variant of an error type for the document: its status, `code`, and the members its
+/// fields travel as, with their schemas (`S`: `Value`, or `Option<Value>` before the
+/// members without one are dropped).
+#[doc(hidden)]
+pub type ErrorVariant<'a, S = Value> = (u16, &'a str, Vec<(&'a str, S)>);
+
 /// What an API's error handler answers problems with: a media type and schema, or nothing
 /// known (a raw `Response`).
 pub(crate) type ProblemBody = Option<(String, Value)>;
@@ -344,13 +350,114 @@ impl<'g> OperationDoc<'g> {
         match self.problem_body {
             None => {
                 self.uses_problem = true;
-                self.response(status, description, Some((PROBLEM_JSON, problem_ref())));
+                let known = self
+                    .responses
+                    .0
+                    .iter()
+                    .find(|(s, _)| s == status)
+                    .is_some_and(|(_, r)| r.content.0.iter().any(|(m, _)| m == PROBLEM_JSON));
+                // A problem schema there already says at least as much (an error type's
+                // variants narrow it; every problem still fits).
+                if known {
+                    self.response(status, description, None);
+                } else {
+                    self.response(status, description, Some((PROBLEM_JSON, problem_ref())));
+                }
             }
             Some(Some((media, schema))) => {
                 self.response(status, description, Some((media, schema.clone())));
             }
             Some(None) => self.response(status, description, None),
         }
+    }
+
+    /// Narrows the problems of the error type `name` for the document: its variants (status,
+    /// `code`, and the members their fields travel as, by schema) become the component
+    /// schema `name`, a JSON Schema `if`/`then` per variant (when `code` is the variant's,
+    /// the status is its own and the members are there), and the problem answered with each
+    /// of `statuses` is the problem's schema and that one. A problem with another code, or
+    /// none (the framework's own at that status), still fits. Nothing changes when an error
+    /// handler reshapes problems.
+    #[doc(hidden)]
+    pub fn error_variants(
+        &mut self,
+        name: &str,
+        statuses: &[&str],
+        variants: Vec<ErrorVariant<'_>>,
+    ) {
+        if self.problem_body.is_some() {
+            return;
+        }
+        let clauses: Vec<Value> = variants
+            .into_iter()
+            .map(|(status, code, members)| {
+                let required: Vec<&str> = members.iter().map(|(m, _)| *m).collect();
+                let mut properties = serde_json::Map::new();
+                properties.insert("status".into(), serde_json::json!({ "const": status }));
+                properties.extend(members.into_iter().map(|(m, v)| (m.to_owned(), v)));
+                let mut then = serde_json::json!({ "properties": properties });
+                if !required.is_empty() {
+                    then["required"] = required.into();
+                }
+                serde_json::json!({
+                    "if": { "properties": { "code": { "const": code } }, "required": ["code"] },
+                    "then": then,
+                })
+            })
+            .collect();
+        let schema = serde_json::json!({
+            "description": format!("The problems `{name}` answers with: `code` names the variant, and its fields are members beside it."),
+            "allOf": clauses,
+        });
+        // Another type of the same name with other variants gets a numbered name.
+        let definitions = self.generator.definitions_mut();
+        let mut key = name.to_owned();
+        let mut n = 1;
+        while definitions.get(&key).is_some_and(|d| *d != schema) {
+            n += 1;
+            key = format!("{name}{n}");
+        }
+        definitions.insert(key.clone(), schema);
+        let narrowed = serde_json::json!({ "$ref": format!("#/components/schemas/{key}") });
+        for status in statuses {
+            let Some((_, response)) = self.responses.0.iter_mut().find(|(s, _)| s == status) else {
+                continue;
+            };
+            let Some((_, media)) = response
+                .content
+                .0
+                .iter_mut()
+                .find(|(m, _)| m == PROBLEM_JSON)
+            else {
+                continue;
+            };
+            narrow(&mut media.schema, &narrowed);
+        }
+    }
+}
+
+/// Narrows a problem schema by an error type's: the problem's and `by` (`allOf`), or, when
+/// another error type narrowed it already, the problem's and either (`anyOf`).
+fn narrow(schema: &mut Value, by: &Value) {
+    if *schema == problem_ref() {
+        *schema = serde_json::json!({ "allOf": [problem_ref(), by] });
+        return;
+    }
+    let Some(Value::Array(all)) = schema.get_mut("allOf") else {
+        return;
+    };
+    let Some(last) = all.last_mut() else { return };
+    if last == by
+        || last
+            .get("anyOf")
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.contains(by))
+    {
+        return;
+    }
+    match last.get_mut("anyOf").and_then(Value::as_array_mut) {
+        Some(any) => any.push(by.clone()),
+        None => *last = serde_json::json!({ "anyOf": [last.clone(), by] }),
     }
 }
 

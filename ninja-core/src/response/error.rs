@@ -55,7 +55,7 @@ use std::fmt::Display;
 
 use http::StatusCode;
 
-use crate::openapi::OperationDoc;
+use crate::openapi::{ErrorVariant, OperationDoc};
 use crate::problem::Problem;
 use crate::response::{IntoResponse, Response};
 
@@ -86,20 +86,42 @@ pub fn error_problem(
     p
 }
 
-/// Documents one declared status of a `#[derive(ApiError)]` type.
+/// Documents a `#[derive(ApiError)]` type named `name`: each of its statuses with its
+/// description (the first variant's there), and each variant's status, `code` and the
+/// members its fields travel as (those whose type has a schema; `None` for the others).
 #[doc(hidden)]
-pub fn error_doc(op: &mut OperationDoc<'_>, status: &str, description: &str) {
-    if let Ok(code) = status.parse::<u16>()
-        && !op.documents_error(code)
-    {
-        return;
+pub fn error_doc(
+    op: &mut OperationDoc<'_>,
+    name: &str,
+    statuses: &[(&str, &str)],
+    variants: Vec<ErrorVariant<'_, Option<serde_json::Value>>>,
+) {
+    let mut documented = Vec::new();
+    for (status, description) in statuses {
+        if let Ok(code) = status.parse::<u16>()
+            && !op.documents_error(code)
+        {
+            continue;
+        }
+        let description = if description.is_empty() {
+            crate::openapi::reason(status).unwrap_or("Error")
+        } else {
+            description
+        };
+        op.problem_response(status, description);
+        documented.push(*status);
     }
-    let description = if description.is_empty() {
-        crate::openapi::reason(status).unwrap_or("Error")
-    } else {
-        description
-    };
-    op.problem_response(status, description);
+    let variants = variants
+        .into_iter()
+        .map(|(status, code, members)| {
+            let members = members
+                .into_iter()
+                .filter_map(|(m, schema)| Some((m, schema?)))
+                .collect();
+            (status, code, members)
+        })
+        .collect();
+    op.error_variants(name, &documented, variants);
 }
 
 /// Any error, boxed: `?` converts every `std::error::Error` into it. Answered 500 with a

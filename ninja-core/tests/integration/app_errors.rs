@@ -156,9 +156,58 @@ fn every_declared_status_is_documented() {
         "An item of this name exists."
     );
     assert_eq!(responses["500"]["description"], "Internal Server Error");
+    // Each error status is a problem narrowed by the type's variants (a component).
+    for status in ["404", "409", "500"] {
+        assert_eq!(
+            responses[status]["content"]["application/problem+json"]["schema"],
+            json!({"allOf": [
+                {"$ref": "#/components/schemas/ProblemDetails"},
+                {"$ref": "#/components/schemas/ItemError"},
+            ]}),
+            "{status}"
+        );
+    }
+    // The framework's own 422 is not narrowed.
     assert_eq!(
-        responses["409"]["content"]["application/problem+json"]["schema"]["$ref"],
-        "#/components/schemas/ProblemDetails"
+        responses["422"]["content"]["application/problem+json"]["schema"],
+        json!({"$ref": "#/components/schemas/ProblemDetails"})
+    );
+    // Per variant: when `code` is its own, its status and the members it sends.
+    let clauses: Vec<(Value, Value)> = d["components"]["schemas"]["ItemError"]["allOf"]
+        .as_array()
+        .expect("clauses")
+        .iter()
+        .map(|c| {
+            (
+                c["if"]["properties"]["code"]["const"].clone(),
+                c["then"].clone(),
+            )
+        })
+        .collect();
+    let int =
+        d["components"]["schemas"]["ItemError"]["allOf"][0]["then"]["properties"]["value"].clone();
+    assert_eq!(int["type"], "integer");
+    assert_eq!(
+        clauses,
+        [
+            (
+                json!("not_found"),
+                json!({"properties": {"status": {"const": 404}, "value": int}, "required": ["value"]})
+            ),
+            (
+                json!("duplicate"),
+                json!({"properties": {"status": {"const": 409}, "name": {"type": "string"}}, "required": ["name"]})
+            ),
+            (
+                json!("locked"),
+                json!({"properties": {"status": {"const": 409}}})
+            ),
+            // A 5xx variant sends no fields.
+            (
+                json!("store"),
+                json!({"properties": {"status": {"const": 500}}})
+            ),
+        ]
     );
     let idea = &d["paths"]["/idea"]["get"]["responses"];
     assert_eq!(
@@ -249,4 +298,45 @@ fn the_document_describes_the_reshaped_body() {
     assert!(d["components"]["schemas"].get("MyError").is_some());
     // Nothing refers to the problem schema any more, so it is not emitted.
     assert!(d["components"]["schemas"].get("ProblemDetails").is_none());
+}
+
+/// The document's schema for each error answer holds for the real answers, and refuses
+/// one that breaks a variant's promise.
+#[cfg(feature = "contract")]
+#[tokio::test]
+async fn error_answers_fit_their_documented_schema() {
+    let d: Value = serde_json::from_str(&api().openapi_json().expect("builds")).expect("JSON");
+    let validator = |status: &str| {
+        let mut root = d.clone();
+        root["$ref"] = json!(format!(
+            "#/paths/~1items~1%7Bid%7D/get/responses/{status}/content/application~1problem+json/schema"
+        ));
+        jsonschema::draft202012::new(&root).expect("the schema compiles")
+    };
+    let c = TestClient::new(api());
+    for (query, status) in [
+        (vec![], "404"),
+        (vec![("dup", "lamp")], "409"),
+        (vec![("locked", "true")], "409"),
+    ] {
+        let mut req = c.get("/items/101");
+        for (k, v) in &query {
+            req = req.query(k, v);
+        }
+        let res = req.send().await;
+        let body = problem(&res, status.parse().expect("a status"));
+        assert!(validator(status).is_valid(&body), "{status}: {body}");
+    }
+    let body = problem(&c.get("/items/500").send().await, 500);
+    assert!(validator("500").is_valid(&body), "{body}");
+    // A duplicate without its name, a not-found under another status: refused.
+    let v409 = validator("409");
+    let broken =
+        json!({"type": "about:blank", "title": "Conflict", "status": 409, "code": "duplicate"});
+    assert!(!v409.is_valid(&broken));
+    let moved = json!({"type": "about:blank", "title": "Conflict", "status": 409, "code": "not_found", "value": 1});
+    assert!(!v409.is_valid(&moved));
+    // A problem of the framework's own at that status (no code) still fits.
+    let plain = json!({"type": "about:blank", "title": "Conflict", "status": 409});
+    assert!(v409.is_valid(&plain));
 }
