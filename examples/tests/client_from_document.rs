@@ -26,7 +26,7 @@ mod inputs {
     ninja_core::api_from_document!(pub trait InputsDoc = "openapi/inputs.json");
 }
 
-fn status(e: &ClientError) -> Option<u16> {
+fn status<E>(e: &ClientError<E>) -> Option<u16> {
     e.status().map(|s| s.as_u16())
 }
 
@@ -84,6 +84,26 @@ async fn a_client_from_the_shops_document_places_and_reads_orders() {
     assert_eq!(
         short.problem().expect("problem").type_uri,
         "/problems/out-of-stock"
+    );
+    // The document describes the shop's error enum: its answers come back as variants.
+    assert!(
+        matches!(
+            &short,
+            ClientError::Api { error: shop_v1::ShopError::OutOfStock { product, available }, .. }
+                if *product == first.id && *available < 100
+        ),
+        "{short:?}"
+    );
+    let missing = anonymous.get_product(9_999).await.expect_err("404");
+    assert!(
+        matches!(
+            missing,
+            ClientError::Api {
+                error: shop_v1::ShopError::ProductNotFound { value: 9_999 },
+                ..
+            }
+        ),
+        "{missing:?}"
     );
     assert_eq!(
         status(&anonymous.my_orders().await.expect_err("no key")),
@@ -145,9 +165,24 @@ async fn a_client_from_the_notes_document_writes_with_the_token() {
     let page = writer.list_notes(None, None, None).await.expect("listed");
     assert_eq!(page.items[0].id, note.id);
     writer.delete_note(note.id).await.expect("deleted");
-    assert_eq!(
-        status(&writer.get_note(note.id).await.expect_err("gone")),
-        Some(404)
+    let gone = writer.get_note(note.id).await.expect_err("gone");
+    assert!(
+        matches!(&gone, ClientError::Api { error: notes::NoteError::NotFound { value }, .. } if *value == note.id),
+        "{gone:?}"
+    );
+    // A refusal that is none of the enum's (no key): a plain problem.
+    let anonymous = NotesDocClient::new(&base).expect("client");
+    let refused = anonymous
+        .create_note(Json(NewNote {
+            title: "t".to_owned(),
+            body: "b".to_owned(),
+            tags: Vec::new(),
+        }))
+        .await
+        .expect_err("no token");
+    assert!(
+        matches!(&refused, ClientError::Problem(p) if p.status == 401),
+        "{refused:?}"
     );
 }
 

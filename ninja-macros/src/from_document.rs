@@ -4,11 +4,13 @@
 //!
 //! The document's schemas become Rust types through typify; each operation becomes a
 //! method of an `#[api(client_only)]` trait: path, query, header and cookie parameters as
-//! arguments (optional ones as `Option`, lists as `Vec`), a JSON or form body, and the first
-//! success's body as the return type. Validation keywords are dropped from the schemas: the
-//! server checks them, and the client's types stay plain (`String`, not a constrained
-//! newtype). Operations the typed client cannot call (multipart bodies, streamed or binary
-//! answers, WebSockets) are left out, each named in the trait's documentation.
+//! arguments (optional ones as `Option`, lists as `Vec`), a JSON, form, multipart or raw
+//! body, and the first success's body (JSON, text, events, bytes, a WebSocket) as the
+//! return type, in a `Result` of the operation's error type when the document describes one
+//! (an enum read back from problems by their `code`). Validation keywords are dropped from
+//! the schemas: the server checks them, and the client's types stay plain (`String`, not a
+//! constrained newtype). Operations the typed client cannot call are left out, each named
+//! in the trait's documentation.
 
 use std::path::PathBuf;
 
@@ -66,6 +68,11 @@ fn generate(input: TokenStream) -> syn::Result<TokenStream> {
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
+    // An error type's variants (Ninja's `#[derive(ApiError)]`) become an enum of ours;
+    // the other schemas typify's types.
+    let (error_schemas, schemas): (Vec<_>, Vec<_>) = schemas
+        .into_iter()
+        .partition(|(_, schema)| error_variants(schema).is_some());
     let defs = schemas
         .into_iter()
         .map(|(name, schema)| Ok((name, to_schema(schema)?)))
@@ -74,6 +81,16 @@ fn generate(input: TokenStream) -> syn::Result<TokenStream> {
     types
         .add_ref_types(defs)
         .map_err(|e| err(format!("the document's schemas: {e}")))?;
+    let mut errors = Vec::new();
+    let mut error_names = Vec::new();
+    for (name, schema) in &error_schemas {
+        let variants = error_variants(schema).unwrap_or_default();
+        // (A variant typify cannot type: its operations answer plain problems.)
+        if let Ok(tokens) = error_enum(name, &variants, &mut types) {
+            errors.push(tokens);
+            error_names.push(name.clone());
+        }
+    }
 
     let mut methods = Vec::new();
     let mut skipped = Vec::new();
@@ -93,7 +110,7 @@ fn generate(input: TokenStream) -> syn::Result<TokenStream> {
             if !crate::api::METHODS.contains(&method.as_str()) {
                 continue;
             }
-            match operation(&doc, route, method, op, &shared, &mut types) {
+            match operation(&doc, route, method, op, &shared, &mut types, &error_names) {
                 Ok(m) => methods.push(m),
                 Err(why) => skipped.push(format!("`{} {route}`: {why}", method.to_uppercase())),
             }
@@ -118,6 +135,7 @@ fn generate(input: TokenStream) -> syn::Result<TokenStream> {
         // Rebuilt when the document changes.
         const _: &str = ::std::include_str!(#file);
         #types
+        #(#errors)*
         #(#[doc = #docs])*
         #[::ninja_core::api(client_only)]
         #vis trait #name {
@@ -134,6 +152,7 @@ fn operation(
     op: &Value,
     shared: &[Value],
     types: &mut typify::TypeSpace,
+    error_names: &[String],
 ) -> Result<TokenStream, String> {
     let id = op
         .get("operationId")
@@ -287,6 +306,37 @@ fn operation(
         "202" => quote!(::ninja_core::Accepted<#body>),
         other => return Err(format!("a {other} success")),
     };
+    // The error type its problems are narrowed by, when there is exactly one.
+    let mut declared: Vec<&str> = Vec::new();
+    for (_, response) in responses {
+        let response = resolve(doc, response)?;
+        let Some(schema) = response.pointer("/content/application~1problem+json/schema") else {
+            continue;
+        };
+        let narrowed = schema.pointer("/allOf/1").into_iter();
+        let refs = narrowed.flat_map(|n| match n.get("anyOf").and_then(Value::as_array) {
+            Some(any) => any.iter().collect(),
+            None => vec![n],
+        });
+        for r in refs {
+            let name = r
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/components/schemas/"));
+            if let Some(name) = name.filter(|n| error_names.iter().any(|e| e == n))
+                && !declared.contains(&name)
+            {
+                declared.push(name);
+            }
+        }
+    }
+    let ret = match declared.as_slice() {
+        [one] => {
+            let error = format_ident!("{}", pascal(one));
+            quote!(::std::result::Result<#ret, #error>)
+        }
+        _ => ret,
+    };
     let attr = format_ident!("{method}");
     let docs: Vec<String> = ["summary", "description"]
         .iter()
@@ -297,6 +347,100 @@ fn operation(
         #(#[doc = #docs])*
         #[#attr(#route)]
         fn #ident(#(#args),*) -> #ret;
+    })
+}
+
+/// One variant of an error type: its status, `code`, and members (name, schema, required).
+type Variant = (u16, String, Vec<(String, Value, bool)>);
+
+/// The variants of an error type's schema, as Ninja documents a `#[derive(ApiError)]`
+/// type: an `allOf` of `if` (`code` is a constant) / `then` (the status and the members).
+fn error_variants(schema: &Value) -> Option<Vec<Variant>> {
+    let clauses = schema.get("allOf")?.as_array()?;
+    if clauses.is_empty() {
+        return None;
+    }
+    clauses
+        .iter()
+        .map(|c| {
+            let code = c.pointer("/if/properties/code/const")?.as_str()?.to_owned();
+            let then = c.get("then")?;
+            let status = u16::try_from(then.pointer("/properties/status/const")?.as_u64()?).ok()?;
+            let required: Vec<&str> = then
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|r| r.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let members = then
+                .get("properties")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .filter(|(name, _)| *name != "status")
+                .map(|(name, s)| (name.clone(), s.clone(), required.contains(&name.as_str())))
+                .collect();
+            Some((status, code, members))
+        })
+        .collect()
+}
+
+/// An error type as an enum that reads itself back from problems (`FromProblem`): one
+/// variant per code, its members as fields.
+fn error_enum(
+    name: &str,
+    variants: &[Variant],
+    types: &mut typify::TypeSpace,
+) -> Result<TokenStream, String> {
+    let ident = format_ident!("{}", pascal(name));
+    let mut defs = Vec::new();
+    let mut reads = Vec::new();
+    for (status, code, members) in variants {
+        let variant = format_ident!("{}", pascal(code));
+        let mut fields = Vec::new();
+        let mut values = Vec::new();
+        for (member, schema, required) in members {
+            let field = rust_ident(&snake(member));
+            let ty = type_of(types, schema.clone(), &format!("{name}_{code}_{member}"))?;
+            let read = quote!(p.extensions.get(#member));
+            if *required {
+                fields.push(quote!(#field: #ty));
+                values
+                    .push(quote!(#field: <#ty as ::serde::Deserialize>::deserialize(#read?).ok()?));
+            } else {
+                fields.push(quote!(#field: ::std::option::Option<#ty>));
+                values.push(quote!(#field: match #read {
+                    ::std::option::Option::Some(v) => ::std::option::Option::Some(<#ty as ::serde::Deserialize>::deserialize(v).ok()?),
+                    ::std::option::Option::None => ::std::option::Option::None,
+                }));
+            }
+        }
+        let doc = format!(" `{code}` ({status}).");
+        if fields.is_empty() {
+            defs.push(quote!(#[doc = #doc] #variant));
+            reads.push(quote!((#status, #code) => ::std::option::Option::Some(Self::#variant),));
+        } else {
+            defs.push(quote!(#[doc = #doc] #variant { #(#fields),* }));
+            reads.push(quote!((#status, #code) => ::std::option::Option::Some(Self::#variant { #(#values),* }),));
+        }
+    }
+    let doc = format!(" The problems `{name}` answers with, read back by their `code`.");
+    Ok(quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone)]
+        pub enum #ident {
+            #(#defs),*
+        }
+
+        impl ::ninja_core::client::FromProblem for #ident {
+            type Error = Self;
+
+            fn from_problem(p: &::ninja_core::client::ProblemDetails) -> ::std::option::Option<Self> {
+                match (p.status, p.code()?) {
+                    #(#reads)*
+                    _ => ::std::option::Option::None,
+                }
+            }
+        }
     })
 }
 
@@ -471,5 +615,26 @@ mod tests {
             out.contains("fn new_") && out.contains("fn r#type"),
             "{out}"
         );
+    }
+
+    /// Only Ninja's error-type shape (every clause `if` a `code` / `then` a status) is read
+    /// as an error type; an ordinary `allOf` stays a schema for typify.
+    #[test]
+    fn error_types_are_told_from_other_all_of_schemas() {
+        let error = serde_json::json!({"allOf": [
+            {"if": {"properties": {"code": {"const": "gone"}}, "required": ["code"]},
+             "then": {"properties": {"status": {"const": 410}, "id": {"type": "integer"}}, "required": ["id"]}},
+            {"if": {"properties": {"code": {"const": "busy"}}, "required": ["code"]},
+             "then": {"properties": {"status": {"const": 503}}}},
+        ]});
+        let variants = super::error_variants(&error).expect("an error type");
+        assert_eq!(variants.len(), 2);
+        assert_eq!((variants[0].0, variants[0].1.as_str()), (410, "gone"));
+        assert_eq!(variants[0].2[0].0, "id");
+        assert!(variants[0].2[0].2, "required");
+        assert!(variants[1].2.is_empty());
+        let composed = serde_json::json!({"allOf": [{"$ref": "#/components/schemas/Base"}, {"properties": {"x": {}}}]});
+        assert!(super::error_variants(&composed).is_none());
+        assert!(super::error_variants(&serde_json::json!({"allOf": []})).is_none());
     }
 }
