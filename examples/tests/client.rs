@@ -12,7 +12,7 @@ use examples::notes::{NewNote, NotePatch, NotesApiBlockingClient, NotesApiClient
 use examples::shop::{self, Partners, partners};
 use examples::shop_client::{self, Settings};
 use futures_util::StreamExt as _;
-use ninja_core::client::{Client, ClientError, MultipartForm, RequestBody};
+use ninja_core::client::{Client, MultipartForm, RequestBody};
 use ninja_core::http::StatusCode;
 use ninja_core::pagination::LimitOffset;
 use ninja_core::ws::Message;
@@ -405,9 +405,12 @@ macro_rules! live_cases {
             assert_eq!(socket.recv()$(.$aw)?.expect("a message").expect("read"), Message::text("hi all"));
         }
         refused!(c.room("x".repeat(65))$(.$aw)?, 422);
+        // An HTTP/2 client upgrades over an HTTP/1.1 connection of its own.
         let h2 = $client::from_client(Client::builder($url).http2().$build().expect("h2 client"));
-        let e = h2.echo()$(.$aw)?.expect_err("no WebSocket over HTTP/2");
-        assert!(matches!(e, ClientError::Request(_)), "{e}");
+        let mut over_h1 = h2.echo()$(.$aw)?.expect("upgraded");
+        over_h1.send(Message::text("from h2"))$(.$aw)?.expect("sent");
+        assert_eq!(over_h1.recv()$(.$aw)?.expect("a message").expect("read"), Message::text("from h2"));
+        over_h1.close(None)$(.$aw)?.expect("closed");
 
         // Uploads: whole, and streamed chunk by chunk.
         let data: Vec<u8> = (0..300_000u32).map(|i| (i % 256) as u8).collect();

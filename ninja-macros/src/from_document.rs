@@ -85,10 +85,12 @@ fn generate(input: TokenStream) -> syn::Result<TokenStream> {
     let mut error_names = Vec::new();
     for (name, schema) in &error_schemas {
         let variants = error_variants(schema).unwrap_or_default();
+        // Named as the server's type (`title`), else after the component.
+        let title = schema.get("title").and_then(Value::as_str).unwrap_or(name);
         // (A variant typify cannot type: its operations answer plain problems.)
-        if let Ok(tokens) = error_enum(name, &variants, &mut types) {
+        if let Ok(tokens) = error_enum(title, &variants, &mut types) {
             errors.push(tokens);
-            error_names.push(name.clone());
+            error_names.push((name.clone(), title.to_owned()));
         }
     }
 
@@ -152,7 +154,7 @@ fn operation(
     op: &Value,
     shared: &[Value],
     types: &mut typify::TypeSpace,
-    error_names: &[String],
+    error_names: &[(String, String)],
 ) -> Result<TokenStream, String> {
     let id = op
         .get("operationId")
@@ -272,7 +274,12 @@ fn operation(
         .ok_or("no success response")?;
     let success = resolve(doc, success)?;
     let body = match success.get("content").and_then(Value::as_object) {
-        None if status == "101" => quote!(::ninja_core::ws::WebSocketResponse),
+        None if status == "101" && cfg!(feature = "ws") => {
+            quote!(::ninja_core::ws::WebSocketResponse)
+        }
+        None if status == "101" => {
+            return Err("a WebSocket (ninja-core's `ws` feature is off)".to_owned());
+        }
         None => quote!(()),
         Some(content) => {
             let (media, schema) = content.iter().next().ok_or("an empty content")?;
@@ -323,16 +330,20 @@ fn operation(
                 .get("$ref")
                 .and_then(Value::as_str)
                 .and_then(|r| r.strip_prefix("#/components/schemas/"));
-            if let Some(name) = name.filter(|n| error_names.iter().any(|e| e == n))
-                && !declared.contains(&name)
+            let title = error_names
+                .iter()
+                .find(|(component, _)| Some(component.as_str()) == name)
+                .map(|(_, title)| title.as_str());
+            if let Some(title) = title
+                && !declared.contains(&title)
             {
-                declared.push(name);
+                declared.push(title);
             }
         }
     }
     let ret = match declared.as_slice() {
         [one] => {
-            let error = format_ident!("{}", pascal(one));
+            let error = type_ident(one);
             quote!(::std::result::Result<#ret, #error>)
         }
         _ => ret,
@@ -391,15 +402,18 @@ fn error_enum(
     variants: &[Variant],
     types: &mut typify::TypeSpace,
 ) -> Result<TokenStream, String> {
-    let ident = format_ident!("{}", pascal(name));
+    let ident = type_ident(name);
     let mut defs = Vec::new();
     let mut reads = Vec::new();
+    let mut taken: Vec<String> = Vec::new();
     for (status, code, members) in variants {
-        let variant = format_ident!("{}", pascal(code));
+        // Codes are any text: `not-found` and `notFound` would both be `NotFound`.
+        let variant = type_ident(&unique(&mut taken, &type_ident(code).to_string()));
         let mut fields = Vec::new();
         let mut values = Vec::new();
+        let mut field_names: Vec<String> = Vec::new();
         for (member, schema, required) in members {
-            let field = rust_ident(&snake(member));
+            let field = rust_ident(&unique(&mut field_names, &snake(member)));
             let ty = type_of(types, schema.clone(), &format!("{name}_{code}_{member}"))?;
             let read = quote!(p.extensions.get(#member));
             if *required {
@@ -442,6 +456,19 @@ fn error_enum(
             }
         }
     })
+}
+
+/// A type or variant name from any text: PascalCase, `V` before a leading digit or in
+/// place of nothing, `Self` as `Self_`.
+fn type_ident(s: &str) -> Ident {
+    let mut name = pascal(s);
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert(0, 'V');
+    }
+    if name == "Self" {
+        name.push('_');
+    }
+    format_ident!("{name}")
 }
 
 /// `v`, or what its local `$ref` (`#/components/..`) points at.
@@ -636,5 +663,15 @@ mod tests {
         let composed = serde_json::json!({"allOf": [{"$ref": "#/components/schemas/Base"}, {"properties": {"x": {}}}]});
         assert!(super::error_variants(&composed).is_none());
         assert!(super::error_variants(&serde_json::json!({"allOf": []})).is_none());
+    }
+
+    /// Codes are any text; variant names are always identifiers.
+    #[test]
+    fn any_code_makes_a_variant_name() {
+        let names: Vec<String> = ["not_found", "404", "", "-", "Self", "é"]
+            .iter()
+            .map(|c| super::type_ident(c).to_string())
+            .collect();
+        assert_eq!(names, ["NotFound", "V404", "V", "V", "Self_", "V"]);
     }
 }

@@ -356,7 +356,11 @@ impl MultipartForm {
         content_type: &str,
         content: impl Into<Bytes>,
     ) -> Self {
-        let part = reqwest::multipart::Part::stream(reqwest::Body::from(content.into()))
+        // With its length, so the form has one (`Content-Length`: the server can refuse an
+        // upload over its limit before reading it).
+        let content: Bytes = content.into();
+        let len = content.len() as u64;
+        let part = reqwest::multipart::Part::stream_with_length(content, len)
             .file_name(file_name.to_owned())
             .mime_str(content_type);
         self.add(name, part)

@@ -40,6 +40,7 @@ pub use call::{
 pub struct ClientBuilder {
     base: String,
     timeout: Option<Duration>,
+    read_timeout: Option<Duration>,
     connect_timeout: Duration,
     pool_max_idle_per_host: Option<usize>,
     pool_idle_timeout: Option<Duration>,
@@ -71,6 +72,7 @@ impl ClientBuilder {
         Self {
             base: base_url.trim_end_matches('/').to_owned(),
             timeout: Some(Duration::from_secs(30)),
+            read_timeout: None,
             connect_timeout: Duration::from_secs(10),
             pool_max_idle_per_host: None,
             pool_idle_timeout: Some(Duration::from_secs(90)),
@@ -83,11 +85,22 @@ impl ClientBuilder {
         }
     }
 
-    /// The longest a whole call may take, connecting to the last byte (default 30 s);
-    /// `None` waits forever. Past it the call fails with [`ClientError::Timeout`].
+    /// The longest a call may take up to its success value (default 30 s): connecting,
+    /// sending the arguments (an upload's whole body too), and reading the answer; for an
+    /// answer read as it arrives (a stream of bytes or events, a WebSocket), up to its
+    /// start. `None` waits forever. Past it the call fails with [`ClientError::Timeout`].
     #[must_use]
     pub fn timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
         self.timeout = timeout.into();
+        self
+    }
+
+    /// The longest the client waits for the next bytes of an answer (default: no limit):
+    /// what bounds a stream that stalls after it started. Past it the read fails with
+    /// [`ClientError::Timeout`].
+    #[must_use]
+    pub fn read_timeout(mut self, idle: Duration) -> Self {
+        self.read_timeout = Some(idle);
         self
     }
 
@@ -204,13 +217,33 @@ impl ClientBuilder {
 
     /// The async client.
     pub fn build(self) -> Result<Client, ClientError> {
-        if let Some(e) = self.error {
+        if let Some(e) = self.error.clone() {
             return Err(ClientError::Request(e));
         }
+        let http = self.reqwest(if self.http2 { Some(true) } else { None })?;
+        // WebSocket upgrades are HTTP/1.1 only: over HTTPS (where ALPN picks HTTP/2) or
+        // with `http2()`, they go through a pool of HTTP/1.1 connections of their own.
+        let h1 = self.http2 || self.base.starts_with("https:");
+        let upgrades = if h1 {
+            Some(self.reqwest(Some(false))?)
+        } else {
+            None
+        };
+        Ok(Client {
+            http,
+            upgrades,
+            base: Arc::from(self.base),
+            timeout: self.timeout,
+        })
+    }
+
+    /// A reqwest client with these settings: HTTP/2 only (prior knowledge, `Some(true)`),
+    /// HTTP/1.1 only (`Some(false)`), or as ALPN picks over HTTPS (`None`).
+    fn reqwest(&self, http2: Option<bool>) -> Result<reqwest::Client, ClientError> {
         #[cfg(feature = "client-tls")]
         let roots = self.roots()?;
         let mut b = reqwest::Client::builder()
-            .default_headers(self.headers)
+            .default_headers(self.headers.clone())
             .connect_timeout(self.connect_timeout)
             .pool_idle_timeout(self.pool_idle_timeout)
             .tcp_keepalive(self.tcp_keepalive)
@@ -220,19 +253,18 @@ impl ClientBuilder {
         {
             b = b.tls_certs_merge(roots);
         }
+        if let Some(idle) = self.read_timeout {
+            b = b.read_timeout(idle);
+        }
         if let Some(n) = self.pool_max_idle_per_host {
             b = b.pool_max_idle_per_host(n);
         }
-        if self.http2 {
-            b = b.http2_prior_knowledge();
-        }
-        let http = b.build().map_err(ClientError::from_reqwest)?;
-        Ok(Client {
-            http,
-            base: Arc::from(self.base),
-            timeout: self.timeout,
-            http2: self.http2,
-        })
+        b = match http2 {
+            Some(true) => b.http2_prior_knowledge(),
+            Some(false) => b.http1_only(),
+            None => b,
+        };
+        b.build().map_err(ClientError::from_reqwest)
     }
 
     /// The blocking client. Fails with [`ClientError::InsideRuntime`] inside an async
@@ -271,9 +303,10 @@ impl ClientBuilder {
 pub struct Client {
     http: reqwest::Client,
     base: Arc<str>,
+    /// For WebSocket upgrades, when `http` may speak HTTP/2: HTTP/1.1 connections.
+    upgrades: Option<reqwest::Client>,
     /// Bounds each call up to its success value (for a stream, up to its start).
     timeout: Option<Duration>,
-    http2: bool,
 }
 
 impl Client {
@@ -304,11 +337,6 @@ impl Client {
     ) -> Result<O::Output, ClientError<O::Error>> {
         O::prepare(&mut call);
         let call = call.finish(&self.base).map_err(ClientError::widen)?;
-        if call.upgrade_key.is_some() && self.http2 {
-            return Err(ClientError::Request(
-                "a WebSocket upgrade needs HTTP/1.1: call it through a client built without `http2()`".into(),
-            ));
-        }
         let exchange = self.exchange::<O>(call);
         match self.timeout {
             Some(t) => tokio::time::timeout(t, exchange)
@@ -322,7 +350,11 @@ impl Client {
         &self,
         call: call::Finished,
     ) -> Result<O::Output, ClientError<O::Error>> {
-        let mut req = self.http.request(call.method, call.url);
+        let http = match &self.upgrades {
+            Some(h1) if call.upgrade_key.is_some() => h1,
+            _ => &self.http,
+        };
+        let mut req = http.request(call.method, call.url);
         if let Some(body) = call.body {
             req = body.add_to(req);
         }

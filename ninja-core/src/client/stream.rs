@@ -155,7 +155,8 @@ impl<T: DeserializeOwned> Stream for Events<T> {
 /// the async client's `Stream` (chunks of a [`ByteStream`], which is also an
 /// [`io::Read`]; the events of [`Events`]), each item waited for on the client's I/O
 /// thread. Inside a tokio runtime's context the next item is
-/// [`ClientError::InsideRuntime`], then the end.
+/// [`ClientError::InsideRuntime`], then the end; after a transport error it ends too, while
+/// after a [`ClientError::Decode`] item it goes on, as the async stream does.
 #[derive(Debug)]
 pub struct BlockingStream<S> {
     stream: S,
@@ -196,7 +197,13 @@ where
             Ok(next) => next,
             Err(e) => Some(Err(e)),
         };
-        self.done = !matches!(next, Some(Ok(_)));
+        // As the async stream: a bad item (an event that is not a `T`) is one error, and
+        // the answer goes on; the end, a broken connection or a refusal to block end it.
+        self.done = match &next {
+            None => true,
+            Some(Err(e)) => !matches!(e, ClientError::Decode { .. }),
+            Some(Ok(_)) => false,
+        };
         next
     }
 }

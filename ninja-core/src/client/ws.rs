@@ -14,6 +14,9 @@ use tokio_tungstenite::tungstenite::protocol::Role;
 use super::{Answer, BlockingIo, Call, ClientError, ClientOutput};
 use crate::ws::{CloseCode, CloseFrame, Message, WebSocketResponse};
 
+/// How long [`WebSocket::close`] waits for the server's close frame.
+const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl ClientOutput for WebSocketResponse {
     type Output = WebSocket;
     type Blocking = BlockingWebSocket;
@@ -85,14 +88,23 @@ impl WebSocket {
         self.stream.next().await.map(|m| m.map_err(transport))
     }
 
-    /// Closes the socket (`1000 Normal`, or `code`), waiting for the server's close frame.
+    /// Closes the socket (`1000 Normal`, or `code`), waiting briefly (up to 5 s) for the
+    /// server's close frame. A socket the server closed already closes without error.
     pub async fn close(mut self, code: Option<CloseCode>) -> Result<(), ClientError> {
+        use tokio_tungstenite::tungstenite::Error;
+        use tokio_tungstenite::tungstenite::error::ProtocolError;
         let frame = CloseFrame {
             code: code.unwrap_or(CloseCode::Normal),
             reason: "".into(),
         };
-        self.stream.close(Some(frame)).await.map_err(transport)?;
-        while let Some(Ok(_)) = self.stream.next().await {}
+        match self.stream.close(Some(frame)).await {
+            Ok(()) => {}
+            Err(Error::ConnectionClosed | Error::AlreadyClosed) => return Ok(()),
+            Err(Error::Protocol(ProtocolError::SendAfterClosing)) => return Ok(()),
+            Err(e) => return Err(transport(e)),
+        }
+        let drain = async { while let Some(Ok(_)) = self.stream.next().await {} };
+        let _ = tokio::time::timeout(CLOSE_WAIT, drain).await;
         Ok(())
     }
 }

@@ -131,7 +131,11 @@ where
                     let res = std::task::ready!(fut.poll(cx));
                     (res, std::mem::take(cleanups))
                 }
-                HandleProj::CleaningUp { running } => return running.as_mut().poll(cx),
+                HandleProj::CleaningUp { running } => {
+                    let res = std::task::ready!(running.as_mut().poll(cx));
+                    self.set(Self::Done);
+                    return Poll::Ready(res);
+                }
                 HandleProj::Done => panic!("a handler's future polled after its answer"),
             };
             if cleanups.is_empty() {

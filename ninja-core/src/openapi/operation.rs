@@ -385,7 +385,9 @@ impl<'g> OperationDoc<'g> {
         statuses: &[&str],
         variants: Vec<ErrorVariant<'_>>,
     ) {
-        if self.problem_body.is_some() {
+        // Reshaped by an error handler, or no status of it documented here (`errors = [..]`):
+        // nothing to narrow.
+        if self.problem_body.is_some() || statuses.is_empty() {
             return;
         }
         let clauses: Vec<Value> = variants
@@ -406,16 +408,19 @@ impl<'g> OperationDoc<'g> {
             })
             .collect();
         let schema = serde_json::json!({
+            "title": name,
             "description": format!("The problems `{name}` answers with: `code` names the variant, and its fields are members beside it."),
             "allOf": clauses,
         });
-        // Another type of the same name with other variants gets a numbered name.
+        // Named apart from the schemas schemars names after types (`ShopErrorProblem`: a
+        // type `ShopError` with a schema would replace it); another error type of the same
+        // name with other variants gets a number.
         let definitions = self.generator.definitions_mut();
-        let mut key = name.to_owned();
+        let mut key = format!("{name}Problem");
         let mut n = 1;
         while definitions.get(&key).is_some_and(|d| *d != schema) {
             n += 1;
-            key = format!("{name}{n}");
+            key = format!("{name}Problem{n}");
         }
         definitions.insert(key.clone(), schema);
         let narrowed = serde_json::json!({ "$ref": format!("#/components/schemas/{key}") });

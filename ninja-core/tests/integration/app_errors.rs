@@ -162,7 +162,7 @@ fn every_declared_status_is_documented() {
             responses[status]["content"]["application/problem+json"]["schema"],
             json!({"allOf": [
                 {"$ref": "#/components/schemas/ProblemDetails"},
-                {"$ref": "#/components/schemas/ItemError"},
+                {"$ref": "#/components/schemas/ItemErrorProblem"},
             ]}),
             "{status}"
         );
@@ -173,7 +173,7 @@ fn every_declared_status_is_documented() {
         json!({"$ref": "#/components/schemas/ProblemDetails"})
     );
     // Per variant: when `code` is its own, its status and the members it sends.
-    let clauses: Vec<(Value, Value)> = d["components"]["schemas"]["ItemError"]["allOf"]
+    let clauses: Vec<(Value, Value)> = d["components"]["schemas"]["ItemErrorProblem"]["allOf"]
         .as_array()
         .expect("clauses")
         .iter()
@@ -185,7 +185,8 @@ fn every_declared_status_is_documented() {
         })
         .collect();
     let int =
-        d["components"]["schemas"]["ItemError"]["allOf"][0]["then"]["properties"]["value"].clone();
+        d["components"]["schemas"]["ItemErrorProblem"]["allOf"][0]["then"]["properties"]["value"]
+            .clone();
     assert_eq!(int["type"], "integer");
     assert_eq!(
         clauses,
@@ -339,4 +340,62 @@ async fn error_answers_fit_their_documented_schema() {
     // A problem of the framework's own at that status (no code) still fits.
     let plain = json!({"type": "about:blank", "title": "Conflict", "status": 409});
     assert!(v409.is_valid(&plain));
+}
+
+/// Serializes, but has no schema: sent, not promised.
+#[derive(Debug, serde::Serialize)]
+struct Raw(u8);
+
+#[derive(Debug, ApiError)]
+enum OddError {
+    /// An optional member: sent as `null` when empty.
+    #[api(status = 400)]
+    Maybe { note: Option<String> },
+    /// A member without a schema.
+    #[api(status = 400)]
+    Unschemed { raw: Raw },
+}
+
+impl std::fmt::Display for OddError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("odd")
+    }
+}
+
+#[get("/odd")]
+fn odd(which: u8) -> Result<String, OddError> {
+    Err(match which {
+        0 => OddError::Maybe { note: None },
+        1 => OddError::Maybe {
+            note: Some("n".into()),
+        },
+        _ => OddError::Unschemed { raw: Raw(7) },
+    })
+}
+
+/// An `Option` member is promised as nullable, a member whose type has no schema is not
+/// promised at all, and the real answers fit.
+#[cfg(feature = "contract")]
+#[tokio::test]
+async fn optional_and_unschemed_members_are_documented_as_they_are_sent() {
+    let api = NinjaApi::new("odd", "1").routes(routes![odd]);
+    let d: Value = serde_json::from_str(&api.openapi_json().expect("builds")).expect("JSON");
+    let clauses = &d["components"]["schemas"]["OddErrorProblem"]["allOf"];
+    assert_eq!(clauses[0]["then"]["required"], json!(["note"]));
+    assert_eq!(
+        clauses[1]["then"],
+        json!({"properties": {"status": {"const": 400}}})
+    );
+    let mut root = d.clone();
+    root["$ref"] =
+        json!("#/paths/~1odd/get/responses/400/content/application~1problem+json/schema");
+    let v = jsonschema::draft202012::new(&root).expect("the schema compiles");
+    let c = TestClient::new(NinjaApi::new("odd", "1").routes(routes![odd]));
+    for which in ["0", "1", "2"] {
+        let body = problem(&c.get("/odd").query("which", which).send().await, 400);
+        assert!(v.is_valid(&body), "{which}: {body}");
+    }
+    let sent = problem(&c.get("/odd").query("which", "2").send().await, 400);
+    assert_eq!(sent["raw"], 7);
+    assert!(problem(&c.get("/odd").query("which", "0").send().await, 400)["note"].is_null());
 }

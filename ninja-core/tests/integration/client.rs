@@ -635,6 +635,32 @@ mod streams {
     }
 
     #[test]
+    fn a_blocking_stream_goes_on_after_a_bad_event_too() {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let url = rt.block_on(serve());
+        let c = FeedsBlockingClient::new(&url).expect("client");
+        let got: Vec<_> = c.mixed().expect("started").collect();
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(matches!(got[1], Err(ClientError::Decode { .. })), "{got:?}");
+        assert_eq!(got[2].as_ref().expect("third").data.name, "two");
+    }
+
+    #[tokio::test]
+    async fn a_stream_that_stalls_past_the_read_timeout_ends_in_a_timeout() {
+        let url = serve().await;
+        let c = FeedsClient::from_client(
+            Client::builder(&url)
+                .read_timeout(Duration::from_millis(150))
+                .build()
+                .expect("client"),
+        );
+        // The answer's head comes at once, the first item 600 ms later.
+        let mut feed = c.feed(2, 600).await.expect("started");
+        let first = feed.next().await.expect("an item");
+        assert!(matches!(first, Err(ClientError::Timeout)), "{first:?}");
+    }
+
+    #[test]
     fn a_blocking_stream_is_an_iterator_and_refuses_to_block_a_runtime() {
         let rt = tokio::runtime::Runtime::new().expect("runtime");
         let url = rt.block_on(serve());
@@ -653,7 +679,7 @@ mod streams {
 
     #[cfg(feature = "ws")]
     #[tokio::test]
-    async fn an_answer_that_is_not_an_upgrade_is_a_decode_error() {
+    async fn a_non_upgrade_is_a_decode_error_and_a_closed_socket_closes_quietly() {
         #[ninja_core::api]
         pub(crate) trait Sockets {
             /// Declared as a WebSocket.
@@ -661,6 +687,20 @@ mod streams {
             async fn not_a_socket(
                 ws: ninja_core::ws::WebSocketUpgrade,
             ) -> ninja_core::ws::WebSocketResponse;
+
+            /// Says bye and closes.
+            #[get("/bye")]
+            async fn bye(ws: ninja_core::ws::WebSocketUpgrade)
+            -> ninja_core::ws::WebSocketResponse;
+        }
+        #[get("/bye", op = sockets::bye)]
+        async fn bye(ws: ninja_core::ws::WebSocketUpgrade) -> ninja_core::ws::WebSocketResponse {
+            ws.on_upgrade(|mut socket| async move {
+                let _ = socket.send(ninja_core::ws::Message::text("bye")).await;
+                socket
+                    .close(ninja_core::ws::CloseCode::Normal, "done")
+                    .await;
+            })
         }
         /// Answered with text.
         #[get("/not-a-socket")]
@@ -668,7 +708,7 @@ mod streams {
             "no upgrade here"
         }
         let app = NinjaApi::new("Sockets", "1.0")
-            .routes(routes![not_a_socket])
+            .routes(routes![not_a_socket, bye])
             .build()
             .expect("builds");
         let url = format!("http://{}", crate::serve_app(app).await);
@@ -681,5 +721,15 @@ mod streams {
             matches!(err, ClientError::Decode { status, .. } if status == 200),
             "{err}"
         );
+        // Closed by the server: read to the end, then closing is not an error.
+        let mut socket = SocketsClient::new(&url)
+            .expect("client")
+            .bye()
+            .await
+            .expect("upgraded");
+        let said = socket.recv().await.expect("a message").expect("read");
+        assert_eq!(said.to_text().expect("text"), "bye");
+        while let Some(Ok(_)) = socket.recv().await {}
+        socket.close(None).await.expect("closes quietly");
     }
 }

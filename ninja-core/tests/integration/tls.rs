@@ -168,4 +168,54 @@ mod typed_client {
             "{err}"
         );
     }
+
+    /// WebSockets over HTTPS: ALPN would pick HTTP/2, where upgrades do not exist, so the
+    /// client upgrades over an HTTP/1.1 connection of its own (`http2()` clients too).
+    #[cfg(feature = "ws")]
+    mod websockets {
+        use ninja_core::client::Client;
+        use ninja_core::prelude::*;
+        use ninja_core::ws::{Message, WebSocketResponse, WebSocketUpgrade};
+
+        #[ninja_core::api]
+        pub(crate) trait Echoes {
+            #[get("/ws")]
+            async fn echo(ws: WebSocketUpgrade) -> WebSocketResponse;
+        }
+
+        #[get("/ws", op = echoes::echo)]
+        async fn echo(ws: WebSocketUpgrade) -> WebSocketResponse {
+            ws.on_upgrade(|mut socket| async move {
+                while let Some(Ok(msg)) = socket.recv().await {
+                    if msg.is_text() && socket.send(msg).await.is_err() {
+                        break;
+                    }
+                }
+            })
+        }
+
+        #[tokio::test]
+        async fn the_typed_client_opens_websockets_over_https() {
+            let dir = tempfile::tempdir().expect("a temp dir");
+            let (cert, key) = super::super::certificate(dir.path());
+            let addr = super::super::serve(
+                NinjaApi::new("tls", "1")
+                    .routes(routes![echo])
+                    .tls_pem(&cert, &key),
+            )
+            .await;
+            let base = format!("https://localhost:{}", addr.port());
+            let pem = std::fs::read(&cert).expect("read");
+            for http2 in [false, true] {
+                let b = Client::builder(&base).add_root_certificate(&pem);
+                let b = if http2 { b.http2() } else { b };
+                let c = EchoesClient::from_client(b.build().expect("client"));
+                let mut socket = c.echo().await.expect("upgraded");
+                socket.send(Message::text("over tls")).await.expect("sent");
+                let back = socket.recv().await.expect("a message").expect("read");
+                assert_eq!(back.to_text().expect("text"), "over tls", "http2: {http2}");
+                socket.close(None).await.expect("closed");
+            }
+        }
+    }
 }
