@@ -420,6 +420,14 @@ macro_rules! live_cases {
         let chunks = data.chunks(64 << 10).map(|c| Ok::<_, std::io::Error>(c.to_vec())).collect::<Vec<_>>();
         let up = c.upload(RequestBody::from_stream(futures_util::stream::iter(chunks)))$(.$aw)?.expect("streamed");
         assert_eq!((up.bytes, up.sha256), (300_000, hex(&data)));
+        // From any io::Read (a sync file), read as it is sent.
+        let up = c.upload(RequestBody::from_reader(std::io::Cursor::new(data.clone())))$(.$aw)?.expect("read");
+        assert_eq!((up.bytes, up.sha256), (300_000, hex(&data)));
+        let failing = RequestBody::from_reader(std::io::Read::chain(
+            std::io::Cursor::new(vec![1u8; 70_000]),
+            FailingReader,
+        ));
+        assert!(c.upload(failing)$(.$aw)?.is_err(), "a read error aborts the upload");
     }};
 }
 
@@ -460,4 +468,13 @@ fn live_round_trips_through_the_blocking_client() {
         &url,
         std::thread::sleep(std::time::Duration::from_millis(20))
     );
+}
+
+/// A reader that fails: an upload from it must not succeed.
+struct FailingReader;
+
+impl std::io::Read for FailingReader {
+    fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::other("the disk went away"))
+    }
 }

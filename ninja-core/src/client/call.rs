@@ -277,7 +277,8 @@ impl Call {
 
 /// A [`BodyStream`](crate::BodyStream) argument's bytes, as the client sends them: whole
 /// (`Bytes`, `Vec<u8>`, `String`, `&'static [u8]`, `&'static str`), from a file read as it
-/// is sent (`tokio::fs::File`), or from a stream of chunks ([`from_stream`](Self::from_stream)).
+/// is sent (`tokio::fs::File`; any `io::Read` with [`from_reader`](Self::from_reader)), or
+/// from a stream of chunks ([`from_stream`](Self::from_stream)).
 #[derive(Debug)]
 pub struct RequestBody(reqwest::Body);
 
@@ -290,6 +291,28 @@ impl RequestBody {
         E: Into<crate::BoxError>,
     {
         Self(reqwest::Body::wrap_stream(stream))
+    }
+
+    /// A body read from `reader` as it is sent (a `std::fs::File`, any `io::Read`): for
+    /// sync code and the blocking client. Each 64 KiB is read on tokio's blocking threads,
+    /// never on the client's I/O thread; a read error aborts the call.
+    pub fn from_reader<R: std::io::Read + Send + 'static>(reader: R) -> Self {
+        let chunks = futures_util::stream::try_unfold(reader, |mut reader| async move {
+            let read = tokio::task::spawn_blocking(move || {
+                let mut chunk = vec![0; 64 << 10];
+                let n = loop {
+                    match reader.read(&mut chunk) {
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        other => break other?,
+                    }
+                };
+                chunk.truncate(n);
+                Ok::<_, std::io::Error>((reader, chunk))
+            });
+            let (reader, chunk) = read.await.map_err(std::io::Error::other)??;
+            Ok::<_, std::io::Error>((!chunk.is_empty()).then(|| (Bytes::from(chunk), reader)))
+        });
+        Self::from_stream(chunks)
     }
 }
 
