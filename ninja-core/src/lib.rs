@@ -354,9 +354,8 @@ pub mod __private {
     pub use crate::depends::{DepFuture, Dependency, DependencyResult, head_only};
     pub use crate::exec::Exec;
     pub use crate::extract::validate::{
-        Counted, DefaultDoc, Rule, SchemaDoc, Validatable, Validates, Validator, ViaNoSchema,
-        ViaOpaque, ViaSchema, ViaSerialize, ViaUnchecked, ViaValidatable, check, json, length,
-        rule,
+        Counted, DefaultDoc, Rule, Validatable, Validates, Validator, ViaNoSchema, ViaOpaque,
+        ViaSchema, ViaSerialize, ViaUnchecked, ViaValidatable, check, json, length, rule,
     };
     pub use crate::extract::{Arg, FromArg, FromRequestParts, RequestCx, ViaBody, ViaParts};
     pub use crate::handler::endpoint::{ParamFns, ResponseFns, parts, path, responds};

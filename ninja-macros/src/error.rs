@@ -275,7 +275,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         let members = sends
             .iter()
             .filter(|(_, m, _)| !TAKEN.contains(&m.as_str()))
-            .map(|(_, m, ty)| quote!((#m, (&&#np::SchemaDoc::<#ty>::new()).schema(__ninja_op))));
+            .map(|(_, m, ty)| quote!((#m, (&&#np::DefaultDoc::<#ty>::new()).schema(__ninja_op))));
         quote!((#status, #code, ::std::vec![#(#members),*]))
     });
     let name = ident.unraw().to_string();

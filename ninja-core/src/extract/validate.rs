@@ -186,8 +186,9 @@ pub enum Rule {
     Url,
 }
 
-/// A parameter default's JSON for the document, when its type can say it (autoref probe:
-/// `(&&DefaultDoc::<T>::new()).value(&v)` is `Some` exactly when `T: Serialize`).
+/// What the document can say of a type the macros know only by name (autoref probes): a
+/// parameter default's or an error field's JSON, `(&&DefaultDoc::<T>::new()).value(&v)`,
+/// `Some` exactly when `T: Serialize`; an error field's schema, `.schema(op)` (below).
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct DefaultDoc<T>(std::marker::PhantomData<T>);
@@ -227,39 +228,21 @@ pub trait ViaOpaque<T> {
 
 impl<T> ViaOpaque<T> for DefaultDoc<T> {}
 
-/// The schema of an error variant's field, when it travels and can say it (autoref probe:
-/// `(&&SchemaDoc::<T>::new()).schema(op)` is `Some` exactly when `T: Serialize +
-/// JsonSchema`; a field that does not serialize is not sent).
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct SchemaDoc<T>(std::marker::PhantomData<T>);
-
-impl<T> SchemaDoc<T> {
-    #[must_use]
-    pub fn new() -> Self {
-        Self(std::marker::PhantomData)
-    }
-}
-
-impl<T> Default for SchemaDoc<T> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// [`SchemaDoc`] for a type that travels with a schema.
+/// [`DefaultDoc`] asked for the schema of an error variant's field:
+/// `(&&DefaultDoc::<T>::new()).schema(op)` is `Some` exactly when `T: Serialize +
+/// JsonSchema` (a field that does not serialize is not sent).
 #[doc(hidden)]
 pub trait ViaSchema<T> {
     fn schema(&self, op: &mut crate::openapi::OperationDoc<'_>) -> Option<Value>;
 }
 
-impl<T: serde::Serialize + schemars::JsonSchema> ViaSchema<T> for &SchemaDoc<T> {
+impl<T: serde::Serialize + schemars::JsonSchema> ViaSchema<T> for &DefaultDoc<T> {
     fn schema(&self, op: &mut crate::openapi::OperationDoc<'_>) -> Option<Value> {
         Some(op.schema_for::<T>())
     }
 }
 
-/// [`SchemaDoc`] for any other type: not documented.
+/// [`DefaultDoc`]'s schema for any other type: not documented.
 #[doc(hidden)]
 pub trait ViaNoSchema<T> {
     fn schema(&self, _: &mut crate::openapi::OperationDoc<'_>) -> Option<Value> {
@@ -267,7 +250,7 @@ pub trait ViaNoSchema<T> {
     }
 }
 
-impl<T> ViaNoSchema<T> for SchemaDoc<T> {}
+impl<T> ViaNoSchema<T> for DefaultDoc<T> {}
 
 /// A bound as JSON, for [`Rule::Range`].
 pub fn json<T: serde::Serialize>(v: &T) -> Option<Value> {
