@@ -46,10 +46,9 @@ pub struct OperationDoc<'g> {
 }
 
 /// One variant of an error type for the document: its status, `code`, and the members its
-/// fields travel as, with their schemas (`S`: `Value`, or `Option<Value>` before the
-/// members without one are dropped).
+/// fields travel as, with their schemas (`None` for a type without one).
 #[doc(hidden)]
-pub type ErrorVariant<'a, S = Value> = (u16, &'a str, Vec<(&'a str, S)>);
+pub type ErrorVariant<'a> = (u16, &'a str, Vec<(&'a str, Option<Value>)>);
 
 /// What an API's error handler answers problems with: a media type and schema, or nothing
 /// known (a raw `Response`).
@@ -350,15 +349,9 @@ impl<'g> OperationDoc<'g> {
         match self.problem_body {
             None => {
                 self.uses_problem = true;
-                let known = self
-                    .responses
-                    .0
-                    .iter()
-                    .find(|(s, _)| s == status)
-                    .is_some_and(|(_, r)| r.content.0.iter().any(|(m, _)| m == PROBLEM_JSON));
                 // A problem schema there already says at least as much (an error type's
                 // variants narrow it; every problem still fits).
-                if known {
+                if self.problem_schema_mut(status).is_some() {
                     self.response(status, description, None);
                 } else {
                     self.response(status, description, Some((PROBLEM_JSON, problem_ref())));
@@ -373,7 +366,7 @@ impl<'g> OperationDoc<'g> {
 
     /// Narrows the problems of the error type `name` for the document: its variants (status,
     /// `code`, and the members their fields travel as, by schema) become the component
-    /// schema `name`, a JSON Schema `if`/`then` per variant (when `code` is the variant's,
+    /// schema `{name}Problem`, a JSON Schema `if`/`then` per variant (when `code` is the variant's,
     /// the status is its own and the members are there), and the problem answered with each
     /// of `statuses` is the problem's schema and that one. A problem with another code, or
     /// none (the framework's own at that status), still fits. Nothing changes when an error
@@ -393,6 +386,11 @@ impl<'g> OperationDoc<'g> {
         let clauses: Vec<Value> = variants
             .into_iter()
             .map(|(status, code, members)| {
+                // Members whose type has no schema are sent but not promised.
+                let members: Vec<(&str, Value)> = members
+                    .into_iter()
+                    .filter_map(|(m, schema)| Some((m, schema?)))
+                    .collect();
                 let required: Vec<&str> = members.iter().map(|(m, _)| *m).collect();
                 let mut properties = serde_json::Map::new();
                 properties.insert("status".into(), serde_json::json!({ "const": status }));
@@ -425,19 +423,21 @@ impl<'g> OperationDoc<'g> {
         definitions.insert(key.clone(), schema);
         let narrowed = serde_json::json!({ "$ref": format!("#/components/schemas/{key}") });
         for status in statuses {
-            let Some((_, response)) = self.responses.0.iter_mut().find(|(s, _)| s == status) else {
-                continue;
-            };
-            let Some((_, media)) = response
-                .content
-                .0
-                .iter_mut()
-                .find(|(m, _)| m == PROBLEM_JSON)
-            else {
-                continue;
-            };
-            narrow(&mut media.schema, &narrowed);
+            if let Some(schema) = self.problem_schema_mut(status) {
+                narrow(schema, &narrowed);
+            }
         }
+    }
+
+    /// The `application/problem+json` schema of the response documented under `status`.
+    fn problem_schema_mut(&mut self, status: &str) -> Option<&mut Value> {
+        let (_, response) = self.responses.0.iter_mut().find(|(s, _)| s == status)?;
+        let (_, media) = response
+            .content
+            .0
+            .iter_mut()
+            .find(|(m, _)| m == PROBLEM_JSON)?;
+        Some(&mut media.schema)
     }
 }
 

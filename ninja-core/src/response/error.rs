@@ -94,7 +94,7 @@ pub fn error_doc(
     op: &mut OperationDoc<'_>,
     name: &str,
     statuses: &[(&str, &str)],
-    variants: Vec<ErrorVariant<'_, Option<serde_json::Value>>>,
+    variants: Vec<ErrorVariant<'_>>,
 ) {
     let mut documented = Vec::new();
     for (status, description) in statuses {
@@ -111,16 +111,6 @@ pub fn error_doc(
         op.problem_response(status, description);
         documented.push(*status);
     }
-    let variants = variants
-        .into_iter()
-        .map(|(status, code, members)| {
-            let members = members
-                .into_iter()
-                .filter_map(|(m, schema)| Some((m, schema?)))
-                .collect();
-            (status, code, members)
-        })
-        .collect();
     op.error_variants(name, &documented, variants);
 }
 
