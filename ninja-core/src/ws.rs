@@ -13,6 +13,7 @@ use futures_util::{FutureExt as _, SinkExt as _, StreamExt as _};
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Version, header};
 use hyper_util::rt::TokioIo;
 use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
@@ -372,12 +373,31 @@ impl WebSocket {
             code,
             reason: reason.into(),
         };
-        if self.stream.close(Some(frame)).await.is_err() {
-            return;
-        }
-        // Read until the client's close frame (or give up): the close handshake done, the
-        // TCP connection ends cleanly.
-        let drain = async { while let Some(Ok(_)) = self.stream.next().await {} };
-        let _ = tokio::time::timeout(CLOSE_WAIT, drain).await;
+        let _ = close_handshake(&mut self.stream, frame, CLOSE_WAIT).await;
     }
+}
+
+/// Sends `frame` and reads until the peer's close frame, for at most `wait`: the close
+/// handshake done, the TCP connection ends cleanly. A socket closed already (by the peer,
+/// or before) is not an error. The server's sockets and the typed client's both close so.
+pub(crate) async fn close_handshake<S>(
+    stream: &mut WebSocketStream<S>,
+    frame: CloseFrame,
+    wait: Duration,
+) -> Result<(), Error>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    match stream.close(Some(frame)).await {
+        Ok(()) => {}
+        Err(
+            Error::ConnectionClosed
+            | Error::AlreadyClosed
+            | Error::Protocol(ProtocolError::SendAfterClosing),
+        ) => return Ok(()),
+        Err(e) => return Err(e),
+    }
+    let drain = async { while let Some(Ok(_)) = stream.next().await {} };
+    let _ = tokio::time::timeout(wait, drain).await;
+    Ok(())
 }

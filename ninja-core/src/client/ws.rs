@@ -12,7 +12,7 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::Role;
 
 use super::{Answer, BlockingIo, Call, ClientError, ClientOutput};
-use crate::ws::{CloseCode, CloseFrame, Message, WebSocketResponse};
+use crate::ws::{CloseCode, CloseFrame, Message, WebSocketResponse, close_handshake};
 
 /// How long [`WebSocket::close`] waits for the server's close frame.
 const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -91,21 +91,13 @@ impl WebSocket {
     /// Closes the socket (`1000 Normal`, or `code`), waiting briefly (up to 5 s) for the
     /// server's close frame. A socket the server closed already closes without error.
     pub async fn close(mut self, code: Option<CloseCode>) -> Result<(), ClientError> {
-        use tokio_tungstenite::tungstenite::Error;
-        use tokio_tungstenite::tungstenite::error::ProtocolError;
         let frame = CloseFrame {
             code: code.unwrap_or(CloseCode::Normal),
             reason: "".into(),
         };
-        match self.stream.close(Some(frame)).await {
-            Ok(()) => {}
-            Err(Error::ConnectionClosed | Error::AlreadyClosed) => return Ok(()),
-            Err(Error::Protocol(ProtocolError::SendAfterClosing)) => return Ok(()),
-            Err(e) => return Err(transport(e)),
-        }
-        let drain = async { while let Some(Ok(_)) = self.stream.next().await {} };
-        let _ = tokio::time::timeout(CLOSE_WAIT, drain).await;
-        Ok(())
+        close_handshake(&mut self.stream, frame, CLOSE_WAIT)
+            .await
+            .map_err(transport)
     }
 }
 
