@@ -256,7 +256,7 @@ impl Shared {
                         res.headers_mut()
                             .insert(header::CONTENT_TYPE, media_type.clone());
                     }
-                    let mut res = api.finish(res);
+                    api.reshape(&mut res);
                     if let (Some(t), Some(c)) = (&target.throttle, &counts) {
                         t.stamp(&mut res, c);
                     }

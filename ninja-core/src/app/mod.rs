@@ -105,11 +105,18 @@ impl fmt::Debug for ApiShared {
 impl ApiShared {
     /// Gives a problem answer to the API's error handler, if it has one.
     fn finish(&self, mut res: Response) -> Response {
+        self.reshape(&mut res);
+        res
+    }
+
+    /// [`finish`](Self::finish) in place: the path of every routed request moves no
+    /// response for it (a `Response` is 152 bytes; each move is a `memcpy`).
+    fn reshape(&self, res: &mut Response) {
         let Some(h) = &self.error_handler else {
-            return res;
+            return;
         };
         let Some(p) = res.body_mut().take_problem() else {
-            return res;
+            return;
         };
         let mut new = (h.reshape)(p);
         // Headers the problem carried (`Allow`, `Retry-After`, `WWW-Authenticate`) belong
@@ -119,7 +126,7 @@ impl ApiShared {
                 new.headers_mut().insert(name, value.clone());
             }
         }
-        new
+        *res = new;
     }
 }
 

@@ -365,14 +365,19 @@ where
 /// Reads path parameter `name`, percent-decoded, into `T`.
 pub(crate) fn path_param<T: DeserializeOwned>(cx: &RequestCx<'_>, arg: &Arg) -> Result<T, Problem> {
     let raw = cx.raw_path_param(arg.name()).unwrap_or_default();
-    let decoded = percent_encoding::percent_decode_str(raw)
-        .decode_utf8()
-        .map_err(|_| {
-            Problem::bad_request(format!(
-                "path parameter `{}` is not valid UTF-8 once percent-decoded",
-                arg.name()
-            ))
-        })?;
+    // Most values have nothing to decode: used as they are (already UTF-8).
+    let decoded = if raw.contains('%') {
+        percent_encoding::percent_decode_str(raw)
+            .decode_utf8()
+            .map_err(|_| {
+                Problem::bad_request(format!(
+                    "path parameter `{}` is not valid UTF-8 once percent-decoded",
+                    arg.name()
+                ))
+            })?
+    } else {
+        std::borrow::Cow::Borrowed(raw)
+    };
     T::deserialize(ParamDe::new(std::iter::once(decoded.as_ref())))
         .map_err(|e| invalid(vec!["path".into(), arg.name().into()], e))
 }
