@@ -22,7 +22,7 @@ impl<'a> QueryPairs<'a> {
     /// Every pair, in order.
     fn pairs(&self) -> Pairs<'_> {
         match self {
-            Self::Plain(raw) => Pairs::Plain(raw.split('&')),
+            Self::Plain(raw) => Pairs::Plain(raw),
             Self::Decoded(pairs) => Pairs::Decoded(pairs.iter()),
         }
     }
@@ -36,7 +36,8 @@ impl<'a> QueryPairs<'a> {
 /// The pairs of [`QueryPairs`], either way it keeps them.
 #[derive(Clone)]
 enum Pairs<'s> {
-    Plain(std::str::Split<'s, char>),
+    /// The text not read yet.
+    Plain(&'s str),
     Decoded(std::slice::Iter<'s, (Text<'s>, Text<'s>)>),
 }
 
@@ -45,11 +46,28 @@ impl<'s> Iterator for Pairs<'s> {
 
     fn next(&mut self) -> Option<Self::Item> {
         match self {
-            Self::Plain(pieces) => pieces
-                .find(|p| !p.is_empty())
-                .map(|p| p.split_once('=').unwrap_or((p, ""))),
+            // Split by hand: `str::split` and `split_once` set up a char searcher per call,
+            // more than a query of a few bytes takes to scan.
+            Self::Plain(rest) => loop {
+                if rest.is_empty() {
+                    return None;
+                }
+                let (piece, tail) = split_at_byte(rest, b'&');
+                *rest = tail;
+                if !piece.is_empty() {
+                    return Some(split_at_byte(piece, b'='));
+                }
+            },
             Self::Decoded(pairs) => pairs.next().map(|(k, v)| (k.as_ref(), v.as_ref())),
         }
+    }
+}
+
+/// `s` before and after the first `sep` (an ASCII byte), or all of `s` and `""`.
+fn split_at_byte(s: &str, sep: u8) -> (&str, &str) {
+    match s.bytes().position(|b| b == sep) {
+        Some(i) => (&s[..i], &s[i + 1..]),
+        None => (s, ""),
     }
 }
 
