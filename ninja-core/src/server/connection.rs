@@ -42,6 +42,12 @@ pub(super) async fn speaks_h2(stream: &TcpStream) -> io::Result<bool> {
 }
 
 /// What a connection's watchdog watches: requests begun and answered, writes made.
+///
+/// `begun` and `writes` change only in the connection's own task (hyper calls the service
+/// there, over HTTP/2 too, and does every write there; an upgraded socket writes in its
+/// handler's task once the connection's is done), so they take a load and a store: no
+/// locked instruction, of which a request has enough (`Arc` clones, `Bytes` counts).
+/// `answered` can change in several tasks at once (see [`bump`]).
 #[derive(Default)]
 pub(super) struct Activity {
     pub(super) begun: AtomicU32,
@@ -53,6 +59,11 @@ pub(super) struct Activity {
 /// future as a task of its own, so several may finish at once on different threads.
 pub(super) fn bump(n: &AtomicU32) {
     n.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Adds one to a counter only one task changes (see [`Activity`]).
+pub(super) fn bump_own(n: &AtomicU32) {
+    n.store(n.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
 }
 
 impl Activity {
@@ -225,7 +236,7 @@ struct Watched<S> {
 impl<S> Watched<S> {
     fn count(&self, res: Poll<io::Result<usize>>) -> Poll<io::Result<usize>> {
         if matches!(res, Poll::Ready(Ok(n)) if n > 0) {
-            bump(&self.activity.writes);
+            bump_own(&self.activity.writes);
         }
         res
     }

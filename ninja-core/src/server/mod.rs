@@ -4,7 +4,7 @@
 mod connection;
 mod shutdown;
 
-use connection::{Activity, Answered, Conn, LiveConnection, bump};
+use connection::{Activity, Answered, Conn, LiveConnection, bump_own};
 pub(crate) use shutdown::shutdown_signal;
 
 use std::convert::Infallible;
@@ -137,7 +137,7 @@ pub(crate) async fn run(
             // Only when an IP throttle reads it: the first extension allocates a map.
             let peer = app.needs_client_addr().then_some(ClientAddr(peer));
             hyper::service::service_fn(move |mut req: http::Request<Incoming>| {
-                bump(&activity.begun);
+                bump_own(&activity.begun);
                 if let Some(peer) = peer {
                     req.extensions_mut().insert(peer);
                 }
