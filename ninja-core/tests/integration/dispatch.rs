@@ -197,3 +197,49 @@ fn the_request_future_stays_small() {
     let size = std::mem::size_of_val(&app.call(req));
     assert!(size <= 640, "App::call's future is {size} bytes");
 }
+
+#[get("/items")]
+async fn items_list() -> &'static str {
+    "list"
+}
+
+#[get("/items/new")]
+async fn items_new() -> &'static str {
+    "new"
+}
+
+#[get("/items/{id}")]
+async fn items_one(id: String) -> String {
+    format!("one {id}")
+}
+
+#[post("/items/new")]
+async fn items_create() -> &'static str {
+    "created"
+}
+
+/// Static segments and parameters at one level: a static segment beats a parameter, case
+/// and slashes are exact, a path answers its own methods, `HEAD` like `GET` without a body.
+#[tokio::test]
+async fn static_paths_and_parameters_route_as_one_table() {
+    let c = TestClient::new(NinjaApi::new("t", "1").routes(routes![
+        items_list,
+        items_new,
+        items_one,
+        items_create
+    ]));
+    assert_eq!(c.get("/items").send().await.text(), "list");
+    assert_eq!(c.get("/items/new").send().await.text(), "new");
+    assert_eq!(c.post("/items/new").send().await.text(), "created");
+    assert_eq!(c.get("/items/7").send().await.text(), "one 7");
+    assert_eq!(c.get("/items/news").send().await.text(), "one news");
+    for path in ["/Items/new", "/items/new/", "/items/7/x", "/item"] {
+        assert_eq!(c.get(path).send().await.status(), 404, "{path}");
+    }
+    let put = c.put("/items/new").send().await;
+    assert_eq!(put.status(), 405);
+    assert_eq!(put.header("allow"), Some("GET, POST, HEAD, OPTIONS"));
+    let head = c.request(http::Method::HEAD, "/items/new").send().await;
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.text(), "");
+}
