@@ -158,7 +158,7 @@ impl<const DEFAULT: u32, const MAX: u32> FromRequestParts for LimitOffset<DEFAUL
             limit: Option<u32>,
             offset: Option<u64>,
         }
-        let raw: Raw = deserialize_named(cx.query()?, "query")?;
+        let raw: Raw = deserialize_named(&*cx.query()?, "query")?;
         let offset = raw.offset.unwrap_or(0);
         if offset > MAX_OFFSET {
             return Err(field_error(
@@ -205,7 +205,7 @@ where
             limit: Option<u32>,
             cursor: Option<C>,
         }
-        let raw: Raw<C> = deserialize_named(cx.query()?, "query")?;
+        let raw: Raw<C> = deserialize_named(&*cx.query()?, "query")?;
         Ok(Self {
             limit: limit(raw.limit, DEFAULT, MAX)?,
             cursor: raw.cursor,

@@ -75,7 +75,7 @@ fn split_at_byte(s: &str, sep: u8) -> (&str, &str) {
 /// bytes must be UTF-8. Borrows when nothing needs decoding.
 fn decode(s: &str) -> Result<Text<'_>, std::str::Utf8Error> {
     // Most keys and values need nothing: borrowed as they are (already UTF-8).
-    if !s.bytes().any(|b| b == b'%' || b == b'+') {
+    if is_plain(s) {
         return Ok(Text::Borrowed(s));
     }
     if s.contains('+') {
@@ -88,9 +88,14 @@ fn decode(s: &str) -> Result<Text<'_>, std::str::Utf8Error> {
     }
 }
 
+/// Whether `s` has nothing to decode (no `%`, no `+`).
+pub(crate) fn is_plain(s: &str) -> bool {
+    !s.bytes().any(|b| b == b'%' || b == b'+')
+}
+
 /// Splits and decodes a raw query string. Invalid UTF-8 after decoding is a 400.
 pub(crate) fn parse_query(raw: &str) -> Result<QueryPairs<'_>, Problem> {
-    if !raw.bytes().any(|b| b == b'%' || b == b'+') {
+    if is_plain(raw) {
         return Ok(QueryPairs::Plain(raw));
     }
     let bad = || Problem::bad_request("the query string is not valid UTF-8 once percent-decoded");
@@ -130,7 +135,7 @@ impl<T> std::ops::Deref for Query<T> {
 
 impl<T: DeserializeOwned + schemars::JsonSchema> FromRequestParts for Query<T> {
     fn from_request_parts(cx: &RequestCx<'_>, _: &Arg) -> Result<Self, Problem> {
-        deserialize_named(cx.query()?, "query").map(Query)
+        deserialize_named(&*cx.query()?, "query").map(Query)
     }
 
     fn describe(op: &mut OperationDoc<'_>, arg: &Arg) {
