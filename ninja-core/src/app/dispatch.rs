@@ -281,7 +281,10 @@ impl Shared {
         let app = Arc::clone(self);
         Box::pin(async move {
             std::future::poll_fn(|cx| stack.poll_ready(cx)).await;
-            let res = stack.call(req).await;
+            let answer = stack.call(req);
+            // Not kept while the stack answers: what a layer's clone holds is released now.
+            drop(stack);
+            let res = answer.await;
             match api {
                 Some(i) => app.apis[i].finish(res),
                 None => res,

@@ -10,9 +10,8 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
-use futures_util::task::AtomicWaker;
 use hyper::body::Incoming;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -174,9 +173,14 @@ async fn watch_connection<C: Graceful>(
 }
 
 /// Wakes a connection's task for its timer or shutdown signal, and remembers that it did.
+///
+/// The task's waker is kept, not taken by a ring (an `AtomicWaker` gives its waker up to the
+/// first wake, and a ring racing the poll that re-registers could leave none, after which
+/// the connection would never be cut when idle or drained on shutdown). Replaced under the
+/// lock only when the task's waker changes, which is rare; rings are four per period.
 struct Alarm {
     rang: AtomicBool,
-    task: AtomicWaker,
+    task: Mutex<Option<Waker>>,
 }
 
 impl Default for Alarm {
@@ -184,23 +188,28 @@ impl Default for Alarm {
     fn default() -> Self {
         Self {
             rang: AtomicBool::new(true),
-            task: AtomicWaker::new(),
+            task: Mutex::new(None),
         }
     }
 }
 
 impl Alarm {
     /// Whether the alarm rang since the last call (and resets it), making sure it wakes
-    /// `task` from now on. `known` is the waker registered last: a ring uses it up, and a
-    /// task's waker rarely changes, so most calls are one load and one comparison.
+    /// `task`. `known` is the waker kept last: most calls are one comparison and one load.
     fn rang(&self, task: &Waker, known: &mut Option<Waker>) -> bool {
-        if !self.rang.load(Ordering::Acquire) && known.as_ref().is_some_and(|w| w.will_wake(task)) {
-            return false;
+        if !known.as_ref().is_some_and(|w| w.will_wake(task)) {
+            // Kept before the flag is read: a ring after the read wakes `task`.
+            *self.kept() = Some(task.clone());
+            *known = Some(task.clone());
         }
-        // Registered before the flag is read: a ring from now on wakes `task`.
-        self.task.register(task);
-        *known = Some(task.clone());
-        self.rang.swap(false, Ordering::AcqRel)
+        self.rang.load(Ordering::Acquire) && self.rang.swap(false, Ordering::AcqRel)
+    }
+
+    fn kept(&self) -> std::sync::MutexGuard<'_, Option<Waker>> {
+        // Nothing that can panic runs under the lock; a poisoned one is still sound.
+        self.task
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -210,8 +219,12 @@ impl Wake for Alarm {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
+        // Set before the lock is taken: a poll that read the flag unset kept its waker
+        // under the lock first, so this wakes that waker.
         self.rang.store(true, Ordering::Release);
-        self.task.wake();
+        if let Some(task) = self.kept().as_ref() {
+            task.wake_by_ref();
+        }
     }
 }
 
@@ -374,5 +387,51 @@ where
                 tracing::debug!(error = %e, "connection ended with an error");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A waker counting its wakes.
+    #[derive(Default)]
+    struct Count(AtomicU32);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// Every ring wakes the task's current waker, however rings and polls alternate: the
+    /// waker is kept, not used up by the first ring (with an `AtomicWaker`, a ring racing
+    /// a poll could leave none, and the connection would never be looked at again).
+    #[test]
+    fn every_ring_wakes_the_task() {
+        let alarm = Arc::new(Alarm::default());
+        let ring = Waker::from(Arc::clone(&alarm));
+        let first = Arc::new(Count::default());
+        let task = Waker::from(Arc::clone(&first));
+        let mut known = None;
+        assert!(alarm.rang(&task, &mut known), "rung at first");
+        assert!(!alarm.rang(&task, &mut known));
+        for n in 1..=3 {
+            ring.wake_by_ref();
+            ring.wake_by_ref();
+            assert_eq!(first.0.load(Ordering::SeqCst), 2 * n, "each ring wakes");
+            assert!(alarm.rang(&task, &mut known));
+            assert!(!alarm.rang(&task, &mut known), "reset once seen");
+        }
+        // The task's waker changed: the new one is woken from now on.
+        let second = Arc::new(Count::default());
+        let moved = Waker::from(Arc::clone(&second));
+        assert!(!alarm.rang(&moved, &mut known));
+        ring.wake_by_ref();
+        assert_eq!(second.0.load(Ordering::SeqCst), 1);
+        assert_eq!(first.0.load(Ordering::SeqCst), 6);
     }
 }
