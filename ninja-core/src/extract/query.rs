@@ -100,8 +100,8 @@ pub(crate) fn parse_query(raw: &str) -> Result<QueryPairs<'_>, Problem> {
     }
     let bad = || Problem::bad_request("the query string is not valid UTF-8 once percent-decoded");
     let mut pairs = Vec::new();
-    for piece in raw.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = piece.split_once('=').unwrap_or((piece, ""));
+    // Split as plain text is read: one definition of a pair for both.
+    for (k, v) in Pairs::Plain(raw) {
         pairs.push((decode(k).map_err(|_| bad())?, decode(v).map_err(|_| bad())?));
     }
     Ok(QueryPairs::Decoded(pairs))
