@@ -136,22 +136,29 @@ mod typed_client {
         format!("{:?}", head.version)
     }
 
+    /// Serves `api` over HTTPS with a certificate made in `dir`: its base URL, and two
+    /// clients trusting it, one letting ALPN choose the protocol, one insisting on HTTP/2.
+    async fn https(api: NinjaApi, dir: &std::path::Path) -> (String, [Client; 2]) {
+        let (cert, key) = super::certificate(dir);
+        let addr = super::serve(api.tls_pem(&cert, &key)).await;
+        let base = format!("https://localhost:{}", addr.port());
+        let pem = std::fs::read(&cert).expect("read");
+        let trusting = |http2: bool| {
+            let b = Client::builder(&base).add_root_certificate(&pem);
+            let b = if http2 { b.http2() } else { b };
+            b.build().expect("client")
+        };
+        let clients = [trusting(false), trusting(true)];
+        (base, clients)
+    }
+
     #[tokio::test]
     async fn the_typed_client_speaks_https() {
         let dir = tempfile::tempdir().expect("a temp dir");
-        let (cert, key) = super::certificate(dir.path());
-        let addr = super::serve(
-            NinjaApi::new("tls", "1")
-                .routes(routes![super::hello, version])
-                .tls_pem(&cert, &key),
-        )
-        .await;
-        let base = format!("https://localhost:{}", addr.port());
-        let pem = std::fs::read(&cert).expect("read");
-        for http2 in [false, true] {
-            let b = Client::builder(&base).add_root_certificate(&pem);
-            let b = if http2 { b.http2() } else { b };
-            let c = GreeterClient::from_client(b.build().expect("client"));
+        let api = NinjaApi::new("tls", "1").routes(routes![super::hello, version]);
+        let (base, clients) = https(api, dir.path()).await;
+        for (http2, client) in [false, true].into_iter().zip(clients) {
+            let c = GreeterClient::from_client(client);
             assert_eq!(c.hello().await.expect("answered"), "hello over tls");
             // ALPN picks HTTP/2 when the client does not insist; `http2()` insists.
             assert_eq!(
@@ -173,7 +180,6 @@ mod typed_client {
     /// client upgrades over an HTTP/1.1 connection of its own (`http2()` clients too).
     #[cfg(feature = "ws")]
     mod websockets {
-        use ninja_core::client::Client;
         use ninja_core::prelude::*;
         use ninja_core::ws::{Message, WebSocketResponse, WebSocketUpgrade};
 
@@ -197,19 +203,10 @@ mod typed_client {
         #[tokio::test]
         async fn the_typed_client_opens_websockets_over_https() {
             let dir = tempfile::tempdir().expect("a temp dir");
-            let (cert, key) = super::super::certificate(dir.path());
-            let addr = super::super::serve(
-                NinjaApi::new("tls", "1")
-                    .routes(routes![echo])
-                    .tls_pem(&cert, &key),
-            )
-            .await;
-            let base = format!("https://localhost:{}", addr.port());
-            let pem = std::fs::read(&cert).expect("read");
-            for http2 in [false, true] {
-                let b = Client::builder(&base).add_root_certificate(&pem);
-                let b = if http2 { b.http2() } else { b };
-                let c = EchoesClient::from_client(b.build().expect("client"));
+            let api = NinjaApi::new("tls", "1").routes(routes![echo]);
+            let (_, clients) = super::https(api, dir.path()).await;
+            for (http2, client) in [false, true].into_iter().zip(clients) {
+                let c = EchoesClient::from_client(client);
                 let mut socket = c.echo().await.expect("upgraded");
                 socket.send(Message::text("over tls")).await.expect("sent");
                 let back = socket.recv().await.expect("a message").expect("read");
