@@ -209,8 +209,7 @@ fn operation(
         if place == "path" {
             in_path.push(wire.to_owned());
         }
-        let arg_name = unique(&mut taken, &snake(wire));
-        let arg = rust_ident(&arg_name);
+        let arg = unique(&mut taken, &snake(wire), rust_ident);
         // The server's name for a header is the argument's with `-` for `_`, any case.
         // (The name the argument ends up with: `self` becomes `self_`, `type` `r#type`.)
         let plain = syn::ext::IdentExt::unraw(&arg).to_string();
@@ -261,7 +260,7 @@ fn operation(
             "application/octet-stream" => quote!(::ninja_core::BodyStream),
             other => return Err(format!("a `{other}` body")),
         };
-        let arg = rust_ident(&unique(&mut taken, "body"));
+        let arg = unique(&mut taken, "body", rust_ident);
         args.push(quote!(#arg: #ty));
     }
     let responses = op
@@ -408,12 +407,12 @@ fn error_enum(
     let mut taken: Vec<String> = Vec::new();
     for (status, code, members) in variants {
         // Codes are any text: `not-found` and `notFound` would both be `NotFound`.
-        let variant = type_ident(&unique(&mut taken, &type_ident(code).to_string()));
+        let variant = unique(&mut taken, code, type_ident);
         let mut fields = Vec::new();
         let mut values = Vec::new();
         let mut field_names: Vec<String> = Vec::new();
         for (member, schema, required) in members {
-            let field = rust_ident(&unique(&mut field_names, &snake(member)));
+            let field = unique(&mut field_names, &snake(member), rust_ident);
             let ty = type_of(types, schema.clone(), &format!("{name}_{code}_{member}"))?;
             let read = quote!(p.extensions.get(#member));
             if *required {
@@ -482,16 +481,23 @@ fn resolve<'a>(doc: &'a Value, v: &'a Value) -> Result<&'a Value, String> {
     }
 }
 
-/// `name`, or `name_2`, `name_3`.. if an earlier argument took it.
-fn unique(taken: &mut Vec<String>, name: &str) -> String {
+/// The identifier `make` spells `name` as, or `name_2`, `name_3`.. if an earlier name was
+/// spelled the same.
+fn unique(taken: &mut Vec<String>, name: &str, make: fn(&str) -> Ident) -> Ident {
     let mut candidate = name.to_owned();
     let mut n = 1;
-    while taken.contains(&candidate) {
+    loop {
+        // Checked as finally spelled: `make` may rename (`self` to `self_`, `not-found_2`
+        // to `NotFound2`) onto a name another text gives as it is.
+        let ident = make(&candidate);
+        let spelled = ident.to_string();
+        if !taken.contains(&spelled) {
+            taken.push(spelled);
+            return ident;
+        }
         n += 1;
         candidate = format!("{name}_{n}");
     }
-    taken.push(candidate.clone());
-    candidate
 }
 
 /// The Rust type of `schema`, added to `types` (named after `hint` if it needs a name).
@@ -673,5 +679,23 @@ mod tests {
             .map(|c| super::type_ident(c).to_string())
             .collect();
         assert_eq!(names, ["NotFound", "V404", "V", "V", "Self_", "V"]);
+    }
+
+    /// Names are unique as finally spelled: `notFound` after `not-found` is `NotFound2`,
+    /// so a literal `NotFound2` after both takes the next one; `self_` after `self` too.
+    #[test]
+    fn names_are_unique_as_spelled() {
+        let mut taken = Vec::new();
+        let variants: Vec<String> = ["not-found", "notFound", "NotFound2"]
+            .iter()
+            .map(|c| super::unique(&mut taken, c, super::type_ident).to_string())
+            .collect();
+        assert_eq!(variants, ["NotFound", "NotFound2", "NotFound22"]);
+        let mut taken = Vec::new();
+        let fields: Vec<String> = ["self", "self_"]
+            .iter()
+            .map(|m| super::unique(&mut taken, m, super::rust_ident).to_string())
+            .collect();
+        assert_eq!(fields, ["self_", "self__2"]);
     }
 }
