@@ -427,7 +427,11 @@ macro_rules! live_cases {
             std::io::Cursor::new(vec![1u8; 70_000]),
             FailingReader,
         ));
-        assert!(c.upload(failing)$(.$aw)?.is_err(), "a read error aborts the upload");
+        let failed = c.upload(failing)$(.$aw)?;
+        assert!(
+            matches!(failed, Err(ninja_core::client::ClientError::Transport(_))),
+            "a read error aborts the upload: {failed:?}"
+        );
     }};
 }
 

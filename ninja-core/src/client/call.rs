@@ -299,14 +299,10 @@ impl RequestBody {
     pub fn from_reader<R: std::io::Read + Send + 'static>(reader: R) -> Self {
         let chunks = futures_util::stream::try_unfold(reader, |mut reader| async move {
             let read = tokio::task::spawn_blocking(move || {
-                let mut chunk = vec![0; 64 << 10];
-                let n = loop {
-                    match reader.read(&mut chunk) {
-                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                        other => break other?,
-                    }
-                };
-                chunk.truncate(n);
+                use std::io::Read as _;
+                // Whole chunks (short reads joined), `Interrupted` retried, no zero-filling.
+                let mut chunk = Vec::with_capacity(64 << 10);
+                (&mut reader).take(64 << 10).read_to_end(&mut chunk)?;
                 Ok::<_, std::io::Error>((reader, chunk))
             });
             let (reader, chunk) = read.await.map_err(std::io::Error::other)??;

@@ -216,14 +216,15 @@ impl ClientBuilder {
     }
 
     /// The async client.
-    pub fn build(self) -> Result<Client, ClientError> {
-        if let Some(e) = self.error.clone() {
+    pub fn build(mut self) -> Result<Client, ClientError> {
+        if let Some(e) = self.error.take() {
             return Err(ClientError::Request(e));
         }
         let http = self.reqwest(if self.http2 { Some(true) } else { None })?;
         // WebSocket upgrades are HTTP/1.1 only: over HTTPS (where ALPN picks HTTP/2) or
         // with `http2()`, they go through a pool of HTTP/1.1 connections of their own.
-        let h1 = self.http2 || self.base.starts_with("https:");
+        // Without `ws` no operation upgrades: no second client.
+        let h1 = cfg!(feature = "ws") && (self.http2 || self.base.starts_with("https:"));
         let upgrades = if h1 {
             Some(self.reqwest(Some(false))?)
         } else {
