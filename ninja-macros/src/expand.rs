@@ -117,7 +117,7 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
     } else if args.inline.is_some() {
         quote_spanned!(ident.span()=> move |(#(#vars,)*)| ::std::future::ready(#np::run_inline(move || (#respond)(#ident(#(#vars),*)))))
     } else {
-        quote_spanned!(ident.span()=> move |(#(#vars,)*)| __ninja_exec.run_blocking(move || (#respond)(#ident(#(#vars),*))))
+        quote_spanned!(ident.span()=> move |(#(#vars,)*)| __ninja_exec.run_blocking(move || #ident(#(#vars),*), #respond))
     };
 
     let (summary, description) = doc::summary_and_description(&f.attrs);

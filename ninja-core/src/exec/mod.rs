@@ -148,18 +148,32 @@ impl Exec {
         }
     }
 
-    /// Runs a sync handler (and its response serialization) on the blocking pool: queued
-    /// now, answered when the returned future is awaited.
-    pub fn run_blocking<F, R>(&self, f: F) -> impl Future<Output = Response> + Send + use<F, R>
+    /// Runs a sync handler on the blocking pool (queued now) and, once it has returned, makes
+    /// its answer with `respond` in the awaiting task, as for an async handler.
+    ///
+    /// The answer is made here rather than on the pool so that its allocations (the header
+    /// map, the serialized body) are made and freed by the same thread: made on a pool
+    /// thread and freed on the reactor, each missed the allocator's per-thread cache
+    /// (callgrind, sync hello: 14,154 · 14,429 → 13,355 · 13,314 instructions a request).
+    /// A handler whose answer is costly to serialize still runs its own work on the pool;
+    /// a panic while answering is a 500 like the handler's.
+    pub fn run_blocking<F, R>(
+        &self,
+        f: F,
+        respond: fn(R) -> Response,
+    ) -> impl Future<Output = Response> + Send + use<F, R>
     where
         F: FnOnce() -> R + Send + 'static,
-        R: IntoResponse,
+        R: Send + 'static,
     {
-        let queued = self.spawn(move || f().into_response());
+        let queued = self.spawn(f);
         async move {
             match queued {
                 Ok(rx) => match rx.await {
-                    Ok(Ok(res)) => res,
+                    Ok(Ok(r)) => match std::panic::catch_unwind(AssertUnwindSafe(|| respond(r))) {
+                        Ok(res) => res,
+                        Err(payload) => panicked(&payload),
+                    },
                     Ok(Err(payload)) => panicked(&payload),
                     Err(_) => shutting_down().into_response(),
                 },
