@@ -116,6 +116,10 @@ fn generate(method: &str, args: &RouteArgs, f: &ItemFn, h: &Handler) -> TokenStr
         quote_spanned!(ident.span()=> move |(#(#vars,)*)| #np::run_async(__ninja_exec, #ident(#(#vars),*), #respond))
     } else if args.inline.is_some() {
         quote_spanned!(ident.span()=> move |(#(#vars,)*)| ::std::future::ready(#np::run_inline(move || (#respond)(#ident(#(#vars),*)))))
+    } else if vars.is_empty() {
+        // The function itself, not a closure calling it (clippy's `redundant_closure` in the
+        // user's crate).
+        quote_spanned!(ident.span()=> move |()| __ninja_exec.run_blocking(#ident, #respond))
     } else {
         quote_spanned!(ident.span()=> move |(#(#vars,)*)| __ninja_exec.run_blocking(move || #ident(#(#vars),*), #respond))
     };

@@ -2,6 +2,7 @@
 //! ([`Exec`]), the task-local that lets [`blocking`] find it, and the count of background
 //! work a shutdown waits on. Below extraction and handlers, which both use it.
 
+mod handoff;
 mod pool;
 mod tracker;
 
@@ -12,10 +13,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use http::{HeaderValue, StatusCode, header};
-use tokio::sync::oneshot;
 
 use crate::problem::Problem;
 use crate::response::{IntoResponse, Response};
+use handoff::{Handoff, Outcome};
 use pool::Pool;
 pub(crate) use tracker::{Running, Tracker};
 
@@ -103,7 +104,7 @@ impl Exec {
 
     /// Queues `f` on the blocking pool, or answers 503 with `Retry-After` at once when every
     /// slot is taken (all threads busy and the queue full) instead of queueing without bound.
-    fn spawn<F, T>(&self, f: F) -> Result<oneshot::Receiver<Ran<T>>, Problem>
+    fn spawn<F, T>(&self, f: F) -> Result<Outcome<F, T>, Problem>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
@@ -116,16 +117,10 @@ impl Exec {
                 .with_detail("the server is busy; try again shortly")
                 .with_header(header::RETRY_AFTER, HeaderValue::from_static("1")));
         }
-        // Created here so that a job dropped unrun still gives its slot back.
-        let slot = Slot(Arc::clone(&inner.in_flight));
-        let (tx, rx) = oneshot::channel();
-        inner.pool.execute(Box::new(move || {
-            let result = std::panic::catch_unwind(AssertUnwindSafe(f));
-            // Free the slot before answering: a client's next request must find it free.
-            drop(slot);
-            let _ = tx.send(result);
-        }));
-        Ok(rx)
+        // Taken here so that a call dropped unrun still gives its slot back.
+        let call = Handoff::new(f, Slot(Arc::clone(&inner.in_flight)));
+        inner.pool.execute(Arc::clone(&call) as pool::Job);
+        Ok(Outcome(call))
     }
 
     /// Runs `f` on the blocking pool: its value, a 503 when the pool is full or shutting
@@ -138,12 +133,12 @@ impl Exec {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let rx = self.spawn(f);
+        let outcome = self.spawn(f);
         async move {
-            match rx?.await {
-                Ok(Ok(v)) => Ok(v),
-                Ok(Err(payload)) => Err(log_panic(&payload)),
-                Err(_) => Err(shutting_down()),
+            match outcome?.await {
+                Some(Ok(v)) => Ok(v),
+                Some(Err(payload)) => Err(log_panic(&payload)),
+                None => Err(shutting_down()),
             }
         }
     }
@@ -169,13 +164,15 @@ impl Exec {
         let queued = self.spawn(f);
         async move {
             match queued {
-                Ok(rx) => match rx.await {
-                    Ok(Ok(r)) => match std::panic::catch_unwind(AssertUnwindSafe(|| respond(r))) {
-                        Ok(res) => res,
-                        Err(payload) => panicked(&payload),
-                    },
-                    Ok(Err(payload)) => panicked(&payload),
-                    Err(_) => shutting_down().into_response(),
+                Ok(outcome) => match outcome.await {
+                    Some(Ok(r)) => {
+                        match std::panic::catch_unwind(AssertUnwindSafe(|| respond(r))) {
+                            Ok(res) => res,
+                            Err(payload) => panicked(&payload),
+                        }
+                    }
+                    Some(Err(payload)) => panicked(&payload),
+                    None => shutting_down().into_response(),
                 },
                 Err(busy) => busy.into_response(),
             }
@@ -212,7 +209,7 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    let rx = match CURRENT.try_with(Exec::clone) {
+    let outcome = match CURRENT.try_with(Exec::clone) {
         Ok(exec) => exec.spawn(f)?,
         Err(_) => {
             return match tokio::task::spawn_blocking(f).await {
@@ -222,10 +219,10 @@ where
             };
         }
     };
-    match rx.await {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(payload)) => std::panic::resume_unwind(payload),
-        Err(_) => Err(shutting_down()),
+    match outcome.await {
+        Some(Ok(v)) => Ok(v),
+        Some(Err(payload)) => std::panic::resume_unwind(payload),
+        None => Err(shutting_down()),
     }
 }
 

@@ -25,8 +25,14 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
-/// A unit of work.
-pub(crate) type Job = Box<dyn FnOnce() + Send + 'static>;
+/// A unit of work, run once by a worker.
+pub(crate) trait Run: Send + Sync + 'static {
+    fn run(&self);
+    /// Told when the pool drops the job unrun (it went away with work queued).
+    fn abandon(&self);
+}
+
+pub(crate) type Job = std::sync::Arc<dyn Run>;
 
 /// How long an idle worker waits for work before it exits.
 const KEEP_ALIVE: Duration = Duration::from_secs(10);
@@ -52,6 +58,14 @@ struct State {
     notified: usize,
     /// Workers woken (or created) that have not taken a job yet: they will drain the queue.
     waking: usize,
+}
+
+impl Drop for State {
+    fn drop(&mut self) {
+        for job in self.queue.drain(..) {
+            job.abandon();
+        }
+    }
 }
 
 impl Pool {
@@ -127,7 +141,8 @@ impl Workers {
                 // More work queued: someone else takes it in case this job blocks.
                 self.ensure_awake(&mut state);
                 drop(state);
-                job();
+                job.run();
+                drop(job);
                 state = self.lock();
                 continue;
             }
@@ -180,13 +195,47 @@ mod tests {
     use std::sync::mpsc;
     use std::time::Instant;
 
+    /// A closure as a job.
+    struct Once<F>(Mutex<Option<F>>);
+
+    impl<F: FnOnce() + Send + 'static> Run for Once<F> {
+        fn run(&self) {
+            let f = self.0.lock().expect("not poisoned").take();
+            f.expect("run once")();
+        }
+        fn abandon(&self) {}
+    }
+
+    fn job(f: impl FnOnce() + Send + 'static) -> Job {
+        Arc::new(Once(Mutex::new(Some(f))))
+    }
+
+    /// Work still queued when the pool goes is told so (its task answers 503), not lost.
+    #[test]
+    fn queued_jobs_are_abandoned_when_the_pool_goes() {
+        struct Told(Arc<AtomicUsize>);
+        impl Run for Told {
+            fn run(&self) {}
+            fn abandon(&self) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let told = Arc::new(AtomicUsize::new(0));
+        let mut state = State::default();
+        for _ in 0..3 {
+            state.queue.push_back(Arc::new(Told(Arc::clone(&told))));
+        }
+        drop(state);
+        assert_eq!(told.load(Ordering::SeqCst), 3);
+    }
+
     #[test]
     fn runs_every_job() {
         let pool = Pool::new(4);
         let (tx, rx) = mpsc::channel();
         for i in 0..1000 {
             let tx = tx.clone();
-            pool.execute(Box::new(move || tx.send(i).expect("receiver alive")));
+            pool.execute(job(move || tx.send(i).expect("receiver alive")));
         }
         let mut got: Vec<i32> = (0..1000)
             .map(|_| rx.recv_timeout(Duration::from_secs(5)).expect("ran"))
@@ -204,7 +253,7 @@ mod tests {
         let start = Instant::now();
         for _ in 0..8 {
             let tx = tx.clone();
-            pool.execute(Box::new(move || {
+            pool.execute(job(move || {
                 std::thread::sleep(Duration::from_millis(300));
                 tx.send(()).expect("receiver alive");
             }));
@@ -235,7 +284,7 @@ mod tests {
         }
         let pool = Pool::new(1);
         let (tx, rx) = mpsc::channel();
-        pool.execute(Box::new(move || tx.send(policy()).expect("receiver alive")));
+        pool.execute(job(move || tx.send(policy()).expect("receiver alive")));
         let in_pool = rx.recv_timeout(Duration::from_secs(5)).expect("ran");
         assert_eq!(in_pool, "3", "SCHED_BATCH in the pool");
         assert_eq!(policy(), "0", "the caller's thread is left as it was");
@@ -249,7 +298,7 @@ mod tests {
         let (tx, rx) = mpsc::channel();
         for _ in 0..12 {
             let (running, peak, tx) = (running.clone(), peak.clone(), tx.clone());
-            pool.execute(Box::new(move || {
+            pool.execute(job(move || {
                 let now = running.fetch_add(1, Ordering::SeqCst) + 1;
                 peak.fetch_max(now, Ordering::SeqCst);
                 std::thread::sleep(Duration::from_millis(50));

@@ -1,0 +1,180 @@
+//! One call handed to the pool and its outcome handed back, in one allocation.
+//!
+//! The call (the closure and its slot of the pool's bound) waits in the pool's queue as
+//! part of the same `Arc` its outcome comes back in and the awaiting task's waker is kept
+//! in. A boxed closure and a `oneshot` channel took two allocations (the box made on the
+//! reactor, freed on a pool thread) and the channel's own bookkeeping.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+
+use super::pool::Run;
+use super::{Ran, Slot};
+
+/// A call on its way through the pool.
+pub(super) struct Handoff<F, T>(Mutex<Stage<F, T>>);
+
+enum Stage<F, T> {
+    /// In the pool's queue; the task waiting for it, once it has looked.
+    Queued(F, Slot, Option<Waker>),
+    Running(Option<Waker>),
+    /// Run; its outcome until the task takes it.
+    Done(Option<Ran<T>>),
+    /// Dropped by the pool unrun (the pool went away with work queued).
+    Abandoned,
+}
+
+impl<F, T> Handoff<F, T> {
+    pub(super) fn new(f: F, slot: Slot) -> Arc<Self> {
+        Arc::new(Self(Mutex::new(Stage::Queued(f, slot, None))))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Stage<F, T>> {
+        // Nothing runs under this lock but moves: it cannot be poisoned by a handler.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Puts `stage` in place and wakes the waiting task, if one is waiting.
+    fn finish(&self, stage: Stage<F, T>) {
+        let waker = match std::mem::replace(&mut *self.lock(), stage) {
+            Stage::Queued(_, _, waker) | Stage::Running(waker) => waker,
+            _ => None,
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+impl<F, T> Run for Handoff<F, T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    fn run(&self) {
+        let (f, slot) = {
+            let mut stage = self.lock();
+            match std::mem::replace(&mut *stage, Stage::Running(None)) {
+                Stage::Queued(f, slot, waker) => {
+                    *stage = Stage::Running(waker);
+                    (f, slot)
+                }
+                other => {
+                    *stage = other;
+                    return;
+                }
+            }
+        };
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        // The slot is free before the answer goes: a client's next request must find it.
+        drop(slot);
+        self.finish(Stage::Done(Some(ran)));
+    }
+
+    fn abandon(&self) {
+        let queued = matches!(*self.lock(), Stage::Queued(..));
+        if queued {
+            self.finish(Stage::Abandoned);
+        }
+    }
+}
+
+/// The outcome of a call, as the awaiting task sees it: `None` when the pool dropped the
+/// call unrun.
+pub(super) struct Outcome<F, T>(pub(super) Arc<Handoff<F, T>>);
+
+impl<F, T> Future for Outcome<F, T> {
+    type Output = Option<Ran<T>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Ran<T>>> {
+        let mut stage = self.0.lock();
+        match &mut *stage {
+            Stage::Queued(_, _, waker) | Stage::Running(waker) => {
+                match waker {
+                    Some(kept) if kept.will_wake(cx.waker()) => {}
+                    _ => *waker = Some(cx.waker().clone()),
+                }
+                Poll::Pending
+            }
+            Stage::Done(ran) => Poll::Ready(Some(ran.take().expect("polled after it was ready"))),
+            Stage::Abandoned => Poll::Ready(None),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::Wake;
+
+    #[derive(Default)]
+    struct Count(AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn call<T>(
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> (Arc<Handoff<impl FnOnce() -> T + Send + 'static, T>>, Arc<AtomicUsize>) {
+        let bound = Arc::new(AtomicUsize::new(1));
+        (Handoff::new(f, Slot(Arc::clone(&bound))), bound)
+    }
+
+    /// The task waits, the call runs (its slot freed), the task is woken once and takes
+    /// the value; a panic comes back as the panic's payload.
+    #[test]
+    fn a_call_comes_back_once_with_its_outcome() {
+        let woken = Arc::new(Count::default());
+        let waker = Waker::from(Arc::clone(&woken));
+        let mut cx = Context::from_waker(&waker);
+        let (handoff, bound) = call(|| 7);
+        let mut outcome = Outcome(Arc::clone(&handoff));
+        assert!(Pin::new(&mut outcome).poll(&mut cx).is_pending());
+        handoff.run();
+        assert_eq!(bound.load(Ordering::SeqCst), 0, "slot given back");
+        assert_eq!(woken.0.load(Ordering::SeqCst), 1);
+        match Pin::new(&mut outcome).poll(&mut cx) {
+            Poll::Ready(Some(Ok(7))) => {}
+            _ => panic!("not the value"),
+        }
+        // Run twice (it never is): nothing runs again, nobody is woken again.
+        handoff.run();
+        assert_eq!(woken.0.load(Ordering::SeqCst), 1);
+
+        let (handoff, _) = call(|| -> u8 { panic!("boom") });
+        handoff.run();
+        let ran = Pin::new(&mut Outcome(handoff)).poll(&mut cx);
+        assert!(matches!(ran, Poll::Ready(Some(Err(_)))));
+    }
+
+    /// Dropped unrun by the pool: the task is woken and told, and the slot is given back.
+    #[test]
+    fn an_abandoned_call_is_told_and_frees_its_slot() {
+        let woken = Arc::new(Count::default());
+        let waker = Waker::from(Arc::clone(&woken));
+        let mut cx = Context::from_waker(&waker);
+        let (handoff, bound) = call(|| 1);
+        let mut outcome = Outcome(Arc::clone(&handoff));
+        assert!(Pin::new(&mut outcome).poll(&mut cx).is_pending());
+        handoff.abandon();
+        assert_eq!(woken.0.load(Ordering::SeqCst), 1);
+        assert_eq!(bound.load(Ordering::SeqCst), 0, "slot given back");
+        assert!(matches!(Pin::new(&mut outcome).poll(&mut cx), Poll::Ready(None)));
+        // A call that ran is not abandoned after the fact.
+        let (handoff, _) = call(|| 2);
+        handoff.run();
+        handoff.abandon();
+        assert!(matches!(
+            Pin::new(&mut Outcome(handoff)).poll(&mut cx),
+            Poll::Ready(Some(Ok(2)))
+        ));
+    }
+}
