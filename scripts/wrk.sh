@@ -8,7 +8,9 @@
 # Each variant's server is started pinned to CPU 0, wrk (1 thread, 64 connections) pinned to
 # CPU 1; every round runs every variant once, in rotating order. Prints per variant the
 # median req/s and p99 over the rounds, the ratio to raw hyper on the same path, and the
-# median (and range) of each round's ratio to hyper's run in that round.
+# median (and range) of each round's ratio to hyper's run in that round; and the server's CPU
+# time (user + system, all threads) per request, steadier than req/s here (runs of one binary
+# agree within ~2 %): once the server's CPU is the bottleneck, req/s goes as its inverse.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
@@ -42,16 +44,20 @@ for ((round = 0; round < rounds; round++)); do
     pid=$!
     for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
     taskset -c 1 wrk -t1 -c64 -d1s "http://127.0.0.1:$port$path" >/dev/null 2>&1 # warm-up
+    cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
     taskset -c 1 wrk -t1 -c64 -d"${seconds}s" --latency "http://127.0.0.1:$port$path" >"$out/run" 2>&1
+    cpu1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
     kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
     rps=$(awk '/Requests\/sec/ {print $2}' "$out/run")
     p99=$(awk '$1 == "99%" {print $2}' "$out/run")
-    echo "$rps $p99 $round" >>"$out/${label// /_}"
+    # µs of server CPU per request (clock ticks over the requests wrk counted).
+    cpu=$(awk -v t=$((cpu1 - cpu0)) -v k="$(getconf CLK_TCK)" '/requests in/ { printf "%.3f", t / k * 1e6 / $1 }' "$out/run")
+    echo "$rps $p99 $round $cpu" >>"$out/${label// /_}"
   done
 done
 to_us() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); print v} else if (v ~ /ms$/) {sub(/ms$/,"",v); print v*1000} else {sub(/s$/,"",v); print v*1000000}}'; }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-printf '| variant | req/s (median of %s × %s s) | p99 | vs raw hyper (req/s) | same-round ratio: median [min, max] | vs raw hyper (p99) |\n|---|---|---|---|---|---|\n' "$rounds" "$seconds"
+printf '| variant | req/s (median of %s × %s s) | p99 | vs raw hyper (req/s) | same-round ratio: median [min, max] | vs raw hyper (p99) | server CPU per request | vs raw hyper (CPU) |\n|---|---|---|---|---|---|---|---|\n' "$rounds" "$seconds"
 for v in "${variants[@]}"; do
   IFS='|' read -r label server path <<<"$v"
   f="$out/${label// /_}"
@@ -60,15 +66,20 @@ for v in "${variants[@]}"; do
   case $path in /items*) base="hyper_path+query" ;; *) base="hyper_hello" ;; esac
   brps=$(cut -d' ' -f1 "$out/$base" | median)
   bp99=$(cut -d' ' -f2 "$out/$base" | to_us | median)
+  cpu=$(cut -d' ' -f4 "$f" | median)
+  bcpu=$(cut -d' ' -f4 "$out/$base" | median)
   # Each round's ratio to hyper's run of the same round (minutes apart at most), whose
   # median is steadier than a ratio of medians when the machine's speed drifts.
-  ratios=$(join -1 3 -2 3 <(sort -k3 "$f") <(sort -k3 "$out/$base") | awk '{print $2 / $4}')
+  ratios=$(join -1 3 -2 3 <(sort -k3 "$f") <(sort -k3 "$out/$base") | awk '{print $2 / $5}')
   rmed=$(echo "$ratios" | median)
   rmin=$(echo "$ratios" | sort -g | head -1)
   rmax=$(echo "$ratios" | sort -g | tail -1)
-  awk -v l="$label" -v r="$rps" -v p="$p99" -v br="$brps" -v bp="$bp99" -v m="$rmed" -v lo="$rmin" -v hi="$rmax" \
-    'BEGIN { printf "| %s | %.0f | %.0f µs | %.2f× | %.2f× [%.2f, %.2f] | %.2f× |\n", l, r, p, r / br, m, lo, hi, p / bp }'
+  awk -v l="$label" -v r="$rps" -v p="$p99" -v br="$brps" -v bp="$bp99" -v m="$rmed" -v lo="$rmin" -v hi="$rmax" -v c="$cpu" -v bc="$bcpu" \
+    'BEGIN { printf "| %s | %.0f | %.0f µs | %.2f× | %.2f× [%.2f, %.2f] | %.2f× | %.2f µs | %.2f× |\n", l, r, p, r / br, m, lo, hi, p / bp, c, c / bc }'
 done
-ratios=$(join -1 3 -2 3 <(sort -k3 "$out/ninja+stack_hello") <(sort -k3 "$out/axum+stack_hello") | awk '{print $2 / $4}')
+ratios=$(join -1 3 -2 3 <(sort -k3 "$out/ninja+stack_hello") <(sort -k3 "$out/axum+stack_hello") | awk '{print $2 / $5}')
 echo
 echo "ninja+stack ÷ axum+stack, same round: median $(echo "$ratios" | median)×, range $(echo "$ratios" | sort -g | head -1)–$(echo "$ratios" | sort -g | tail -1)"
+cn=$(cut -d' ' -f4 "$out/ninja+stack_hello" | median)
+ca=$(cut -d' ' -f4 "$out/axum+stack_hello" | median)
+echo "server CPU per request, axum+stack ÷ ninja+stack: $(awk -v a="$ca" -v n="$cn" 'BEGIN { printf "%.2f", a / n }')× ($ca vs $cn µs)"

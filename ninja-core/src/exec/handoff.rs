@@ -112,6 +112,12 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::task::Wake;
 
+    /// A task that counts its wake-ups.
+    struct Task {
+        woken: Arc<Count>,
+        waker: Waker,
+    }
+
     #[derive(Default)]
     struct Count(AtomicUsize);
 
@@ -121,9 +127,28 @@ mod tests {
         }
     }
 
+    impl Task {
+        fn new() -> Self {
+            let woken = Arc::new(Count::default());
+            let waker = Waker::from(Arc::clone(&woken));
+            Self { woken, waker }
+        }
+
+        fn poll<F, T>(&self, outcome: &mut Outcome<F, T>) -> Poll<Option<Ran<T>>> {
+            Pin::new(outcome).poll(&mut Context::from_waker(&self.waker))
+        }
+
+        fn wakes(&self) -> usize {
+            self.woken.0.load(Ordering::SeqCst)
+        }
+    }
+
     fn call<T>(
         f: impl FnOnce() -> T + Send + 'static,
-    ) -> (Arc<Handoff<impl FnOnce() -> T + Send + 'static, T>>, Arc<AtomicUsize>) {
+    ) -> (
+        Arc<Handoff<impl FnOnce() -> T + Send + 'static, T>>,
+        Arc<AtomicUsize>,
+    ) {
         let bound = Arc::new(AtomicUsize::new(1));
         (Handoff::new(f, Slot(Arc::clone(&bound))), bound)
     }
@@ -132,48 +157,41 @@ mod tests {
     /// the value; a panic comes back as the panic's payload.
     #[test]
     fn a_call_comes_back_once_with_its_outcome() {
-        let woken = Arc::new(Count::default());
-        let waker = Waker::from(Arc::clone(&woken));
-        let mut cx = Context::from_waker(&waker);
+        let task = Task::new();
         let (handoff, bound) = call(|| 7);
         let mut outcome = Outcome(Arc::clone(&handoff));
-        assert!(Pin::new(&mut outcome).poll(&mut cx).is_pending());
+        assert!(task.poll(&mut outcome).is_pending());
         handoff.run();
         assert_eq!(bound.load(Ordering::SeqCst), 0, "slot given back");
-        assert_eq!(woken.0.load(Ordering::SeqCst), 1);
-        match Pin::new(&mut outcome).poll(&mut cx) {
-            Poll::Ready(Some(Ok(7))) => {}
-            _ => panic!("not the value"),
-        }
+        assert_eq!(task.wakes(), 1);
+        assert!(matches!(task.poll(&mut outcome), Poll::Ready(Some(Ok(7)))));
         // Run twice (it never is): nothing runs again, nobody is woken again.
         handoff.run();
-        assert_eq!(woken.0.load(Ordering::SeqCst), 1);
+        assert_eq!(task.wakes(), 1);
 
         let (handoff, _) = call(|| -> u8 { panic!("boom") });
         handoff.run();
-        let ran = Pin::new(&mut Outcome(handoff)).poll(&mut cx);
+        let ran = task.poll(&mut Outcome(handoff));
         assert!(matches!(ran, Poll::Ready(Some(Err(_)))));
     }
 
     /// Dropped unrun by the pool: the task is woken and told, and the slot is given back.
     #[test]
     fn an_abandoned_call_is_told_and_frees_its_slot() {
-        let woken = Arc::new(Count::default());
-        let waker = Waker::from(Arc::clone(&woken));
-        let mut cx = Context::from_waker(&waker);
+        let task = Task::new();
         let (handoff, bound) = call(|| 1);
         let mut outcome = Outcome(Arc::clone(&handoff));
-        assert!(Pin::new(&mut outcome).poll(&mut cx).is_pending());
+        assert!(task.poll(&mut outcome).is_pending());
         handoff.abandon();
-        assert_eq!(woken.0.load(Ordering::SeqCst), 1);
+        assert_eq!(task.wakes(), 1);
         assert_eq!(bound.load(Ordering::SeqCst), 0, "slot given back");
-        assert!(matches!(Pin::new(&mut outcome).poll(&mut cx), Poll::Ready(None)));
+        assert!(matches!(task.poll(&mut outcome), Poll::Ready(None)));
         // A call that ran is not abandoned after the fact.
         let (handoff, _) = call(|| 2);
         handoff.run();
         handoff.abandon();
         assert!(matches!(
-            Pin::new(&mut Outcome(handoff)).poll(&mut cx),
+            task.poll(&mut Outcome(handoff)),
             Poll::Ready(Some(Ok(2)))
         ));
     }
