@@ -9,8 +9,9 @@
 # CPU 1; every round runs every variant once, in rotating order. Prints per variant the
 # median req/s and p99 over the rounds, the ratio to raw hyper on the same path, and the
 # median (and range) of each round's ratio to hyper's run in that round; and the server's CPU
-# time (user + system, all threads) per request, steadier than req/s here (runs of one binary
-# agree within ~2 %): once the server's CPU is the bottleneck, req/s goes as its inverse.
+# time (user + system, all threads) per request: once the server's CPU is the bottleneck,
+# req/s goes as its inverse. In a quiet hour runs of one binary agree on it within ~2 %; when
+# the host is busy it inflates as req/s drops, so compare it within one run only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
