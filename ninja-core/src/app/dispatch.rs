@@ -3,7 +3,7 @@
 //! API's error handler reshape a problem.
 
 use std::future::Future;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Weak};
 use std::task::{Context, Poll};
 
 use http::request::Parts;
@@ -66,50 +66,12 @@ impl DynService for Inner {
             return Box::pin(std::future::ready(gone));
         };
         let (parts, body) = req.into_parts();
-        Box::pin(shared.route(parts, body, self.depth, None))
+        Box::pin(shared.route(parts, body, self.depth))
     }
 
     fn clone_box(&self) -> Box<dyn DynService> {
         Box::new(self.clone())
     }
-}
-
-/// A connection's clone of the last service (a layer stack, a mounted service) one of its
-/// requests entered, kept for its next request.
-///
-/// A tower service is called through `&mut self`, so a shared stack is cloned for every
-/// request (as axum's routes are): with tower-http's CORS, trace and request-id layers that
-/// is two boxes, a `Vec` and their drops a request (callgrind: ~1,000 instructions). A
-/// service is free again once its `call` has returned the future, so a connection can
-/// keep one clone for all its requests. Never waited on: when another request of the
-/// connection (HTTP/2) holds the lock, this one clones as before.
-#[derive(Default)]
-pub(crate) struct Spare(Mutex<Option<(usize, BoxedService)>>);
-
-impl Spare {
-    /// The kept clone of `stack` if there is one, else a new clone.
-    fn take(&self, stack: &BoxedService) -> BoxedService {
-        let from = address(stack);
-        let kept = self
-            .0
-            .try_lock()
-            .ok()
-            .and_then(|mut kept| kept.take_if(|(of, _)| *of == from));
-        kept.map_or_else(|| stack.clone(), |(_, service)| service)
-    }
-
-    /// Keeps `service`, a clone of the stack at `from`, for the connection's next request.
-    fn keep(&self, from: usize, service: BoxedService) {
-        if let Ok(mut kept) = self.0.try_lock() {
-            *kept = Some((from, service));
-        }
-    }
-}
-
-/// Which stack a clone was made from: the stack's address, stable for the app's life (the
-/// connection keeping the clone holds the app).
-fn address(stack: &BoxedService) -> usize {
-    std::ptr::from_ref(stack).addr()
 }
 
 /// Wraps `inner` in `layers`, innermost first.
@@ -154,7 +116,6 @@ impl Shared {
         parts: Parts,
         body: RequestBody,
         depth: Depth,
-        spare: Option<Arc<Spare>>,
     ) -> impl Future<Output = Response> + Send {
         async move {
             if depth == Depth::Top
@@ -171,7 +132,7 @@ impl Shared {
                         let api = &self.apis[target.api];
                         if let Some(stack) = depth.next(api.stack.as_ref(), target.stack.as_ref()) {
                             let req = matched(parts, at, body, depth);
-                            break 'enter self.enter(stack, req, Some(target.api), spare.as_ref());
+                            break 'enter self.enter(stack, req, Some(target.api));
                         }
                         // Boxed, like the auth check: only throttled routes pay for them.
                         let mut counts: Option<Box<String>> = None;
@@ -241,7 +202,6 @@ impl Shared {
                                 stack,
                                 matched(parts, at, body, depth),
                                 Some(at.api),
-                                spare.as_ref(),
                             );
                         }
                         let mut res = Response::new(Body::empty());
@@ -255,13 +215,12 @@ impl Shared {
                                 stack,
                                 matched(parts, at, body, depth),
                                 Some(at.api),
-                                spare.as_ref(),
                             );
                         }
                         let uri = below_prefix(&parts.uri, rest);
                         let mut req = matched(parts, at, body, depth);
                         *req.uri_mut() = uri;
-                        break 'enter self.enter(service, req, Some(at.api), spare.as_ref());
+                        break 'enter self.enter(service, req, Some(at.api));
                     }
                     Lookup::MethodNotAllowed(allow, at) => {
                         let api = &self.apis[at.api];
@@ -270,7 +229,6 @@ impl Shared {
                                 stack,
                                 matched(parts, at, body, depth),
                                 Some(at.api),
-                                spare.as_ref(),
                             );
                         }
                         api.finish(
@@ -291,7 +249,6 @@ impl Shared {
                                 stack,
                                 Request::from_parts(parts, body),
                                 owner,
-                                spare.as_ref(),
                             );
                         }
                         self.unrouted(
@@ -318,24 +275,18 @@ impl Shared {
         stack: &BoxedService,
         req: Request<RequestBody>,
         api: Option<usize>,
-        spare: Option<&Arc<Spare>>,
     ) -> ResponseFuture {
-        let from = address(stack);
-        let (mut stack, spare) = match spare {
-            Some(spare) => (spare.take(stack), Some(Arc::clone(spare))),
-            None => (stack.clone(), None),
-        };
+        // A clone per request, not one kept per connection for reuse: what `poll_ready`
+        // reserved (a concurrency limit's permit) is given back only when the clone is
+        // dropped, also when an outer layer answered without calling it (a CORS preflight).
+        let mut stack = stack.clone();
         // Keeps the app alive while the stack runs: its innermost service holds it weakly.
         let app = Arc::clone(self);
         Box::pin(async move {
             std::future::poll_fn(|cx| stack.poll_ready(cx)).await;
             let answer = stack.call(req);
-            // Not kept by this request while the stack answers: the connection's next
-            // request may use it, or what a layer's clone holds is released now.
-            match spare {
-                Some(spare) => spare.keep(from, stack),
-                None => drop(stack),
-            }
+            // Not kept while the stack answers: what a layer's clone holds is released now.
+            drop(stack);
             let res = answer.await;
             match api {
                 Some(i) => app.apis[i].finish(res),

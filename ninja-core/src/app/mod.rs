@@ -3,7 +3,6 @@
 
 mod dispatch;
 
-pub(crate) use dispatch::Spare;
 use dispatch::{Depth, Inner, stack};
 
 use std::convert::Infallible;
@@ -75,9 +74,6 @@ pub(crate) struct Shared {
     /// Whether requests need their [`ClientAddr`](crate::ClientAddr) (an IP throttle):
     /// the server inserts it only then.
     pub(crate) needs_client_addr: bool,
-    /// Whether any request enters a layer stack or a mounted service: only then does a
-    /// connection keep a [`Spare`] clone of one.
-    pub(crate) enters_services: bool,
 }
 
 /// What one API keeps at run time.
@@ -155,15 +151,13 @@ impl App {
                     api.stack = Some(stack(&layers, inner(Depth::Api)));
                 }
             }
-            let route_services = table.stack_routes(|layers| stack(layers, inner(Depth::Route)));
-            let enters_services = route_services || apis.iter().any(|a| a.stack.is_some());
+            table.stack_routes(|layers| stack(layers, inner(Depth::Route)));
             let needs_client_addr = apis
                 .iter()
                 .flat_map(|a| &a.routes)
                 .any(|r| r.throttles().is_some_and(|t| t.needs_client_addr()));
             Shared {
                 needs_client_addr,
-                enters_services,
                 exec: Exec::new(config.blocking_threads, config.blocking_queue),
                 table,
                 apis,
@@ -183,23 +177,7 @@ impl App {
     /// keep a second copy of the head), and the layered paths are boxed.
     pub fn call(&self, req: Request<RequestBody>) -> impl Future<Output = Response> + Send + use<> {
         let (parts, body) = req.into_parts();
-        Arc::clone(&self.0).route(parts, body, Depth::Top, None)
-    }
-
-    /// [`call`](Self::call) for a request of a connection that keeps a [`Spare`]: the
-    /// service its requests enter is cloned once for the connection, not once a request.
-    pub(crate) fn call_on(
-        &self,
-        req: Request<RequestBody>,
-        spare: Option<&Arc<Spare>>,
-    ) -> impl Future<Output = Response> + Send + use<> {
-        let (parts, body) = req.into_parts();
-        Arc::clone(&self.0).route(parts, body, Depth::Top, spare.cloned())
-    }
-
-    /// A [`Spare`] for a new connection, when the app has services to enter.
-    pub(crate) fn spare(&self) -> Option<Arc<Spare>> {
-        self.0.enters_services.then(Arc::default)
+        Arc::clone(&self.0).route(parts, body, Depth::Top)
     }
 
     fn first(&self) -> &ApiShared {

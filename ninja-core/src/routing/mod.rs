@@ -196,24 +196,16 @@ impl RouteTable {
         }
     }
 
-    /// Builds the stack of every route that has layers, with `make`; whether any request
-    /// can enter a service (a route's stack or a mount).
-    pub(crate) fn stack_routes(
-        &mut self,
-        mut make: impl FnMut(&[LayerFn]) -> BoxedService,
-    ) -> bool {
-        let mut services = false;
+    /// Builds the stack of every route that has layers, with `make`.
+    pub(crate) fn stack_routes(&mut self, mut make: impl FnMut(&[LayerFn]) -> BoxedService) {
         for p in &mut self.paths {
-            services |= p.mount.is_some();
             for t in p.targets.iter_mut().flatten() {
                 let layers = std::mem::take(&mut t.layers);
                 if !layers.is_empty() {
                     t.stack = Some(make(&layers));
-                    services = true;
                 }
             }
         }
-        services
     }
 
     pub(crate) fn lookup<'a, 'p>(&'a self, method: &Method, path: &'p str) -> Lookup<'a, 'p> {

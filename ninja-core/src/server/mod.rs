@@ -136,7 +136,6 @@ pub(crate) async fn run(
             let activity = Arc::clone(&activity);
             // Only when an IP throttle reads it: the first extension allocates a map.
             let peer = app.needs_client_addr().then_some(ClientAddr(peer));
-            let spare = app.spare();
             hyper::service::service_fn(move |mut req: http::Request<Incoming>| {
                 bump_own(&activity.begun);
                 if let Some(peer) = peer {
@@ -146,11 +145,10 @@ pub(crate) async fn run(
                 // (an HTTP/2 stream reset mid-request), or the connection would never look
                 // idle again.
                 let answered = Answered(Arc::clone(&activity));
-                app.call_on(req.map(RequestBody::from), spare.as_ref())
-                    .map(move |res| {
-                        drop(answered);
-                        Ok::<_, Infallible>(res)
-                    })
+                app.call(req.map(RequestBody::from)).map(move |res| {
+                    drop(answered);
+                    Ok::<_, Infallible>(res)
+                })
             })
         };
         let conn = Conn {
