@@ -23,7 +23,9 @@
 //!
 //! A typed, declarative HTTP API framework: annotate plain functions, sync or async, and
 //! Ninja extracts and validates their arguments, runs them (async on the reactor, sync on a
-//! bounded blocking pool), and answers bad input with RFC 9457 problem details.
+//! bounded blocking pool), and answers bad input with RFC 9457 problem details. Either way the
+//! answer is made (serialized) in the connection's task, so a sync handler returns a `Send`
+//! value.
 //!
 //! ```no_run
 //! use ninja_core::prelude::*;

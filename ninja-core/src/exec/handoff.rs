@@ -32,7 +32,8 @@ impl<F, T> Handoff<F, T> {
     }
 
     fn lock(&self) -> MutexGuard<'_, Stage<F, T>> {
-        // Nothing runs under this lock but moves: it cannot be poisoned by a handler.
+        // Nothing runs under this lock but moves (what a stage held is dropped after it is
+        // released): it cannot be poisoned by a handler.
         self.0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -40,9 +41,20 @@ impl<F, T> Handoff<F, T> {
 
     /// Puts `stage` in place and wakes the waiting task, if one is waiting.
     fn finish(&self, stage: Stage<F, T>) {
-        let waker = match std::mem::replace(&mut *self.lock(), stage) {
-            Stage::Queued(_, _, waker) | Stage::Running(waker) => waker,
-            _ => None,
+        let old = std::mem::replace(&mut *self.lock(), stage);
+        Self::release(old);
+    }
+
+    /// Drops what the stage replaced held (an unrun closure and its slot) and wakes the
+    /// task it kept: both after the lock is released, so no user code runs under it.
+    fn release(old: Stage<F, T>) {
+        let waker = match old {
+            Stage::Queued(f, slot, waker) => {
+                drop((f, slot));
+                waker
+            }
+            Stage::Running(waker) => waker,
+            Stage::Done(_) | Stage::Abandoned => None,
         };
         if let Some(waker) = waker {
             waker.wake();
@@ -76,9 +88,12 @@ where
     }
 
     fn abandon(&self) {
-        let queued = matches!(*self.lock(), Stage::Queued(..));
-        if queued {
-            self.finish(Stage::Abandoned);
+        let mut stage = self.lock();
+        // Looked at and replaced under one lock: a call already running is left alone.
+        if matches!(*stage, Stage::Queued(..)) {
+            let old = std::mem::replace(&mut *stage, Stage::Abandoned);
+            drop(stage);
+            Self::release(old);
         }
     }
 }
