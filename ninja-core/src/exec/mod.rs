@@ -165,12 +165,7 @@ impl Exec {
         async move {
             match queued {
                 Ok(outcome) => match outcome.await {
-                    Some(Ok(r)) => {
-                        match std::panic::catch_unwind(AssertUnwindSafe(|| respond(r))) {
-                            Ok(res) => res,
-                            Err(payload) => panicked(&payload),
-                        }
-                    }
+                    Some(Ok(r)) => caught(|| respond(r)),
                     Some(Err(payload)) => panicked(&payload),
                     None => shutting_down().into_response(),
                 },
@@ -244,6 +239,11 @@ pub(crate) fn with_exec<F: Future>(exec: &Exec, fut: F) -> impl Future<Output = 
 /// Marks a response as the answer to a panic (for cleanups: a panic is not a returned 500).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Panicked;
+
+/// Makes an answer with `f`, a panic in it answered as a 500 (logged, marked for cleanups).
+pub(crate) fn caught(f: impl FnOnce() -> Response) -> Response {
+    std::panic::catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| panicked(&payload))
+}
 
 pub(crate) fn panicked(payload: &(dyn Any + Send)) -> Response {
     let mut res = log_panic(payload).into_response();

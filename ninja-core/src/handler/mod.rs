@@ -13,7 +13,7 @@ use std::task::{Context, Poll};
 use http::StatusCode;
 
 use crate::body::RequestBody;
-use crate::exec::{Exec, panicked, with_exec};
+use crate::exec::{Exec, caught, panicked, with_exec};
 use crate::extract::{Cleanups, RequestCx};
 use crate::problem::Problem;
 use crate::response::{IntoResponse, Response};
@@ -152,7 +152,7 @@ where
 /// Runs a sync handler right here, on the reactor thread (route option `inline`): no hand-off,
 /// so the fastest way to run one, and only right for handlers that never block.
 pub fn run_inline<F: FnOnce() -> Response>(f: F) -> Response {
-    std::panic::catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| panicked(&p))
+    caught(f)
 }
 
 /// Collects extraction failures so one answer lists every bad input.
