@@ -158,14 +158,16 @@ mod tests {
         }
     }
 
-    fn call<T>(
+    /// A call queued with its slot taken, and its outcome, which `task` has looked at once.
+    fn queued<T: Send + 'static>(
+        task: &Task,
         f: impl FnOnce() -> T + Send + 'static,
-    ) -> (
-        Arc<Handoff<impl FnOnce() -> T + Send + 'static, T>>,
-        Arc<AtomicUsize>,
-    ) {
+    ) -> (Arc<dyn Run>, Outcome<impl Sized, T>, Arc<AtomicUsize>) {
         let bound = Arc::new(AtomicUsize::new(1));
-        (Handoff::new(f, Slot(Arc::clone(&bound))), bound)
+        let handoff = Handoff::new(f, Slot(Arc::clone(&bound)));
+        let mut outcome = Outcome(Arc::clone(&handoff));
+        assert!(task.poll(&mut outcome).is_pending(), "nothing ran yet");
+        (handoff, outcome, bound)
     }
 
     /// The task waits, the call runs (its slot freed), the task is woken once and takes
@@ -173,9 +175,7 @@ mod tests {
     #[test]
     fn a_call_comes_back_once_with_its_outcome() {
         let task = Task::new();
-        let (handoff, bound) = call(|| 7);
-        let mut outcome = Outcome(Arc::clone(&handoff));
-        assert!(task.poll(&mut outcome).is_pending());
+        let (handoff, mut outcome, bound) = queued(&task, || 7);
         handoff.run();
         assert_eq!(bound.load(Ordering::SeqCst), 0, "slot given back");
         assert_eq!(task.wakes(), 1);
@@ -184,30 +184,24 @@ mod tests {
         handoff.run();
         assert_eq!(task.wakes(), 1);
 
-        let (handoff, _) = call(|| -> u8 { panic!("boom") });
+        let (handoff, mut outcome, _) = queued(&task, || -> u8 { panic!("boom") });
         handoff.run();
-        let ran = task.poll(&mut Outcome(handoff));
-        assert!(matches!(ran, Poll::Ready(Some(Err(_)))));
+        assert!(matches!(task.poll(&mut outcome), Poll::Ready(Some(Err(_)))));
     }
 
     /// Dropped unrun by the pool: the task is woken and told, and the slot is given back.
     #[test]
     fn an_abandoned_call_is_told_and_frees_its_slot() {
         let task = Task::new();
-        let (handoff, bound) = call(|| 1);
-        let mut outcome = Outcome(Arc::clone(&handoff));
-        assert!(task.poll(&mut outcome).is_pending());
+        let (handoff, mut outcome, bound) = queued(&task, || 1);
         handoff.abandon();
         assert_eq!(task.wakes(), 1);
         assert_eq!(bound.load(Ordering::SeqCst), 0, "slot given back");
         assert!(matches!(task.poll(&mut outcome), Poll::Ready(None)));
         // A call that ran is not abandoned after the fact.
-        let (handoff, _) = call(|| 2);
+        let (handoff, mut outcome, _) = queued(&task, || 2);
         handoff.run();
         handoff.abandon();
-        assert!(matches!(
-            task.poll(&mut Outcome(handoff)),
-            Poll::Ready(Some(Ok(2)))
-        ));
+        assert!(matches!(task.poll(&mut outcome), Poll::Ready(Some(Ok(2)))));
     }
 }

@@ -142,6 +142,8 @@ impl Workers {
                 self.ensure_awake(&mut state);
                 drop(state);
                 job.run();
+                // Let go of before the lock is taken again: if the task already took the
+                // outcome, this frees the call (and what it held), which needs no lock.
                 drop(job);
                 state = self.lock();
                 continue;
