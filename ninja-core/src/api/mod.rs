@@ -462,7 +462,8 @@ impl NinjaApi {
     /// service must be an [`HttpService`](crate::HttpService) (the bounds, stated once):
     /// its errors become problems (tower's `Overloaded` a 503, `Elapsed` a 408, others a
     /// logged 500). An API without layers calls its routes directly: layers cost only where
-    /// they are added.
+    /// they are added. A `Stack` is always ready (each request drives its own clone of what
+    /// is below), so a load shedder must be in the same layer as the limit it watches.
     pub fn layer<L>(mut self, layer: L) -> Self
     where
         L: Layer<Stack> + Send + Sync + 'static,

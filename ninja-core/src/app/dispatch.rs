@@ -4,7 +4,6 @@
 
 use std::future::Future;
 use std::sync::{Arc, Weak};
-use std::task::{Context, Poll};
 
 use http::request::Parts;
 use http::{Request, StatusCode, header};
@@ -55,11 +54,7 @@ pub(super) struct Inner {
 }
 
 impl DynService for Inner {
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<()> {
-        Poll::Ready(())
-    }
-
-    fn call(&mut self, req: Request<RequestBody>) -> ResponseFuture {
+    fn oneshot(&self, req: Request<RequestBody>) -> ResponseFuture {
         let Some(shared) = self.shared.upgrade() else {
             // Only when a layer holds a request past the app's own end.
             let gone = Problem::new(StatusCode::SERVICE_UNAVAILABLE).into_response();
@@ -67,10 +62,6 @@ impl DynService for Inner {
         };
         let (parts, body) = req.into_parts();
         Box::pin(shared.route(parts, body, self.depth))
-    }
-
-    fn clone_box(&self) -> Box<dyn DynService> {
-        Box::new(self.clone())
     }
 }
 
@@ -267,32 +258,24 @@ impl Shared {
         }
     }
 
-    /// Sends `req` through a stack (its readiness first), then the answer through the error
-    /// handler of `api` (which reshapes the stack's own problems: a load shedder's 503, a
-    /// timeout's 408). Boxed: only layered requests pay for its state.
+    /// Sends `req` through a stack (a clone of it, made ready, called and dropped: see
+    /// [`BoxedService`]), then the answer through the error handler of `api` (which reshapes
+    /// the stack's own problems: a load shedder's 503, a timeout's 408). The stack's state is
+    /// in the one box of its answer: only layered requests pay for it.
     fn enter(
-        self: &Arc<Self>,
+        &self,
         stack: &BoxedService,
         req: Request<RequestBody>,
         api: Option<usize>,
-    ) -> ResponseFuture {
-        // A clone per request, not one kept per connection for reuse: what `poll_ready`
-        // reserved (a concurrency limit's permit) is given back only when the clone is
-        // dropped, also when an outer layer answered without calling it (a CORS preflight).
-        let mut stack = stack.clone();
-        // Keeps the app alive while the stack runs: its innermost service holds it weakly.
-        let app = Arc::clone(self);
-        Box::pin(async move {
-            std::future::poll_fn(|cx| stack.poll_ready(cx)).await;
-            let answer = stack.call(req);
-            // Not kept while the stack answers: what a layer's clone holds is released now.
-            drop(stack);
+    ) -> impl Future<Output = Response> + Send + '_ {
+        let answer = stack.oneshot(req);
+        async move {
             let res = answer.await;
             match api {
-                Some(i) => app.apis[i].finish(res),
+                Some(i) => self.apis[i].finish(res),
                 None => res,
             }
-        })
+        }
     }
 
     /// Refuses request heads over the server's limits: an over-long target (414), an
