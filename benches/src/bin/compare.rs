@@ -94,8 +94,12 @@ const SCENARIOS: [Scenario; 5] = [
         expect: 200,
         paths: &[
             ("raw hyper", Some("/hello")),
+            // The same layers around raw hyper's handler: the most any framework could be
+            // over axum with them.
+            ("raw hyper + stack", Some("/hello")),
             ("axum + stack", Some("/hello")),
             ("ninja async + stack", Some("/hello")),
+            ("ninja async + stack (before)", Some("/hello")),
         ],
     },
     Scenario {
@@ -115,7 +119,7 @@ const SCENARIOS: [Scenario; 5] = [
 
 fn server_of(label: &str) -> &'static Server {
     let bin = match label {
-        "raw hyper" => "server-hyper",
+        l if l.starts_with("raw hyper") => "server-hyper",
         l if l.starts_with("axum") => "server-axum",
         l if l.ends_with("(before)") => "server-ninja-before",
         _ => "server-ninja",
@@ -230,7 +234,7 @@ fn main() {
                 }
                 let server = server_of(label);
                 port += 1;
-                let args: &[&str] = if label.ends_with("+ stack") {
+                let args: &[&str] = if label.contains("+ stack") {
                     &["--stack"]
                 } else {
                     &[]

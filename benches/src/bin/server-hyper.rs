@@ -1,5 +1,7 @@
 //! The physical limit: hand-written routing on hyper's HTTP/1 server, doing the same parsing
-//! and serialization work as the frameworks.
+//! and serialization work as the frameworks. With `--stack`, the same handler behind the
+//! typical middleware stack (cloned per request, as `hyper-util` and axum do): the most any
+//! framework could be, with those layers, over axum with them.
 
 use std::convert::Infallible;
 
@@ -9,6 +11,7 @@ use http::{Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
 
 fn json(status: StatusCode, body: Vec<u8>) -> Response<Full<Bytes>> {
     let mut res = Response::new(Full::new(Bytes::from(body)));
@@ -100,13 +103,27 @@ async fn main() -> std::io::Result<()> {
     socket.set_reuseaddr(true)?;
     socket.bind(scenario::addr_arg())?;
     let listener = socket.listen(4096)?;
+    let stacked = benches::stack_arg().then(|| {
+        TowerToHyperService::new(
+            tower::ServiceBuilder::new()
+                .layer(benches::typical_stack!())
+                .service_fn(handle),
+        )
+    });
     loop {
         let (stream, _) = listener.accept().await?;
         let _ = stream.set_nodelay(true);
+        let stacked = stacked.clone();
         tokio::spawn(async move {
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), hyper::service::service_fn(handle))
-                .await;
+            let http = hyper::server::conn::http1::Builder::new();
+            let io = TokioIo::new(stream);
+            let _ = match stacked {
+                Some(service) => http.serve_connection(io, service).await,
+                None => {
+                    http.serve_connection(io, hyper::service::service_fn(handle))
+                        .await
+                }
+            };
         });
     }
 }
