@@ -333,6 +333,48 @@ async fn load_shedding_answers_503_when_the_limit_is_reached() {
     assert_eq!(get(addr, "/hello", &[]).await.status, 200);
 }
 
+/// A layer whose `poll_ready` fails: each request drives its own clone readiness first, so
+/// the failure is that request's answer, a problem (tower's `Overloaded`: 503).
+#[derive(Clone)]
+struct NeverReady<S>(S);
+
+impl<S> tower::Service<Request<ninja_core::RequestBody>> for NeverReady<S>
+where
+    S: tower::Service<Request<ninja_core::RequestBody>>,
+{
+    type Response = S::Response;
+    type Error = tower::BoxError;
+    type Future = std::future::Ready<Result<S::Response, tower::BoxError>>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), tower::BoxError>> {
+        std::task::Poll::Ready(Err(tower::load_shed::error::Overloaded::new().into()))
+    }
+
+    fn call(&mut self, _: Request<ninja_core::RequestBody>) -> Self::Future {
+        unreachable!("never ready, never called")
+    }
+}
+
+#[tokio::test]
+async fn a_layer_s_readiness_error_is_the_request_s_problem() {
+    let addr = serve(
+        api()
+            .layer(tower::layer::layer_fn(NeverReady))
+            .build()
+            .expect("builds"),
+    )
+    .await;
+    for _ in 0..2 {
+        let a = get(addr, "/hello", &[]).await;
+        assert_eq!(a.status, 503);
+        assert_eq!(a.header("content-type"), Some("application/problem+json"));
+        assert_eq!(a.header("retry-after"), Some("1"));
+    }
+}
+
 #[tokio::test]
 async fn the_last_layer_added_runs_first() {
     let order = header::HeaderName::from_static("x-order");
