@@ -13,6 +13,8 @@
 # req/s goes as its inverse. In a quiet hour runs of one binary agree on it within ~2 %; when
 # the host is busy it inflates as req/s drops, so compare it within one run only.
 set -euo pipefail
+# `sort` and `join` pair rounds by key: one collation whatever the user's locale.
+export LC_ALL=C
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
 seconds=${2:-10}

@@ -9,7 +9,8 @@ pub mod scenario;
 
 /// The typical middleware stack both frameworks are measured with (`--stack`): request ids
 /// set and propagated, a trace span per request, CORS for one origin. One tower layer (a
-/// `ServiceBuilder` stack, outermost first), given unchanged to axum and to Ninja.
+/// `ServiceBuilder` stack, outermost first), given unchanged to axum, to Ninja and to raw
+/// hyper's handler (the ceiling).
 #[macro_export]
 macro_rules! typical_stack {
     () => {{

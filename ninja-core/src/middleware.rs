@@ -36,7 +36,8 @@ pub(crate) struct BoxedService(Arc<dyn DynService>);
 
 /// The object-safe face of a service answering [`ResponseFuture`]s.
 pub(crate) trait DynService: Send + Sync + 'static {
-    /// Answers `req` with a clone of this service, driven readiness first.
+    /// Answers `req`: a layer stack with a clone of itself, driven readiness first; the
+    /// routing service below every stack by routing it.
     fn oneshot(&self, req: Request<RequestBody>) -> ResponseFuture;
 }
 
@@ -59,7 +60,9 @@ pub(crate) type LayerFn = Arc<dyn Fn(Stack) -> BoxedService + Send + Sync>;
 ///
 /// Always ready, as axum's routes are: each request drives its own clone of what is below
 /// (the next `.layer()`'s service), readiness first. So backpressure does not cross
-/// `.layer()` calls: put `load_shed()` in the same `ServiceBuilder` as the limit it watches.
+/// `.layer()` calls: put `load_shed()` in the same `ServiceBuilder` as the limit it watches;
+/// and a request waiting for a limit added in a later-run `.layer()` waits inside the
+/// layers above it (their timeouts, trace latencies and Ninja's metrics count the wait).
 #[derive(Clone)]
 pub struct Stack(BoxedService);
 

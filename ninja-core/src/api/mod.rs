@@ -463,7 +463,9 @@ impl NinjaApi {
     /// its errors become problems (tower's `Overloaded` a 503, `Elapsed` a 408, others a
     /// logged 500). An API without layers calls its routes directly: layers cost only where
     /// they are added. A `Stack` is always ready (each request drives its own clone of what
-    /// is below), so a load shedder must be in the same layer as the limit it watches.
+    /// is below), so a load shedder must be in the same layer as the limit it watches, and
+    /// a wait for a limit in an inner `.layer()` is counted by the layers outside it
+    /// (timeouts, trace latency, metrics).
     pub fn layer<L>(mut self, layer: L) -> Self
     where
         L: Layer<Stack> + Send + Sync + 'static,

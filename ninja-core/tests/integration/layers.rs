@@ -333,46 +333,72 @@ async fn load_shedding_answers_503_when_the_limit_is_reached() {
     assert_eq!(get(addr, "/hello", &[]).await.status, 200);
 }
 
-/// A layer whose `poll_ready` fails: each request drives its own clone readiness first, so
-/// the failure is that request's answer, a problem (tower's `Overloaded`: 503).
+/// A layer whose `poll_ready` fails for the first request only (the flag is shared by its
+/// clones), then passes requests on.
 #[derive(Clone)]
-struct NeverReady<S>(S);
+struct ReadyAfterOneFailure<S> {
+    inner: S,
+    failed: Arc<std::sync::atomic::AtomicBool>,
+}
 
-impl<S> tower::Service<Request<ninja_core::RequestBody>> for NeverReady<S>
+impl<S> tower::Service<Request<ninja_core::RequestBody>> for ReadyAfterOneFailure<S>
 where
     S: tower::Service<Request<ninja_core::RequestBody>>,
+    S::Error: Into<tower::BoxError>,
+    S::Future: Send + 'static,
 {
     type Response = S::Response;
     type Error = tower::BoxError;
-    type Future = std::future::Ready<Result<S::Response, tower::BoxError>>;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<S::Response, tower::BoxError>> + Send>,
+    >;
 
     fn poll_ready(
         &mut self,
-        _: &mut std::task::Context<'_>,
+        cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Result<(), tower::BoxError>> {
-        std::task::Poll::Ready(Err(tower::load_shed::error::Overloaded::new().into()))
+        if !self.failed.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            let overloaded = tower::load_shed::error::Overloaded::new();
+            return std::task::Poll::Ready(Err(overloaded.into()));
+        }
+        self.inner.poll_ready(cx).map_err(Into::into)
     }
 
-    fn call(&mut self, _: Request<ninja_core::RequestBody>) -> Self::Future {
-        unreachable!("never ready, never called")
+    fn call(&mut self, req: Request<ninja_core::RequestBody>) -> Self::Future {
+        let answer = self.inner.call(req);
+        Box::pin(async move { answer.await.map_err(Into::into) })
     }
 }
 
+/// Each request drives its own clone of a stack readiness first: a failed `poll_ready` is
+/// that request's answer (a problem: tower's `Overloaded` is a 503), seen by the layers above
+/// it like any answer (CORS marks it), and is not kept for the next request.
 #[tokio::test]
 async fn a_layer_s_readiness_error_is_the_request_s_problem() {
+    let failed = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let addr = serve(
         api()
-            .layer(tower::layer::layer_fn(NeverReady))
+            .layer(tower::layer::layer_fn(move |inner| ReadyAfterOneFailure {
+                inner,
+                failed: Arc::clone(&failed),
+            }))
+            .layer(cors())
             .build()
             .expect("builds"),
     )
     .await;
-    for _ in 0..2 {
-        let a = get(addr, "/hello", &[]).await;
-        assert_eq!(a.status, 503);
-        assert_eq!(a.header("content-type"), Some("application/problem+json"));
-        assert_eq!(a.header("retry-after"), Some("1"));
-    }
+    let origin = [("origin", ORIGIN)];
+    let first = get(addr, "/hello", &origin).await;
+    assert_eq!(first.status, 503);
+    assert_eq!(
+        first.header("content-type"),
+        Some("application/problem+json")
+    );
+    assert_eq!(first.header("retry-after"), Some("1"));
+    assert_eq!(first.header("access-control-allow-origin"), Some(ORIGIN));
+    let second = get(addr, "/hello", &origin).await;
+    assert_eq!(second.status, 200);
+    assert_eq!(second.header("access-control-allow-origin"), Some(ORIGIN));
 }
 
 #[tokio::test]
@@ -627,37 +653,40 @@ fn a_mount_prefix_must_start_with_a_slash() {
 
 /// What `poll_ready` reserves is given back with the clone of the stack that reserved it:
 /// a CORS layer answers a preflight without calling the concurrency limit below it, whose
-/// permit, taken in `poll_ready`, must not stay with the preflight's idle connection (a
-/// stack clone kept per connection for reuse did exactly that, and the next request on
-/// another connection waited for ever).
+/// permit, taken when CORS's `poll_ready` forwards to it, must not stay with the preflight's
+/// idle connection (a stack clone kept per connection for reuse did exactly that, and the
+/// next request on another connection waited for ever). Both in one layer, so readiness
+/// reaches the limit; then in two, where each request drives its own clone of the limit.
 #[tokio::test]
 async fn a_preflight_does_not_keep_the_concurrency_limit_s_permit() {
-    let addr = serve(
-        api()
-            .layer(tower::limit::ConcurrencyLimitLayer::new(1))
-            .layer(cors())
-            .build()
-            .expect("builds"),
-    )
-    .await;
-    // One client, its connection kept alive (and idle) after the preflight.
-    let browser = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
-    let preflight = Request::options(format!("http://{addr}/hello"))
-        .header("origin", ORIGIN)
-        .header("access-control-request-method", "GET")
-        .body(Full::new(Bytes::new()))
-        .expect("a request");
-    let answer = browser.request(preflight).await.expect("an answer");
-    assert_eq!(
-        answer.headers().get("access-control-allow-origin"),
-        Some(&HeaderValue::from_static(ORIGIN))
-    );
-    drop(answer.into_body().collect().await.expect("a body"));
-    for _ in 0..3 {
-        let next = tokio::time::timeout(Duration::from_secs(5), get(addr, "/hello", &[]))
-            .await
-            .expect("answered while the preflight's connection idles");
-        assert_eq!(next.status, 200);
+    let one_layer = tower::ServiceBuilder::new()
+        .layer(cors())
+        .concurrency_limit(1)
+        .into_inner();
+    let two_layers = api()
+        .layer(tower::limit::ConcurrencyLimitLayer::new(1))
+        .layer(cors());
+    for api in [api().layer(one_layer), two_layers] {
+        let addr = serve(api.build().expect("builds")).await;
+        // One client, its connection kept alive (and idle) after the preflight.
+        let browser = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+        let preflight = Request::options(format!("http://{addr}/hello"))
+            .header("origin", ORIGIN)
+            .header("access-control-request-method", "GET")
+            .body(Full::new(Bytes::new()))
+            .expect("a request");
+        let answer = browser.request(preflight).await.expect("an answer");
+        assert_eq!(
+            answer.headers().get("access-control-allow-origin"),
+            Some(&HeaderValue::from_static(ORIGIN))
+        );
+        drop(answer.into_body().collect().await.expect("a body"));
+        for _ in 0..3 {
+            let next = tokio::time::timeout(Duration::from_secs(5), get(addr, "/hello", &[]))
+                .await
+                .expect("answered while the preflight's connection idles");
+            assert_eq!(next.status, 200);
+        }
+        drop(browser);
     }
-    drop(browser);
 }
