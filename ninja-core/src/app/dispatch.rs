@@ -47,7 +47,6 @@ impl Depth {
 
 /// The innermost service of a stack: routes the request at the next depth. Holds the app
 /// weakly, since the app holds the stack.
-#[derive(Clone)]
 pub(super) struct Inner {
     pub(super) shared: Weak<Shared>,
     pub(super) depth: Depth,
@@ -98,9 +97,9 @@ impl Shared {
     /// returning an `async` block (an `async fn` moves its arguments into locals when it
     /// starts, and both copies of the head would take room), and a stack's own state is in
     /// the box of its oneshot (see [`BoxedService`]; awaited unboxed, it measured 270 bytes
-    /// more, on the path without layers too). The answer is the block's own output: a wrapper future
-    /// around it (the routing step, then the stack) moved every response twice more
-    /// (callgrind, ~100 instructions a request).
+    /// more, on the path without layers too). The answer is the block's own output: a
+    /// wrapper future around it (the routing step, then the stack) moved every response
+    /// twice more (callgrind, ~100 instructions a request).
     #[allow(clippy::manual_async_fn)]
     pub(super) fn route(
         self: Arc<Self>,

@@ -345,13 +345,10 @@ impl<S> tower::Service<Request<ninja_core::RequestBody>> for ReadyAfterOneFailur
 where
     S: tower::Service<Request<ninja_core::RequestBody>>,
     S::Error: Into<tower::BoxError>,
-    S::Future: Send + 'static,
 {
     type Response = S::Response;
     type Error = tower::BoxError;
-    type Future = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<S::Response, tower::BoxError>> + Send>,
-    >;
+    type Future = futures_util::future::ErrInto<S::Future, tower::BoxError>;
 
     fn poll_ready(
         &mut self,
@@ -365,8 +362,7 @@ where
     }
 
     fn call(&mut self, req: Request<ninja_core::RequestBody>) -> Self::Future {
-        let answer = self.inner.call(req);
-        Box::pin(async move { answer.await.map_err(Into::into) })
+        futures_util::TryFutureExt::err_into(self.inner.call(req))
     }
 }
 
